@@ -1,0 +1,198 @@
+import { ConfigError } from './errors';
+import type { EncryptType } from './protocol/credential-cipher';
+
+/** Everything the function reads from its environment, validated once at cold start. */
+export interface Config {
+  /** SaaS V2.0 access keys: the current one first, then the previous one during rotation. */
+  accessKeys: string[];
+  /** Huawei Cloud IAM credentials for KooGallery's open APIs. */
+  huaweiCloud: { ak: string; sk: string };
+  /** Scheme and host of KooGallery's open API, without a trailing slash. */
+  apiEndpoint: string;
+  tableName: string;
+  /** A DynamoDB-compatible endpoint (GeminiDB, dynalite); undefined means AWS's own. */
+  dynamodbEndpoint?: string;
+  dynamodbRegion: string;
+  provisioner: { frontEndUrlTemplate: string; adminUrlTemplate?: string; userNameTemplate: string };
+  /** Send `appInfo` credentials in plain text instead of `encryptType` "1"/"2" (decision 6). */
+  credentialsPlaintext: boolean;
+  encryptType: EncryptType;
+  /** Accepted distance between a request's timestamp and now (decision 2). */
+  signatureWindowMs: number;
+  /** Time a call may take before it answers `000004` (KooGallery waits 5 s at most). */
+  responseBudgetMs: number;
+  orderQuery: { timeoutMs: number; attempts: number };
+  /** How long a provisioning claim is held before another call may take it over. */
+  provisioningLeaseMs: number;
+  /** Key for credentials sealed at rest; derived from the access keys when unset. */
+  credentialsKey?: Buffer;
+  maxBodyBytes: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Reads one setting; environment variables in Lambda, `context.getUserData` in FunctionGraph. */
+export type Lookup = (key: string) => string | undefined;
+
+/** The settings with their meaning, for the README table and error messages. */
+export const CONFIG_KEYS = {
+  KOOGALLERY_ACCESS_KEY: 'SaaS V2.0 access key bound to the production address (required)',
+  KOOGALLERY_PREVIOUS_ACCESS_KEY: 'previous access key, accepted while rotating (optional)',
+  HUAWEICLOUD_AK: 'Huawei Cloud IAM access key id for Query Order (required)',
+  HUAWEICLOUD_SK: 'Huawei Cloud IAM secret access key (required)',
+  KOOGALLERY_API_ENDPOINT: 'open API scheme and host (default https://mkt.myhuaweicloud.com)',
+  TABLE_NAME: 'the state table (required)',
+  DYNAMODB_ENDPOINT: 'DynamoDB-compatible endpoint, e.g. GeminiDB (default: AWS)',
+  DYNAMODB_REGION: 'region for the table client (default AWS_REGION or us-east-1)',
+  FRONTEND_URL_TEMPLATE: 'buyer URL, placeholders {instanceId} {shortId} {orderId} (required)',
+  ADMIN_URL_TEMPLATE: 'admin URL, same placeholders (optional)',
+  ADMIN_USERNAME_TEMPLATE: 'admin user name (default admin-{shortId})',
+  CREDENTIALS_PLAINTEXT: '"true" sends appInfo credentials unencrypted (default false)',
+  ENCRYPT_TYPE: '"1" AES-256-CBC (default) or "2" AES-128-CBC',
+  SIGNATURE_WINDOW_SECONDS: 'timestamp tolerance (default 60)',
+  RESPONSE_BUDGET_MS: 'answer 000004 after this long (default 3000)',
+  ORDER_QUERY_TIMEOUT_MS: 'Query Order timeout per attempt (default 1000)',
+  ORDER_QUERY_ATTEMPTS: 'Query Order attempts per call (default 2)',
+  PROVISIONING_LEASE_SECONDS: 'provisioning claim duration (default 60)',
+  CREDENTIALS_KEY: '32-byte key (base64 or hex) sealing credentials at rest (default: derived)',
+  MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
+  LOG_LEVEL: 'debug, info (default), warn or error',
+} as const;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly lookup: Lookup) {}
+
+  optional(key: keyof typeof CONFIG_KEYS): string | undefined {
+    const v = this.lookup(key)?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  }
+
+  required(key: keyof typeof CONFIG_KEYS): string {
+    const v = this.optional(key);
+    if (v === undefined) this.problems.push(`${key} is missing (${CONFIG_KEYS[key]})`);
+    return v ?? '';
+  }
+
+  integer(key: keyof typeof CONFIG_KEYS, fallback: number, min: number, max: number): number {
+    const v = this.optional(key);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${key} must be an integer from ${min} to ${max}, got "${v}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  boolean(key: keyof typeof CONFIG_KEYS): boolean {
+    const v = this.optional(key);
+    if (v === undefined) return false;
+    if (/^(true|1|yes)$/i.test(v)) return true;
+    if (/^(false|0|no)$/i.test(v)) return false;
+    this.problems.push(`${key} must be true or false, got "${v}"`);
+    return false;
+  }
+
+  url(
+    key: keyof typeof CONFIG_KEYS,
+    value: string | undefined,
+    opts: { template?: boolean },
+  ): void {
+    if (value === undefined) return;
+    const probe = opts.template ? value.replace(/\{[a-zA-Z]+\}/g, 'x') : value;
+    let u: URL;
+    try {
+      u = new URL(probe);
+    } catch {
+      this.problems.push(`${key} is not a URL: "${value}"`);
+      return;
+    }
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+      this.problems.push(
+        `${key} must be https:// (http:// only on a loopback host), got "${value}"`,
+      );
+    }
+  }
+}
+
+function parseKey(r: Reader, raw: string | undefined): Buffer | undefined {
+  if (raw === undefined) return undefined;
+  const buf = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (buf.length !== 32) {
+    r.problems.push('CREDENTIALS_KEY must be 32 bytes, as 64 hex digits or base64');
+    return undefined;
+  }
+  return buf;
+}
+
+/**
+ * Reads and validates the configuration; throws one `ConfigError` naming every missing or
+ * malformed key.
+ *
+ * @example const config = loadConfig((k) => process.env[k]);
+ */
+export function loadConfig(lookup: Lookup): Config {
+  const r = new Reader(lookup);
+  const accessKey = r.required('KOOGALLERY_ACCESS_KEY');
+  const previous = r.optional('KOOGALLERY_PREVIOUS_ACCESS_KEY');
+  const ak = r.required('HUAWEICLOUD_AK');
+  const sk = r.required('HUAWEICLOUD_SK');
+  const apiEndpoint = (
+    r.optional('KOOGALLERY_API_ENDPOINT') ?? 'https://mkt.myhuaweicloud.com'
+  ).replace(/\/+$/, '');
+  r.url('KOOGALLERY_API_ENDPOINT', apiEndpoint, {});
+  const tableName = r.required('TABLE_NAME');
+  if (tableName && !/^[A-Za-z0-9_-]{3,255}$/.test(tableName)) {
+    r.problems.push(
+      `TABLE_NAME must be 3-255 letters, digits, "_" or "-" (GeminiDB refuses "."), got "${tableName}"`,
+    );
+  }
+  const dynamodbEndpoint = r.optional('DYNAMODB_ENDPOINT');
+  if (dynamodbEndpoint) {
+    try {
+      new URL(dynamodbEndpoint);
+    } catch {
+      r.problems.push(`DYNAMODB_ENDPOINT is not a URL: "${dynamodbEndpoint}"`);
+    }
+  }
+  const frontEndUrlTemplate = r.required('FRONTEND_URL_TEMPLATE');
+  r.url('FRONTEND_URL_TEMPLATE', frontEndUrlTemplate || undefined, { template: true });
+  const adminUrlTemplate = r.optional('ADMIN_URL_TEMPLATE');
+  r.url('ADMIN_URL_TEMPLATE', adminUrlTemplate, { template: true });
+  const encryptType = r.optional('ENCRYPT_TYPE') ?? '1';
+  if (encryptType !== '1' && encryptType !== '2') {
+    r.problems.push(`ENCRYPT_TYPE must be "1" or "2", got "${encryptType}"`);
+  }
+  const logLevel = (r.optional('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    r.problems.push(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
+  }
+  const config: Config = {
+    accessKeys: previous && previous !== accessKey ? [accessKey, previous] : [accessKey],
+    huaweiCloud: { ak, sk },
+    apiEndpoint,
+    tableName,
+    dynamodbEndpoint,
+    dynamodbRegion: r.optional('DYNAMODB_REGION') ?? lookup('AWS_REGION') ?? 'us-east-1',
+    provisioner: {
+      frontEndUrlTemplate,
+      adminUrlTemplate,
+      userNameTemplate: r.optional('ADMIN_USERNAME_TEMPLATE') ?? 'admin-{shortId}',
+    },
+    credentialsPlaintext: r.boolean('CREDENTIALS_PLAINTEXT'),
+    encryptType: encryptType === '2' ? '2' : '1',
+    signatureWindowMs: r.integer('SIGNATURE_WINDOW_SECONDS', 60, 1, 3600) * 1000,
+    responseBudgetMs: r.integer('RESPONSE_BUDGET_MS', 3000, 100, 20000),
+    orderQuery: {
+      timeoutMs: r.integer('ORDER_QUERY_TIMEOUT_MS', 1000, 50, 10000),
+      attempts: r.integer('ORDER_QUERY_ATTEMPTS', 2, 1, 5),
+    },
+    provisioningLeaseMs: r.integer('PROVISIONING_LEASE_SECONDS', 60, 5, 3600) * 1000,
+    credentialsKey: parseKey(r, r.optional('CREDENTIALS_KEY')),
+    maxBodyBytes: r.integer('MAX_BODY_BYTES', 65536, 1024, 1048576),
+    logLevel: logLevel as Config['logLevel'],
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

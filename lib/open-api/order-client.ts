@@ -1,0 +1,36 @@
+/** One product line of an order, as Query Order returns it (spec §4.1). */
+export interface OrderProduct {
+  productId?: string;
+  skuCode?: string;
+  linearValue?: number;
+  productName?: string;
+}
+
+/** One order line (spec §4.1 OrderLine). */
+export interface OrderLine {
+  orderLineId: string;
+  chargingMode?: string;
+  periodType?: string;
+  periodNumber?: number;
+  /** Expiry as KooGallery writes it (`yyyyMMddHHmmss`, UTC), when present. */
+  expireTime?: string;
+  productInfo: OrderProduct[];
+}
+
+/** The order as read from KooGallery's Query Order API (spec §4.1 OrderInfo). */
+export interface OrderInfo {
+  orderId: string;
+  orderType?: string;
+  createTime?: string;
+  orderLine: OrderLine[];
+  buyerInfo?: Record<string, string>;
+  extendParams?: { name: string; value: string }[];
+}
+
+/**
+ * Reads orders from KooGallery. Throws `OrderUnavailableError` when the order cannot be read in
+ * time (after bounded retries) or the answer is not a usable order.
+ */
+export interface OrderClient {
+  queryOrder(orderId: string, orderLineId?: string): Promise<OrderInfo>;
+}

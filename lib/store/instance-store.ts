@@ -1,0 +1,111 @@
+/**
+ * The state of every instance lives in one item, changed only by guarded single-item writes
+ * (no transactions: GeminiDB's DynamoDB API and dynalite have none).
+ *
+ * ```
+ *                 newInstance (claim)
+ *   (none) ─────────────────────────────► PROVISIONING ──(order read, provisioner done)──► ACTIVE
+ *                                           │    ▲                                        │   ▲
+ *                                 lease expires / order or provisioner failed             │   │
+ *                                           └────┘ (next retry or queryInstance reclaims) │   │
+ *                                                                      FREEZE / UNFREEZE  ▼   │
+ *                                                                                       FROZEN
+ *   ACTIVE, FROZEN, PROVISIONING ──releaseInstance──► RELEASED (tombstone, kept forever)
+ * ```
+ *
+ * Every order that changed an instance (purchase, renewal, upgrade, release) is recorded in
+ * `appliedOrders`, so a replay of the same order is recognised and answered without a change.
+ */
+export const STATUS = {
+  PROVISIONING: 'PROVISIONING',
+  ACTIVE: 'ACTIVE',
+  FROZEN: 'FROZEN',
+  RELEASED: 'RELEASED',
+} as const;
+/** One instance status. */
+export type Status = (typeof STATUS)[keyof typeof STATUS];
+
+/** Real purchases and KooGallery's debug/probe calls (`testFlag` "1") never share an item. */
+export const NAMESPACE = { REAL: 'real', TEST: 'test' } as const;
+/** One namespace. */
+export type Namespace = (typeof NAMESPACE)[keyof typeof NAMESPACE];
+
+/** What the buyer was sold, as read from Query Order (or from a V1.0 request). */
+export interface Entitlement {
+  productId?: string;
+  skuCode?: string;
+  chargingMode?: string;
+  periodType?: string;
+  periodNumber?: number;
+  linearValue?: number;
+  customerId?: string;
+}
+
+/** A provisioning claim: whoever holds an unexpired lease is the one provisioning. */
+export interface Lease {
+  token: string;
+  /** Epoch milliseconds after which another call may take the claim over. */
+  until: number;
+}
+
+/** One instance as stored. */
+export interface InstanceRecord {
+  namespace: Namespace;
+  instanceId: string;
+  status: Status;
+  /** Incremented by every write; each update is conditional on the version it read. */
+  version: number;
+  /** The purchase order that created the instance. */
+  orderId: string;
+  orderLineId: string;
+  /** The protocol family that created it (`v2`, `v1`, `license`…), for logs and migrations. */
+  protocol: string;
+  entitlement: Entitlement;
+  /** Expiry as epoch milliseconds, when the product has one. */
+  expireTime?: number;
+  /** `orderId/orderLineId` of every order applied to this instance, purchase included. */
+  appliedOrders: string[];
+  /** Present while status is PROVISIONING. */
+  lease?: Lease;
+  /** The delivery info sealed at rest (see `lib/credentials-vault.ts`); absent until provisioned. */
+  sealedAppInfo?: string;
+  /** The signed request timestamp of the last status change, to ignore stale FREEZE/UNFREEZE. */
+  statusChangedAt?: number;
+  /** The last failure while provisioning, for operators (never a secret). */
+  lastError?: string;
+  /** Plug-in specific data (for example an issued license), opaque to the core. */
+  extra?: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The answer of a guarded write whose condition did not hold. */
+export type WriteOutcome = 'written' | 'conflict';
+
+/**
+ * The port the scenarios use. Implementations: the dynamoose adapter (DynamoDB, GeminiDB, dynalite)
+ * and an in-memory fake for unit tests; both pass `tests/contract/instance-store.contract.ts`.
+ * Errors other than a failed condition surface as `StoreUnavailableError`.
+ */
+export interface InstanceStore {
+  /** Reads one instance (strongly consistent), or undefined. */
+  getInstance(namespace: Namespace, instanceId: string): Promise<InstanceRecord | undefined>;
+  /** Reads many instances (strongly consistent, at most 100); missing ones are left out. */
+  getInstances(namespace: Namespace, instanceIds: readonly string[]): Promise<InstanceRecord[]>;
+  /**
+   * Creates an instance. Condition: no item with this key exists (`attribute_not_exists(pk)`).
+   * The record's version must be 1.
+   */
+  createInstance(record: InstanceRecord): Promise<WriteOutcome>;
+  /**
+   * Replaces an instance with `next`. Condition: the stored version equals `next.version - 1`
+   * (`version = :expected`), so a concurrent change makes this answer `conflict`.
+   */
+  updateInstance(next: InstanceRecord): Promise<WriteOutcome>;
+  /**
+   * Records a request nonce for replay protection. Condition: this nonce was never recorded
+   * (`attribute_not_exists(pk)`). The item carries a TTL attribute `expiresAt` (epoch seconds).
+   * Answers `written` for a fresh nonce and `conflict` for a replay.
+   */
+  recordNonce(family: string, nonce: string, expiresAtMs: number): Promise<WriteOutcome>;
+}
