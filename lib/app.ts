@@ -1,0 +1,155 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Deps } from './deps';
+import { InvalidRequestError, KooGalleryError, SignatureError } from './errors';
+import type { Authenticated, FrontEnd } from './front-ends/front-end';
+import { saasV2FrontEnd } from './front-ends/saas-v2';
+import type { HttpRequest, HttpResponse } from './http';
+import type { LogFields } from './log';
+import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
+import { toAsciiJson } from './protocol/json';
+import { RESULT_MESSAGES } from './protocol/result-codes';
+import type { ScenarioContext, ScenarioResult } from './scenarios/scenario';
+
+/** The answer's content type (spec decision 5). */
+export const CONTENT_TYPE = 'application/json;charset=UTF-8';
+
+/** The state of one call as it moves through the phases. */
+export interface Call {
+  http: HttpRequest;
+  startedAt: number;
+  /** Epoch ms by which the call answers. */
+  deadline: number;
+  frontEnd: FrontEnd;
+  auth?: Authenticated;
+  command?: { activity: string; test: boolean };
+  /** Fields of the call's one log line. */
+  log: LogFields;
+}
+
+type Phase = MiddlewareObj<Call, ScenarioResult | HttpResponse>;
+
+/** The generic answer to an unexpected error: nothing about its cause leaves the process. */
+const INTERNAL_ERROR: ScenarioResult = {
+  resultCode: '000005',
+  resultMsg: RESULT_MESSAGES['000005'],
+};
+
+function resultOfError(error: unknown): ScenarioResult {
+  if (error instanceof KooGalleryError)
+    return { resultCode: error.resultCode, resultMsg: error.message };
+  return INTERNAL_ERROR;
+}
+
+/**
+ * respond: always answers HTTP 200 with a signed JSON body (spec decisions 4 and 5), whatever
+ * happened, and writes the call's one log line.
+ */
+function respond(deps: Deps): Phase {
+  const finish = (call: Call, result: ScenarioResult, error?: unknown): HttpResponse => {
+    const body = toAsciiJson(call.frontEnd.shape(result));
+    // The key that verified the request or, when none did, the family's current key.
+    const key = call.auth?.accessKey ?? call.frontEnd.keys(deps.config)[0];
+    const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE };
+    if (key) headers[BODY_SIGN_HEADER] = bodySign(key, body);
+    const fields = {
+      ...call.log,
+      family: call.frontEnd.family,
+      resultCode: result.resultCode,
+      latencyMs: deps.clock.now() - call.startedAt,
+    };
+    if (error !== undefined && !(error instanceof KooGalleryError)) {
+      deps.log.error('call failed unexpectedly', {
+        ...fields,
+        errorName: error instanceof Error ? error.name : typeof error,
+        errorMessage: error instanceof Error ? error.message.slice(0, 300) : undefined,
+      });
+    } else {
+      deps.log.info('call', {
+        ...fields,
+        reason: result.resultCode === '000000' ? undefined : result.resultMsg,
+      });
+    }
+    return { statusCode: 200, headers, body };
+  };
+  return {
+    after: (request) => {
+      request.response = finish(request.event, request.response as ScenarioResult);
+    },
+    onError: (request) => {
+      request.response = finish(request.event, resultOfError(request.error), request.error);
+    },
+  };
+}
+
+/** authenticate: the body size limit, then the front end's signature and replay checks. */
+function authenticate(deps: Deps): Phase {
+  return {
+    before: async ({ event: call }) => {
+      if (call.http.body.length > deps.config.maxBodyBytes) {
+        throw new InvalidRequestError(`body is larger than ${deps.config.maxBodyBytes} bytes`);
+      }
+      if (call.frontEnd.keys(deps.config).length === 0) {
+        throw new SignatureError(`no access key is configured for ${call.frontEnd.family} calls`);
+      }
+      call.auth = await call.frontEnd.authenticate(call.http, deps);
+    },
+  };
+}
+
+/** parse: the front end's validation into a command. */
+function parse(): Phase {
+  return {
+    before: ({ event: call }) => {
+      call.command = call.frontEnd.parse(call.http);
+      Object.assign(call.log, call.frontEnd.describe(call.command));
+    },
+  };
+}
+
+/** Everything the app needs beyond {@link Deps}. */
+export interface AppOptions {
+  /** Front ends tried in order; the first that matches handles the call. Default: SaaS V2.0. */
+  frontEnds?: FrontEnd[];
+}
+
+/** The app: one function from a request to a signed answer. */
+export type App = (http: HttpRequest) => Promise<HttpResponse>;
+
+/**
+ * Builds the middy chain respond -> authenticate -> parse -> dispatch over the given dependencies.
+ *
+ * @example
+ * const app = createApp(buildDeps(loadConfig((k) => process.env[k])));
+ * const response = await app({ method: 'POST', path: '/', rawQuery, query, headers, body });
+ */
+export function createApp(deps: Deps, options: AppOptions = {}): App {
+  const frontEnds = options.frontEnds ?? [saasV2FrontEnd];
+  const handler = middy<Call, ScenarioResult | HttpResponse>({ timeoutEarlyInMillis: 0 })
+    .use(respond(deps))
+    .use(authenticate(deps))
+    .use(parse())
+    .handler(async (call) => {
+      const { auth, command } = call;
+      if (!auth || !command) throw new Error('dispatch reached without authentication or parsing');
+      const ctx: ScenarioContext = {
+        deps,
+        accessKey: auth.accessKey,
+        requestTimestampMs: auth.requestTimestampMs,
+        deadline: call.deadline,
+        annotate: (fields) => Object.assign(call.log, fields),
+      };
+      return call.frontEnd.run(command, ctx);
+    });
+  return async (http) => {
+    const startedAt = deps.clock.now();
+    const platformLeft = http.remainingMs ? http.remainingMs() - 500 : Number.POSITIVE_INFINITY;
+    const call: Call = {
+      http,
+      startedAt,
+      deadline: startedAt + Math.min(deps.config.responseBudgetMs, platformLeft),
+      frontEnd: frontEnds.find((f) => f.matches(http)) ?? (frontEnds[0] as FrontEnd),
+      log: { requestId: http.requestId },
+    };
+    return (await handler(call, {} as never)) as HttpResponse;
+  };
+}

@@ -1,0 +1,91 @@
+import { type Clock, systemClock } from './clock';
+import type { Config } from './config';
+import { type CredentialsVault, createCredentialsVault } from './credentials-vault';
+import { cryptoIds, type Ids } from './ids';
+import { createJsonLogger, type Logger } from './log';
+import type { OrderClient } from './open-api/order-client';
+import { createQueryOrderClient } from './open-api/query-order-client';
+import type { Provisioner } from './provisioner/provisioner';
+import { createTemplateProvisioner } from './provisioner/template-provisioner';
+import { createDynamooseStore } from './store/dynamoose-store';
+import type { InstanceStore } from './store/instance-store';
+
+/** Work a call started but did not wait for (a slow provisioning); awaited on shutdown and in tests. */
+export interface BackgroundWork {
+  track(work: Promise<unknown>): void;
+  /** Resolves when everything tracked so far has settled. */
+  drain(): Promise<void>;
+}
+
+/** Everything that differs between production, the local runner and a test. */
+export interface Deps {
+  config: Config;
+  store: InstanceStore;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  orders: OrderClient;
+  /** The seller's provisioner, for real purchases. */
+  provisioner: Provisioner;
+  /** The provisioner for `testFlag` "1" calls: never a real tenant. */
+  testProvisioner: Provisioner;
+  vault: CredentialsVault;
+  background: BackgroundWork;
+}
+
+/** A {@link BackgroundWork} that remembers pending promises. */
+export function createBackgroundWork(): BackgroundWork {
+  const pending = new Set<Promise<unknown>>();
+  return {
+    track(work) {
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      pending.add(settled);
+      void settled.then(() => pending.delete(settled));
+    },
+    async drain() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+  };
+}
+
+/**
+ * Builds the production dependencies from a validated configuration; the only place adapters are
+ * built. Anything in `overrides` replaces the default (a seller's provisioner, a test's clock).
+ *
+ * @example const deps = buildDeps(loadConfig((k) => process.env[k]), { provisioner: myProvisioner });
+ */
+export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
+  const ids = overrides.ids ?? cryptoIds;
+  const templates = createTemplateProvisioner({ ...config.provisioner, ids });
+  return {
+    config,
+    clock: overrides.clock ?? systemClock,
+    ids,
+    log: overrides.log ?? createJsonLogger(config.logLevel),
+    store:
+      overrides.store ??
+      createDynamooseStore({
+        tableName: config.tableName,
+        endpoint: config.dynamodbEndpoint,
+        region: config.dynamodbRegion,
+      }),
+    orders:
+      overrides.orders ??
+      createQueryOrderClient({
+        endpoint: config.apiEndpoint,
+        ak: config.huaweiCloud.ak,
+        sk: config.huaweiCloud.sk,
+        timeoutMs: config.orderQuery.timeoutMs,
+        attempts: config.orderQuery.attempts,
+      }),
+    provisioner: overrides.provisioner ?? templates,
+    testProvisioner: overrides.testProvisioner ?? templates,
+    vault:
+      overrides.vault ??
+      createCredentialsVault({ accessKeys: config.accessKeys, key: config.credentialsKey }),
+    background: overrides.background ?? createBackgroundWork(),
+  };
+}

@@ -1,0 +1,37 @@
+import type { Config } from '../config';
+import type { Deps } from '../deps';
+import type { HttpRequest } from '../http';
+import type { LogFields } from '../log';
+import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
+
+/** A verified caller: the key that matched and the request's signed time. */
+export interface Authenticated {
+  accessKey: string;
+  requestTimestampMs: number;
+}
+
+/**
+ * One wire protocol KooGallery speaks (SaaS V2.0, V1.0, License…): how to recognise, authenticate
+ * and parse its requests, and which scenario runs each. All front ends share the scenarios, the
+ * store and the provisioner; each is bound to its own interface key.
+ */
+export interface FrontEnd<
+  Command extends { activity: string; test: boolean } = { activity: string; test: boolean },
+> {
+  /** Names the protocol in logs and in the nonce namespace. */
+  readonly family: string;
+  /** True when this front end should handle the request. */
+  matches(http: HttpRequest): boolean;
+  /** This family's keys, current first; empty when the family is not configured. */
+  keys(config: Config): string[];
+  /** Verifies the request's signature (and refuses replays); throws `SignatureError`. */
+  authenticate(http: HttpRequest, deps: Deps): Promise<Authenticated>;
+  /** Validates the request into a command; throws `InvalidRequestError` naming the field. */
+  parse(http: HttpRequest): Command;
+  /** Runs the command's scenario. */
+  run(command: Command, ctx: ScenarioContext): Promise<ScenarioResult>;
+  /** Log fields naming the command (never a secret). */
+  describe(command: Command): LogFields;
+  /** The response body for a result (V2.0: resultCode, resultMsg, then the fields). */
+  shape(result: ScenarioResult): Record<string, unknown>;
+}

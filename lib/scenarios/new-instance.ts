@@ -1,0 +1,117 @@
+import { KooGalleryError, OrderUnavailableError } from '../errors';
+import { instanceIdFor } from '../ids';
+import { type InstanceRecord, STATUS } from '../store/instance-store';
+import { namespaceOf, orderKey } from './instance-access';
+import { claim, leaseIsFree, type ProvisioningOutcome, provision } from './provisioning';
+import type { RequestOf, Scenario, ScenarioContext, ScenarioResult } from './scenario';
+
+/** How often a duplicate purchase re-reads the instance while another call provisions it. */
+const WAIT_STEP_MS = 100;
+
+/** The facts of a purchase, whatever protocol carried it. */
+export interface Purchase {
+  test: boolean;
+  orderId: string;
+  orderLineId: string;
+  /** The protocol family creating the instance (`v2`, `v1`…). */
+  protocol: string;
+}
+
+function inProgress(instanceId: string, message = 'instance is being provisioned'): ScenarioResult {
+  return { resultCode: '000004', resultMsg: message, fields: { instanceId } };
+}
+
+function failedAnswer(instanceId: string, error: unknown): ScenarioResult {
+  if (error instanceof OrderUnavailableError) {
+    return inProgress(instanceId, 'order details are not readable yet, retry later');
+  }
+  if (error instanceof KooGalleryError) {
+    return { resultCode: error.resultCode, resultMsg: error.message, fields: { instanceId } };
+  }
+  throw error;
+}
+
+async function waitForReady(
+  ctx: ScenarioContext,
+  record: InstanceRecord,
+): Promise<InstanceRecord | undefined> {
+  let current: InstanceRecord | undefined = record;
+  while (ctx.deps.clock.now() + WAIT_STEP_MS < ctx.deadline) {
+    await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
+    current = await ctx.deps.store.getInstance(record.namespace, record.instanceId);
+    if (current && current.status !== STATUS.PROVISIONING) return current;
+    if (current && leaseIsFree(ctx, current)) return current;
+  }
+  return current;
+}
+
+/**
+ * Creates the instance for a purchase exactly once. The instance id is derived from the order, and
+ * the first call to write the PROVISIONING claim (`attribute_not_exists`) is the one that reads the
+ * order and provisions; concurrent duplicates wait for it within the budget, then answer `000004`.
+ * A claim left by a crash or a failure is taken over by the next retry or poll once it expires.
+ * Shared by every protocol that creates instances.
+ */
+export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<ScenarioResult> {
+  const namespace = namespaceOf(p.test);
+  const instanceId = instanceIdFor(namespace, p.orderId, p.orderLineId);
+  ctx.annotate({ instanceId });
+  const done = (r: InstanceRecord): ScenarioResult => ({
+    resultCode: '000000',
+    resultMsg:
+      r.status === STATUS.ACTIVE || r.status === STATUS.FROZEN
+        ? 'success'
+        : 'success (instance was released)',
+    fields: { instanceId },
+  });
+  const answer = (outcome: ProvisioningOutcome): ScenarioResult =>
+    outcome.state === 'ready'
+      ? done(outcome.record)
+      : outcome.state === 'pending'
+        ? inProgress(instanceId)
+        : failedAnswer(instanceId, outcome.error);
+
+  for (let attempt = 0; attempt < 4; attempt++) {
+    let current = await ctx.deps.store.getInstance(namespace, instanceId);
+    if (!current) {
+      const now = ctx.deps.clock.now();
+      const fresh: InstanceRecord = {
+        namespace,
+        instanceId,
+        status: STATUS.PROVISIONING,
+        version: 1,
+        orderId: p.orderId,
+        orderLineId: p.orderLineId,
+        protocol: p.protocol,
+        entitlement: {},
+        appliedOrders: [orderKey(p.orderId, p.orderLineId)],
+        lease: { token: ctx.deps.ids.token(), until: now + ctx.deps.config.provisioningLeaseMs },
+        createdAt: now,
+        updatedAt: now,
+      };
+      if ((await ctx.deps.store.createInstance(fresh)) === 'written') {
+        return answer(await provision(ctx, fresh));
+      }
+      continue;
+    }
+    if (current.status !== STATUS.PROVISIONING) return done(current);
+    if (!leaseIsFree(ctx, current)) {
+      current = await waitForReady(ctx, current);
+      if (!current) continue;
+      if (current.status !== STATUS.PROVISIONING) return done(current);
+      if (!leaseIsFree(ctx, current)) return inProgress(instanceId);
+    }
+    const claimed = await claim(ctx, current);
+    if (claimed) return answer(await provision(ctx, claimed));
+  }
+  return inProgress(instanceId);
+}
+
+/** `newInstance` (spec §3.1): same `orderId` + `orderLineId`, same `instanceId`, forever. */
+export const newInstance: Scenario<RequestOf<'newInstance'>> = (req, ctx) => {
+  ctx.annotate({ orderId: req.orderId });
+  return purchase(
+    { test: req.test, orderId: req.orderId, orderLineId: req.orderLineId, protocol: 'v2' },
+    ctx,
+  );
+};

@@ -1,0 +1,139 @@
+import { KooGalleryError, OrderUnavailableError } from '../errors';
+import { type InstanceRecord, STATUS } from '../store/instance-store';
+import {
+  beforeDeadline,
+  entitlementOf,
+  nextVersion,
+  provisionerFor,
+  readOrder,
+} from './instance-access';
+import type { ScenarioContext } from './scenario';
+
+/** How a provisioning attempt ended, as far as the calling request can tell. */
+export type ProvisioningOutcome =
+  | { state: 'ready'; record: InstanceRecord }
+  /** Still running after the deadline, or someone else holds the claim. */
+  | { state: 'pending' }
+  /** Failed for now; the claim was released so the next retry or poll starts again. */
+  | { state: 'failed'; error: unknown };
+
+/** True when a PROVISIONING record's claim is free to take. */
+export function leaseIsFree(ctx: ScenarioContext, record: InstanceRecord): boolean {
+  return !record.lease || record.lease.until <= ctx.deps.clock.now();
+}
+
+/**
+ * Takes over a PROVISIONING record whose claim is free (a crashed or failed earlier attempt).
+ * Condition: the version read. Answers the claimed record, or undefined when another call won.
+ */
+export async function claim(
+  ctx: ScenarioContext,
+  record: InstanceRecord,
+): Promise<InstanceRecord | undefined> {
+  const claimed = nextVersion(ctx, record, {
+    lease: {
+      token: ctx.deps.ids.token(),
+      until: ctx.deps.clock.now() + ctx.deps.config.provisioningLeaseMs,
+    },
+  });
+  return (await ctx.deps.store.updateInstance(claimed)) === 'written' ? claimed : undefined;
+}
+
+/**
+ * Finishes a claimed instance: reads the order, calls the provisioner and stores the sealed
+ * delivery info with status ACTIVE, in one write conditioned on the claim's version. If that takes
+ * longer than the call's budget the work goes on in the background and the call sees `pending`;
+ * if it fails, the claim is released (with the reason) so that a retry or poll starts again.
+ */
+export async function provisionClaimed(
+  ctx: ScenarioContext,
+  claimed: InstanceRecord,
+): Promise<ProvisioningOutcome> {
+  const test = claimed.namespace === 'test';
+  const work = (async (): Promise<InstanceRecord> => {
+    const order = await readOrder(ctx, claimed.orderId, claimed.orderLineId, test);
+    const { entitlement, expireTime } = entitlementOf(order, claimed.orderLineId);
+    const appInfo = await provisionerFor(ctx, test).provision({
+      instanceId: claimed.instanceId,
+      test,
+      orderId: claimed.orderId,
+      orderLineId: claimed.orderLineId,
+      entitlement,
+      expireTime,
+    });
+    const ready = nextVersion(ctx, claimed, {
+      status: STATUS.ACTIVE,
+      entitlement,
+      expireTime,
+      sealedAppInfo: ctx.deps.vault.seal(appInfo),
+      lease: undefined,
+      lastError: undefined,
+    });
+    if ((await ctx.deps.store.updateInstance(ready)) === 'written') return ready;
+    return afterLostRace(ctx, claimed);
+  })();
+  const failure = work.catch(async (error: unknown) => {
+    await releaseClaim(ctx, claimed, error);
+    throw error;
+  });
+  ctx.deps.background.track(failure);
+  const raced = await beforeDeadline(ctx, failure);
+  if (!raced.done) {
+    ctx.deps.log.info('provisioning continues after the answer', {
+      instanceId: claimed.instanceId,
+    });
+    return { state: 'pending' };
+  }
+  return { state: 'ready', record: raced.value };
+}
+
+/**
+ * Runs {@link provisionClaimed} and turns a failure into an outcome instead of an exception.
+ */
+export async function provision(
+  ctx: ScenarioContext,
+  claimed: InstanceRecord,
+): Promise<ProvisioningOutcome> {
+  try {
+    return await provisionClaimed(ctx, claimed);
+  } catch (error) {
+    return { state: 'failed', error };
+  }
+}
+
+/** Our final write lost: the record changed under us (released, or the claim was taken over). */
+async function afterLostRace(
+  ctx: ScenarioContext,
+  claimed: InstanceRecord,
+): Promise<InstanceRecord> {
+  const now = await ctx.deps.store.getInstance(claimed.namespace, claimed.instanceId);
+  if (now?.status === STATUS.ACTIVE || now?.status === STATUS.FROZEN) return now;
+  if (now?.status === STATUS.RELEASED) {
+    // Released while we provisioned: undo the tenant we may just have created.
+    await provisionerFor(ctx, claimed.namespace === 'test').release(now);
+  }
+  throw new KooGalleryError('000004', 'instance is being provisioned by another call, retry later');
+}
+
+async function releaseClaim(
+  ctx: ScenarioContext,
+  claimed: InstanceRecord,
+  error: unknown,
+): Promise<void> {
+  const reason =
+    error instanceof OrderUnavailableError || error instanceof KooGalleryError
+      ? error.message
+      : 'provisioning failed';
+  ctx.deps.log.warn('provisioning attempt failed; claim released for the next retry', {
+    instanceId: claimed.instanceId,
+    orderId: claimed.orderId,
+    reason: error instanceof Error ? error.message : String(error),
+  });
+  try {
+    await ctx.deps.store.updateInstance(
+      nextVersion(ctx, claimed, { lease: undefined, lastError: reason.slice(0, 255) }),
+    );
+  } catch {
+    // The store is down too: the claim expires on its own after the lease time.
+  }
+}
