@@ -1,0 +1,150 @@
+/**
+ * Bundles the production function with esbuild (minified, source maps, only what the entry
+ * imports) and zips it, for both clouds:
+ *
+ * - `aws`: `dist/aws/production.zip` with `functions/production/handler.js`, the artifact
+ *   `serverless.yml` deploys (handler `functions/production/handler.handler`);
+ * - `functiongraph`: `dist/functiongraph.zip` with `index.js` (handler `index.handler`, Node.js 20).
+ *
+ * Usage: `node -r ./scripts/register.js scripts/build.ts [aws|functiongraph|all]`
+ * (`npm run build`, `npm run package:functiongraph`). Prints each bundle's size.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { type BuildOptions, build } from 'esbuild';
+import { writeZip } from './zip';
+
+/** The repository root. */
+export const ROOT = join(__dirname, '..');
+
+/** What one target bundles and where its archive goes. */
+export interface BuildTarget {
+  /** The TypeScript entry, relative to the repository root. */
+  entry: string;
+  /** The bundle's path inside the archive, without `.js`: the handler's file part. */
+  outName: string;
+  /** The archive, relative to the repository root. */
+  zip: string;
+}
+
+/** The two deployable packages. */
+export const TARGETS = {
+  aws: {
+    entry: 'functions/production/handler.ts',
+    outName: 'functions/production/handler',
+    zip: 'dist/aws/production.zip',
+  },
+  functiongraph: {
+    entry: 'functions/production/functiongraph.ts',
+    outName: 'index',
+    zip: 'dist/functiongraph.zip',
+  },
+} as const satisfies Record<string, BuildTarget>;
+
+/** A target's name. */
+export type TargetName = keyof typeof TARGETS;
+
+/** Sizes of one built package, in bytes. */
+export interface BuildResult {
+  target: TargetName;
+  /** Absolute path of the archive. */
+  zipPath: string;
+  bundleBytes: number;
+  sourceMapBytes: number;
+  zipBytes: number;
+  /** The five largest inputs by bytes in the bundle, for the size report. */
+  largestInputs: Array<{ path: string; bytes: number }>;
+}
+
+/** Shared by both targets: Node 20, CommonJS, everything bundled except Node built-ins. */
+const COMMON: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  // Error classes set `name` from the constructor (`new.target.name`), and the store matches SDK
+  // errors by name: minification must not rename classes and functions.
+  keepNames: true,
+  sourcemap: 'external',
+  sourcesContent: false,
+  // ESM builds of the AWS SDK tree-shake better than their CommonJS builds.
+  mainFields: ['module', 'main'],
+  metafile: true,
+  write: false,
+  logLevel: 'warning',
+  absWorkingDir: ROOT,
+};
+
+/**
+ * Bundles and zips one target; the archive holds `<outName>.js` and `<outName>.js.map`.
+ *
+ * @example const { zipPath, zipBytes } = await buildTarget('functiongraph');
+ */
+export async function buildTarget(target: TargetName): Promise<BuildResult> {
+  const spec: BuildTarget = TARGETS[target];
+  const outfile = join(ROOT, '.build', target, `${spec.outName}.js`);
+  const result = await build({ ...COMMON, entryPoints: [join(ROOT, spec.entry)], outfile });
+  const files = result.outputFiles ?? [];
+  const js = files.find((f) => f.path === outfile);
+  const map = files.find((f) => f.path === `${outfile}.map`);
+  if (!js || !map) throw new Error(`esbuild produced no bundle for ${spec.entry}`);
+
+  const zipPath = join(ROOT, spec.zip);
+  const archive = writeZip([
+    { name: `${spec.outName}.js`, data: js.contents },
+    { name: `${spec.outName}.js.map`, data: map.contents },
+  ]);
+  mkdirSync(dirname(zipPath), { recursive: true });
+  writeFileSync(zipPath, archive);
+  writeFileSync(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(result.metafile));
+
+  const output = Object.entries(result.metafile?.outputs ?? {}).find(([name]) =>
+    name.endsWith('.js'),
+  )?.[1];
+  const largestInputs = Object.entries(output?.inputs ?? {})
+    .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5);
+  return {
+    target,
+    zipPath,
+    bundleBytes: js.contents.length,
+    sourceMapBytes: map.contents.length,
+    zipBytes: archive.length,
+    largestInputs,
+  };
+}
+
+/** Formats a byte count as KiB or MiB. */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(2)} MiB`
+    : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** One human line per package, plus its largest inputs. */
+export function describeBuild(r: BuildResult): string {
+  const head =
+    `${r.target}: ${relative(ROOT, r.zipPath)} ${formatBytes(r.zipBytes)} ` +
+    `(bundle ${formatBytes(r.bundleBytes)}, source map ${formatBytes(r.sourceMapBytes)})`;
+  const inputs = r.largestInputs.map((i) => `    ${formatBytes(i.bytes).padStart(10)}  ${i.path}`);
+  return [head, '  largest inputs:', ...inputs].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const which = argv[0] ?? 'all';
+  const names: TargetName[] =
+    which === 'all' ? ['aws', 'functiongraph'] : which in TARGETS ? [which as TargetName] : [];
+  if (names.length === 0) {
+    throw new Error(`unknown target "${which}"; use aws, functiongraph or all`);
+  }
+  for (const name of names) console.log(describeBuild(await buildTarget(name)));
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
