@@ -160,10 +160,18 @@ function readString(
 export function parseKooTime(value: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/.exec(value);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, ms] = m.map(Number) as number[];
-  const t = Date.UTC(y as number, (mo as number) - 1, d, h, mi, s, ms ?? 0);
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = m[7] === undefined ? 0 : Number(m[7]);
+  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
   const back = new Date(t);
-  if (back.getUTCMonth() !== (mo as number) - 1 || back.getUTCDate() !== d || (h as number) > 23) {
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) {
     return undefined;
   }
   return t;

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Lookup } from '../config';
+import type { Deps } from '../deps';
+import { createDynamooseStore } from '../store/dynamoose-store';
+import { startEmbeddedStore } from './embedded-store';
+import { startOpenApiStandIn } from './open-api-stand-in';
+
+/** The local runner's defaults for settings a deployed function must be given. */
+const LOCAL_DEFAULTS: Record<string, string> = {
+  TABLE_NAME: 'koogallery-local',
+  FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
+  ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
+};
+
+/** What {@link startLocalEnvironment} started, and how to configure the function against it. */
+export interface LocalEnvironment {
+  /** Settings: the caller's own first, then the local stand-ins' (store endpoint, dev keys…). */
+  lookup: Lookup;
+  /** Dependencies that replace the production ones (the embedded store's client). */
+  overrides: Partial<Deps>;
+  /** The SaaS V2.0 access key in force, and whether it is the generated development key. */
+  accessKey: { value: string; generated: boolean; file: string };
+  /** One line per stand-in that was started, for the start-up banner. */
+  notes: string[];
+  close(): Promise<void>;
+}
+
+async function readOrCreateKey(file: string): Promise<{ value: string; generated: boolean }> {
+  try {
+    const value = (await readFile(file, 'utf8')).trim();
+    if (value) return { value, generated: false };
+  } catch {
+    // Not created yet.
+  }
+  const value = randomBytes(24).toString('base64url');
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return { value, generated: true };
+}
+
+/**
+ * Starts what a deployed function gets from its cloud, on this machine: an embedded persistent
+ * DynamoDB-compatible store (unless DYNAMODB_ENDPOINT is set), a stand-in for KooGallery's Query
+ * Order API (unless HUAWEICLOUD_AK is set) and a development access key kept under `dataDir`
+ * (unless KOOGALLERY_ACCESS_KEY is set). Everything listens on 127.0.0.1 only.
+ */
+export async function startLocalEnvironment(options: {
+  dataDir: string;
+  lookup: Lookup;
+}): Promise<LocalEnvironment> {
+  const { dataDir, lookup: outer } = options;
+  await mkdir(dataDir, { recursive: true });
+  const set: Record<string, string> = {};
+  const lookup: Lookup = (k) => outer(k) || set[k] || LOCAL_DEFAULTS[k];
+  const closers: (() => Promise<void>)[] = [];
+  const notes: string[] = [];
+  const overrides: Partial<Deps> = {};
+  try {
+    const keyFile = join(dataDir, 'access-key');
+    let accessKey = {
+      value: outer('KOOGALLERY_ACCESS_KEY') ?? '',
+      generated: false,
+      file: keyFile,
+    };
+    if (!accessKey.value) {
+      accessKey = { ...(await readOrCreateKey(keyFile)), file: keyFile };
+      set.KOOGALLERY_ACCESS_KEY = accessKey.value;
+    }
+    const tableName = lookup('TABLE_NAME') as string;
+    if (!outer('DYNAMODB_ENDPOINT')) {
+      const embedded = await startEmbeddedStore({ dataDir: join(dataDir, 'dynalite'), tableName });
+      closers.push(() => embedded.close());
+      set.DYNAMODB_ENDPOINT = embedded.endpoint;
+      overrides.store = createDynamooseStore({
+        tableName,
+        endpoint: embedded.endpoint,
+        region: embedded.region,
+        credentials: embedded.credentials,
+      });
+      notes.push(`embedded store: ${embedded.endpoint} (data in ${join(dataDir, 'dynalite')})`);
+    }
+    if (!outer('HUAWEICLOUD_AK')) {
+      const ak = `LOCALAK${randomBytes(6).toString('hex').toUpperCase()}`;
+      const sk = randomBytes(20).toString('hex');
+      const standIn = await startOpenApiStandIn({ ak, sk, accessKey: accessKey.value });
+      closers.push(() => standIn.close());
+      Object.assign(set, {
+        HUAWEICLOUD_AK: ak,
+        HUAWEICLOUD_SK: sk,
+        KOOGALLERY_API_ENDPOINT: standIn.endpoint,
+      });
+      notes.push(`Query Order stand-in: ${standIn.endpoint}`);
+    }
+    return {
+      lookup,
+      overrides,
+      accessKey,
+      notes,
+      close: async () => {
+        for (const close of closers.reverse()) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import { createApp } from '../app';
+import { loadConfig } from '../config';
+import { buildDeps } from '../deps';
+import { startLocalHttpServer } from './http-server';
+import { startLocalEnvironment } from './local-environment';
+
+/**
+ * `npm start`: the production handler on http://127.0.0.1:$PORT/ with the local stand-ins.
+ * Prints one line saying where it listens; stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a port number (0 for any free port), got "${env.PORT}"`);
+  }
+  const dataDir = env.DATA_DIR || '.data';
+  const local = await startLocalEnvironment({ dataDir, lookup: (k) => env[k] || undefined });
+  const deps = buildDeps(loadConfig(local.lookup), local.overrides);
+  const server = await startLocalHttpServer(createApp(deps), {
+    port,
+    maxBodyBytes: deps.config.maxBodyBytes,
+    onError: (error) => deps.log.error('local server error', { errorMessage: String(error) }),
+  });
+  for (const note of local.notes) process.stderr.write(`${note}\n`);
+  if (local.accessKey.generated || !env.KOOGALLERY_ACCESS_KEY) {
+    process.stdout.write(
+      `development access key: ${local.accessKey.value} (kept in ${local.accessKey.file})\n`,
+    );
+  }
+  process.stdout.write(`KooGallery production interface listening on ${server.url}\n`);
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: stopping (finishing open requests)…\n`);
+    await server.close();
+    await deps.background.drain();
+    await local.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The known-answer vectors computed by an independent implementation (../shared/spec/vectors.json). */
+export interface Vectors {
+  saasV2RequestSignature: {
+    accessKey: string;
+    timestamp: string;
+    nonce: string;
+    body: string;
+    innerHexLower: string;
+    signature: string;
+  }[];
+  bodySign: { accessKey: string; body: string; header: string }[];
+  credentialEncryption: {
+    accessKey: string;
+    encryptType: '1' | '2';
+    aesKeyHex: string;
+    iv: string;
+    plain: string;
+    value: string;
+  }[];
+  v1AuthToken: {
+    accessKey: string;
+    params: Record<string, string>;
+    authToken: string;
+    query: string;
+  }[];
+  apigAkSk: {
+    ak: string;
+    sk: string;
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: string;
+    authorization: string;
+  }[];
+}
+
+/** Loads the shared vectors; CI lays `shared/` beside the clone, as on a developer machine. */
+export function loadVectors(): Vectors {
+  const file = join(__dirname, '..', '..', '..', 'shared', 'spec', 'vectors.json');
+  return JSON.parse(readFileSync(file, 'utf8')) as Vectors;
+}
