@@ -19,6 +19,8 @@ class KooGalleryServerlessPlugin {
     this.options = options || {};
     this.log = utils?.log || { notice: console.log, warning: console.warn };
     this.local = undefined;
+    // The shell's variables, before the CLI merges serverless.yml's environment into process.env.
+    this.shellEnv = { ...process.env };
     this.hooks = {
       'before:package:createDeploymentArtifacts': () => this.bundle(),
       'before:deploy:function:packageFunction': () => this.bundle(),
@@ -40,34 +42,38 @@ class KooGalleryServerlessPlugin {
     this.log.notice(describeBuild(result));
   }
 
-  /** Points the invocation at a local store and Query Order stand-in, unless the shell did. */
+  /**
+   * Points the invocation at the local environment unless the shell set DYNAMODB_ENDPOINT. Runs
+   * after the CLI merged serverless.yml's (deployed) environment into `process.env`, and replaces
+   * every setting the local environment provides; the shell's own variables still win.
+   */
   async prepareLocalInvoke() {
     require('./register.js');
     const env = process.env;
     for (const name of Object.keys(env)) {
       if (name.endsWith('_SSM_PARAMETER')) delete env[name];
     }
-    if (env.DYNAMODB_ENDPOINT) {
-      this.log.notice(
-        `invoke local: using DYNAMODB_ENDPOINT=${env.DYNAMODB_ENDPOINT} from the shell`,
-      );
+    if (this.shellEnv.DYNAMODB_ENDPOINT) {
+      this.log.notice(`invoke local: DYNAMODB_ENDPOINT=${env.DYNAMODB_ENDPOINT} from the shell`);
       return;
     }
-    let startLocalEnvironment;
-    try {
-      ({ startLocalEnvironment } = this.requireTs('lib/local/local-environment.ts'));
-    } catch (error) {
-      throw new Error(
-        `invoke local needs lib/local/local-environment.ts or DYNAMODB_ENDPOINT and the other settings in the shell (${error.message})`,
-      );
+    const { startLocalEnvironment } = this.requireTs('lib/local/local-environment.ts');
+    const { CONFIG_KEYS } = this.requireTs('lib/config.ts');
+    const dataDir = path.resolve(this.serverless.serviceDir, this.shellEnv.DATA_DIR || '.data');
+    this.local = await startLocalEnvironment({
+      dataDir,
+      lookup: (key) => this.shellEnv[key] || undefined,
+    });
+    for (const key of Object.keys(CONFIG_KEYS)) {
+      const value = this.local.lookup(key);
+      if (value !== undefined) env[key] = value;
     }
-    const dataDir = env.KOOGALLERY_DATA_DIR || path.join(this.serverless.serviceDir, '.data');
-    this.local = await startLocalEnvironment({ dataDir });
-    // The local environment wins over serverless.yml's deployed values (TABLE_NAME, API endpoint).
-    Object.assign(env, this.local.env);
-    this.log.notice(
-      `invoke local: embedded store and Query Order stand-in (data in ${path.relative(this.serverless.serviceDir, dataDir) || '.'})`,
-    );
+    // dynalite checks no credentials, but the SDK signs every request: give it placeholders.
+    if (!env.AWS_ACCESS_KEY_ID) {
+      env.AWS_ACCESS_KEY_ID = 'local';
+      env.AWS_SECRET_ACCESS_KEY = 'local';
+    }
+    for (const note of this.local.notes) this.log.notice(`invoke local: ${note}`);
   }
 
   /** Stops what `prepareLocalInvoke` started. */
