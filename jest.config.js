@@ -4,5 +4,8 @@ module.exports = {
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // @middy/core ships ES modules only; let swc turn it into CommonJS for Jest.
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  setupFiles: ['<rootDir>/tests/helpers/setup-env.js'],
   testTimeout: 30000,
 };

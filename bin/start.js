@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 
 // `npm start`: runs lib/local/main.ts through the esbuild require hook (no build step needed).
+// The AWS SDK warns about Node 20 on every start; the function supports nodejs20.x on purpose.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 require('../scripts/register.js');
 const { ConfigError } = require('../lib/errors.ts');
 require('../lib/local/main.ts')

@@ -1,0 +1,169 @@
+/**
+ * A real service for integration tests: the app over a listening HTTP server on 127.0.0.1, a real
+ * dynalite, and the Query Order stand-in, wired as the local runner wires them.
+ */
+import { randomBytes } from 'node:crypto';
+import { createApp } from '../../lib/app';
+import { loadConfig } from '../../lib/config';
+import { buildDeps, type Deps } from '../../lib/deps';
+import { cryptoIds } from '../../lib/ids';
+import { startLocalHttpServer } from '../../lib/local/http-server';
+import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
+import { createJsonLogger } from '../../lib/log';
+import { signRequest } from '../../lib/protocol/request-signature';
+import type { Provisioner } from '../../lib/provisioner/provisioner';
+import { createTemplateProvisioner } from '../../lib/provisioner/template-provisioner';
+import { createDynamooseStore } from '../../lib/store/dynamoose-store';
+import type { InstanceStore } from '../../lib/store/instance-store';
+import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from './dynalite';
+
+/** A captured answer. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+/** Options of one signed send. */
+export interface SendOptions {
+  key?: string;
+  timestamp?: string;
+  nonce?: string;
+  /** Sign one body, send another. */
+  sendBody?: string;
+  method?: string;
+  path?: string;
+}
+
+/** A running test service. */
+export interface TestService {
+  url: string;
+  accessKey: string;
+  deps: Deps;
+  store: InstanceStore;
+  dynalite: TestDynalite;
+  standIn: OpenApiStandIn;
+  /** Every log line written so far. */
+  logs: string[];
+  /** Calls per provisioner method for real (non-test) calls. */
+  provisionerCalls: Record<string, number>;
+  send(body: unknown, options?: SendOptions): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** A provisioner that counts calls and delegates to `inner`. */
+export function countingProvisioner(
+  inner: Provisioner,
+  calls: Record<string, number>,
+): Provisioner {
+  const count = <K extends keyof Provisioner>(name: K): Provisioner[K] =>
+    (async (...args: unknown[]) => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return (inner[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+    }) as Provisioner[K];
+  return {
+    provision: count('provision'),
+    renew: count('renew'),
+    freeze: count('freeze'),
+    unfreeze: count('unfreeze'),
+    release: count('release'),
+    upgrade: count('upgrade'),
+    checkChange: count('checkChange'),
+  };
+}
+
+/** Starts dynalite, the stand-in and the app on 127.0.0.1; `settings` override configuration. */
+export async function startTestService(
+  options: {
+    settings?: Record<string, string>;
+    provisioner?: (templates: Provisioner) => Provisioner;
+    overrides?: Partial<Deps>;
+  } = {},
+): Promise<TestService> {
+  const accessKey = `test-key-${randomBytes(8).toString('hex')}`;
+  const ak = 'TESTAK0123456789';
+  const sk = randomBytes(16).toString('hex');
+  const dynalite = await startTestDynalite();
+  const standIn = await startOpenApiStandIn({ ak, sk, accessKey });
+  const settings: Record<string, string> = {
+    KOOGALLERY_ACCESS_KEY: accessKey,
+    HUAWEICLOUD_AK: ak,
+    HUAWEICLOUD_SK: sk,
+    KOOGALLERY_API_ENDPOINT: standIn.endpoint,
+    TABLE_NAME: dynalite.tableName,
+    DYNAMODB_ENDPOINT: dynalite.endpoint,
+    FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
+    ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
+    ORDER_QUERY_TIMEOUT_MS: '300',
+    ...options.settings,
+  };
+  const config = loadConfig((k) => settings[k]);
+  const logs: string[] = [];
+  const provisionerCalls: Record<string, number> = {};
+  const templates = createTemplateProvisioner({ ...config.provisioner, ids: cryptoIds });
+  const store = createDynamooseStore({
+    tableName: dynalite.tableName,
+    endpoint: dynalite.endpoint,
+    region: TEST_DYNAMO.region,
+    credentials: TEST_DYNAMO.credentials,
+  });
+  const deps = buildDeps(config, {
+    store,
+    log: createJsonLogger('debug', (line) => logs.push(line)),
+    provisioner: countingProvisioner(
+      options.provisioner?.(templates) ?? templates,
+      provisionerCalls,
+    ),
+    ...options.overrides,
+  });
+  const server = await startLocalHttpServer(createApp(deps), {
+    port: 0,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  return {
+    url: server.url,
+    accessKey,
+    deps,
+    store: deps.store,
+    dynalite,
+    standIn,
+    logs,
+    provisionerCalls,
+    send: (body, o = {}) => sendSigned(server.url, o.key ?? accessKey, body, o),
+    close: async () => {
+      await server.close();
+      await deps.background.drain();
+      await standIn.close();
+      await dynalite.close();
+    },
+  };
+}
+
+/** Signs and sends one V2.0 request; `body` may be a string (sent as is) or an object. */
+export async function sendSigned(
+  url: string,
+  key: string,
+  body: unknown,
+  o: SendOptions = {},
+): Promise<Answer> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const timestamp = o.timestamp ?? String(Date.now());
+  const nonce = o.nonce ?? randomBytes(32).toString('hex').toUpperCase();
+  const signature = signRequest(key, nonce, timestamp, Buffer.from(text, 'utf8'));
+  const target = new URL(o.path ?? '/', url);
+  target.search = new URLSearchParams({ signature, timestamp, nonce }).toString();
+  const res = await fetch(target, {
+    method: o.method ?? 'POST',
+    headers: { 'Content-Type': 'application/json;charset=utf8', Accept: 'application/json' },
+    body: o.method === 'GET' ? undefined : (o.sendBody ?? text),
+  });
+  const raw = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    json = {};
+  }
+  return { status: res.status, headers: res.headers, text: raw, json };
+}
