@@ -1,0 +1,264 @@
+/**
+ * The {@link InstanceStore} adapter for DynamoDB-compatible services (AWS DynamoDB, Huawei GeminiDB's
+ * DynamoDB API, dynalite), built on dynamoose. The only module importing dynamoose.
+ *
+ * Item layout (one table, key {@link KEY_ATTRIBUTE}):
+ * - `INSTANCE#<namespace>#<instanceId>`: `namespace`, `instanceId`, `status`, `version` and
+ *   `expireTime` as top-level attributes (the write conditions and an operator's console filters
+ *   need them), and every other field as one JSON string in `data`. JSON rather than a map because
+ *   it round-trips every field exactly (absent optionals stay absent, `extra`'s free-form keys and
+ *   the `appliedOrders` list need no schema), nested-map support on GeminiDB is not documented, and a
+ *   new optional field in {@link InstanceRecord} needs no change here. It stays readable in a console.
+ * - `NONCE#<family>#<nonce>`: only the key and `expiresAt` (TTL, epoch seconds).
+ *
+ * Each method is one request (BatchGet retries only keys the service left unprocessed), and each
+ * write is a single conditional PutItem: no UpdateExpression, no transaction.
+ */
+import { DynamoDB } from '@aws-sdk/client-dynamodb';
+import dynamoose from 'dynamoose';
+import type { ObjectType } from 'dynamoose/dist/General';
+import { StoreUnavailableError } from '../errors';
+import {
+  type InstanceRecord,
+  type InstanceStore,
+  NAMESPACE,
+  type Namespace,
+  STATUS,
+  type WriteOutcome,
+} from './instance-store';
+import { assertCreatable, assertExpiry, assertUpdatable, instanceKey, nonceKey } from './keys';
+import { adviceFor, describeError, isConditionFailure, printableEndpoint } from './sdk-errors';
+import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from './table-schema';
+
+/** Where and how {@link createDynamooseStore} reaches the table. */
+export interface DynamooseStoreOptions {
+  tableName: string;
+  /** A DynamoDB-compatible endpoint (GeminiDB, dynalite); the AWS regional endpoint when absent. */
+  endpoint?: string;
+  region: string;
+  /** Static credentials; the SDK's default chain (environment, role) when absent. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Upper bound of one HTTP attempt in milliseconds (default 2000; two attempts at most). */
+  requestTimeoutMs?: number;
+}
+
+/** Time to establish a TCP connection: a dead endpoint must fail well inside the 5 s budget. */
+const CONNECTION_TIMEOUT_MS = 1000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 2000;
+/** One retry at most: two attempts of at most `requestTimeoutMs` each still answer in time. */
+const MAX_ATTEMPTS = 2;
+/** BatchGetItem's limit on keys per request. */
+const BATCH_GET_LIMIT = 100;
+/** Extra BatchGet rounds for keys the service left unprocessed (throttling), with backoff. */
+const UNPROCESSED_RETRY_DELAYS_MS = [50, 150, 400] as const;
+
+/** dynamoose's registry of models is process-global and keyed by name: one unique name per store. */
+let storeCount = 0;
+
+const NAMESPACES: readonly unknown[] = Object.values(NAMESPACE);
+const STATUSES: readonly unknown[] = Object.values(STATUS);
+
+/** Turns anything but a failed condition into a {@link StoreUnavailableError} saying what to check. */
+function unavailable(
+  error: unknown,
+  operation: string,
+  where: { tableName: string; endpoint: string },
+): StoreUnavailableError {
+  return new StoreUnavailableError(
+    `store ${operation} on table "${where.tableName}" at ${where.endpoint} failed ` +
+      `(${describeError(error)}): ${adviceFor(error)}`,
+    { cause: error },
+  );
+}
+
+function toInstanceItem(record: InstanceRecord): ObjectType {
+  const { namespace, instanceId, status, version, expireTime, ...rest } = record;
+  return {
+    [KEY_ATTRIBUTE]: instanceKey(namespace, instanceId),
+    namespace,
+    instanceId,
+    status,
+    version,
+    ...(expireTime === undefined ? {} : { expireTime }),
+    data: JSON.stringify(rest),
+  };
+}
+
+function fromInstanceItem(item: ObjectType): InstanceRecord {
+  const { namespace, instanceId, status, version, expireTime, data } = item;
+  const rest: unknown = typeof data === 'string' ? JSON.parse(data) : undefined;
+  if (
+    !NAMESPACES.includes(namespace) ||
+    typeof instanceId !== 'string' ||
+    !STATUSES.includes(status) ||
+    typeof version !== 'number' ||
+    (expireTime !== undefined && typeof expireTime !== 'number') ||
+    rest === null ||
+    typeof rest !== 'object' ||
+    Array.isArray(rest)
+  ) {
+    throw new TypeError(`stored item ${String(item[KEY_ATTRIBUTE])} is not an instance record`);
+  }
+  return {
+    ...(rest as Omit<InstanceRecord, 'namespace' | 'instanceId' | 'status' | 'version'>),
+    namespace: namespace as Namespace,
+    instanceId,
+    status: status as InstanceRecord['status'],
+    version,
+    ...(expireTime === undefined ? {} : { expireTime }),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * An {@link InstanceStore} on a DynamoDB-compatible table (see `table-schema.ts`). Each store has its
+ * own dynamoose Instance and DynamoDB client, so stores on different endpoints coexist in one process.
+ * A dead endpoint fails within about `2 × requestTimeoutMs` (1 s to connect, two attempts).
+ *
+ * @example
+ * const store = createDynamooseStore({ tableName: 'koogallery-state', region: 'cn-north-4',
+ *   endpoint: 'http://192.168.0.10:8000' });
+ * await store.createInstance(record); // 'written' | 'conflict'
+ */
+export function createDynamooseStore(options: DynamooseStoreOptions): InstanceStore {
+  const { tableName, endpoint, region, credentials } = options;
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const where = { tableName, endpoint: printableEndpoint(endpoint, region) };
+
+  const client = new DynamoDB({
+    region,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
+    maxAttempts: MAX_ATTEMPTS,
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout,
+      // Without this the handler only logs a warning when requestTimeout passes and keeps waiting
+      // on a black-holed endpoint.
+      throwOnRequestTimeout: true,
+    },
+  });
+  const instance = new dynamoose.Instance();
+  instance.aws.ddb.set(client);
+
+  // The table belongs to serverless.yml or to the local runner: never create it, never wait for it
+  // (dynamoose's defaults would describe the table and wait up to 180 s on a cold start).
+  const tableOptions = { create: false, waitForActive: false, update: false } as const;
+  storeCount += 1;
+  const InstanceModel = dynamoose.model(
+    // '#' cannot occur in a table name, so these names never alias a table in dynamoose's registry.
+    `koogallery-instance#${storeCount}`,
+    new dynamoose.Schema(
+      {
+        [KEY_ATTRIBUTE]: { type: String, hashKey: true },
+        namespace: { type: String, required: true },
+        instanceId: { type: String, required: true },
+        status: { type: String, required: true },
+        version: { type: Number, required: true },
+        expireTime: Number,
+        data: { type: String, required: true },
+      },
+      { saveUnknown: false },
+    ),
+    tableOptions,
+  );
+  const NonceModel = dynamoose.model(
+    `koogallery-nonce#${storeCount}`,
+    new dynamoose.Schema(
+      {
+        [KEY_ATTRIBUTE]: { type: String, hashKey: true },
+        [TTL_ATTRIBUTE]: { type: Number, required: true },
+      },
+      { saveUnknown: false },
+    ),
+    tableOptions,
+  );
+  new instance.Table(tableName, [InstanceModel, NonceModel], tableOptions);
+
+  async function put(operation: string, save: () => Promise<unknown>): Promise<WriteOutcome> {
+    try {
+      await save();
+      return 'written';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'conflict';
+      throw unavailable(error, operation, where);
+    }
+  }
+
+  async function batchGet(keys: string[]): Promise<ObjectType[]> {
+    const found: ObjectType[] = [];
+    let pending = keys.map((pk) => ({ [KEY_ATTRIBUTE]: pk }));
+    for (let round = 0; ; round += 1) {
+      const items = await InstanceModel.batchGet(pending, { consistent: true });
+      found.push(...items.map((item) => item.toJSON()));
+      const unprocessed = items.unprocessedKeys;
+      if (unprocessed.length === 0) return found;
+      const delay = UNPROCESSED_RETRY_DELAYS_MS[round];
+      if (delay === undefined) {
+        throw Object.assign(
+          new Error(
+            `${unprocessed.length} keys stayed unprocessed after ${round + 1} BatchGet rounds`,
+          ),
+          { name: 'ProvisionedThroughputExceededException' },
+        );
+      }
+      await sleep(delay);
+      pending = unprocessed.map((key) => ({ [KEY_ATTRIBUTE]: String(key[KEY_ATTRIBUTE]) }));
+    }
+  }
+
+  return {
+    async getInstance(namespace, instanceId) {
+      const pk = instanceKey(namespace, instanceId);
+      let item: ObjectType | undefined;
+      try {
+        item = (await InstanceModel.get({ [KEY_ATTRIBUTE]: pk }, { consistent: true }))?.toJSON();
+      } catch (error) {
+        throw unavailable(error, 'getInstance', where);
+      }
+      return item === undefined ? undefined : fromInstanceItem(item);
+    },
+
+    async getInstances(namespace, instanceIds) {
+      // BatchGetItem refuses duplicate keys and an empty key list.
+      const keys = [...new Set(instanceIds)].map((id) => instanceKey(namespace, id));
+      const items: ObjectType[] = [];
+      try {
+        for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+          items.push(...(await batchGet(keys.slice(i, i + BATCH_GET_LIMIT))));
+        }
+      } catch (error) {
+        throw unavailable(error, 'getInstances', where);
+      }
+      return items.map(fromInstanceItem);
+    },
+
+    async createInstance(record) {
+      assertCreatable(record);
+      const item = new InstanceModel(toInstanceItem(record));
+      // overwrite: false is `attribute_not_exists(pk)`.
+      return put('createInstance', () => item.save({ overwrite: false, return: 'item' }));
+    },
+
+    async updateInstance(next) {
+      assertUpdatable(next);
+      const item = new InstanceModel(toInstanceItem(next));
+      // `version = :expected` also fails when the item does not exist: nothing to update.
+      const condition = new dynamoose.Condition('version').eq(next.version - 1);
+      return put('updateInstance', () => item.save({ condition, return: 'item' }));
+    },
+
+    async recordNonce(family, nonce, expiresAtMs) {
+      assertExpiry(expiresAtMs);
+      const item = new NonceModel({
+        [KEY_ATTRIBUTE]: nonceKey(family, nonce),
+        // TTL attributes are epoch seconds; rounding up never expires a nonce early.
+        [TTL_ATTRIBUTE]: Math.ceil(expiresAtMs / 1000),
+      });
+      return put('recordNonce', () => item.save({ overwrite: false, return: 'item' }));
+    },
+  };
+}
