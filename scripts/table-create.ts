@@ -1,0 +1,112 @@
+/**
+ * `npm run table:create`: creates the state table on any DynamoDB-compatible endpoint (AWS DynamoDB,
+ * Huawei GeminiDB, dynalite), waits until it is ACTIVE, enables TTL where supported and verifies it.
+ * Idempotent: an existing table with the right key schema is a success.
+ *
+ * Environment: TABLE_NAME (required), DYNAMODB_ENDPOINT (default: AWS), DYNAMODB_REGION or AWS_REGION
+ * (default us-east-1), and credentials the usual way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
+ * AWS_PROFILE, a role).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { adviceFor, describeError, printableEndpoint } from '../lib/store/sdk-errors';
+import { ensureTable, tableNameProblems, verifyTable } from '../lib/store/table-schema';
+
+/** Where the script writes: progress to `out`, failures to `err`. */
+export interface TableCreateOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+function fieldsText(fields?: Record<string, unknown>): string {
+  if (!fields) return '';
+  const parts = Object.entries(fields).map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/**
+ * Runs the command against `env` and answers the process exit code (0 ready, 1 failed).
+ *
+ * @example
+ * process.exitCode = await runTableCreate(process.env, { out: console.log, err: console.error });
+ */
+export async function runTableCreate(
+  env: Readonly<Record<string, string | undefined>>,
+  output: TableCreateOutput,
+): Promise<number> {
+  const tableName = env.TABLE_NAME?.trim() ?? '';
+  const endpoint = env.DYNAMODB_ENDPOINT?.trim() || undefined;
+  const region = env.DYNAMODB_REGION?.trim() || env.AWS_REGION?.trim() || 'us-east-1';
+
+  const problems: string[] = [];
+  if (tableName === '') problems.push('TABLE_NAME is not set: export TABLE_NAME=<table name>');
+  else problems.push(...tableNameProblems(tableName));
+  if (endpoint !== undefined && !URL.canParse(endpoint)) {
+    problems.push('DYNAMODB_ENDPOINT is not a URL: use e.g. http://192.168.0.10:8000');
+  }
+  if (problems.length > 0) {
+    for (const problem of problems) output.err(`table:create: ${problem}`);
+    return 1;
+  }
+
+  const where = printableEndpoint(endpoint, region);
+  output.out(`table:create: ensuring table "${tableName}" at ${where} (region ${region})`);
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  const sessionToken = env.AWS_SESSION_TOKEN;
+  const client = new DynamoDBClient({
+    region,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    // Keys from `env` when it has them; otherwise the SDK's default chain (profile, SSO, role).
+    ...(accessKeyId && secretAccessKey
+      ? {
+          credentials: {
+            accessKeyId,
+            secretAccessKey,
+            ...(sessionToken ? { sessionToken } : {}),
+          },
+        }
+      : {}),
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+      throwOnRequestTimeout: true,
+    },
+  });
+  try {
+    const result = await ensureTable({
+      client,
+      tableName,
+      log: {
+        info: (message, fields) => output.out(`table:create: ${message}${fieldsText(fields)}`),
+        warn: (message, fields) =>
+          output.out(`table:create: warning: ${message}${fieldsText(fields)}`),
+      },
+    });
+    const remaining = await verifyTable({ client, tableName });
+    if (remaining.length > 0) {
+      for (const problem of remaining) output.err(`table:create: ${problem}`);
+      return 1;
+    }
+    output.out(
+      `table:create: table "${tableName}" is ready (${result.created ? `created, ${result.billing} billing` : 'already existed'}; ` +
+        `TTL on expiresAt ${result.ttl === 'enabled' ? 'enabled' : 'not supported by this service: nonce items will stay, which is harmless'})`,
+    );
+    return 0;
+  } catch (error) {
+    output.err(`table:create: failed at ${where}: ${describeError(error)}`);
+    output.err(`table:create: ${adviceFor(error)}`);
+    return 1;
+  } finally {
+    client.destroy();
+  }
+}
+
+if (require.main === module) {
+  runTableCreate(process.env, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { runTableCreate } from '../../scripts/table-create';
+import { startTestDynalite, type TestDynalite } from '../helpers/dynalite';
+
+describe('npm run table:create', () => {
+  let dynamo: TestDynalite;
+
+  beforeAll(async () => {
+    dynamo = await startTestDynalite();
+  });
+
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  function run(env: Record<string, string>) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runTableCreate(
+      { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...env },
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
+    return code.then((exitCode) => ({ exitCode, out, err }));
+  }
+
+  it('creates a missing table and succeeds again when it exists', async () => {
+    const env = { TABLE_NAME: `cli-${randomUUID()}`, DYNAMODB_ENDPOINT: dynamo.endpoint };
+
+    const first = await run(env);
+    const second = await run(env);
+
+    expect(first).toMatchObject({ exitCode: 0, err: [] });
+    expect(first.out.at(-1)).toMatch(/is ready \(created, on-demand billing/);
+    expect(second).toMatchObject({ exitCode: 0, err: [] });
+    expect(second.out.at(-1)).toMatch(/is ready \(already existed/);
+  });
+
+  it('fails with what to set when TABLE_NAME is missing or has a dot', async () => {
+    const missing = await run({ DYNAMODB_ENDPOINT: dynamo.endpoint });
+    const dotted = await run({ TABLE_NAME: 'a.b.c', DYNAMODB_ENDPOINT: dynamo.endpoint });
+
+    expect(missing.exitCode).toBe(1);
+    expect(missing.err).toEqual([expect.stringContaining('TABLE_NAME is not set')]);
+    expect(dotted.exitCode).toBe(1);
+    expect(dotted.err).toEqual([expect.stringContaining('GeminiDB does not accept')]);
+  });
+
+  it('fails with network advice and no secret when the endpoint is down', async () => {
+    const result = await run({
+      TABLE_NAME: 'koogallery-state',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:1',
+      AWS_SECRET_ACCESS_KEY: 'super-secret-value',
+    });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.err.join('\n')).toMatch(/check DYNAMODB_ENDPOINT/);
+    expect([...result.out, ...result.err].join('\n')).not.toContain('super-secret-value');
+  });
+});
