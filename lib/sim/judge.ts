@@ -1,0 +1,546 @@
+/**
+ * The checks KooGallery's seller-center debugger and its twice-daily probe apply to one answer of a
+ * production interface (spec saas-v2.md §1.1, §1.6, §3, §7; around-v2.md §4.1), written here on
+ * their own, not borrowed from the function's code paths: only the crypto primitives of
+ * `lib/protocol` are shared, and those are pinned by independent vectors.
+ *
+ * Everything in this module is pure: it reads a captured answer and the request that caused it.
+ */
+import { verifyBodySign } from '../protocol/body-sign';
+import { decryptCredential, type EncryptType } from '../protocol/credential-cipher';
+
+/** One answer as it arrived on the wire, or the transport failure that replaced it. */
+export interface CapturedResponse {
+  /** HTTP status; 0 when no answer arrived. */
+  status: number;
+  /** Header values by lower-case name. */
+  headers: Record<string, string>;
+  /** The exact body bytes received. */
+  body: Buffer;
+  /** Time from sending the request to the last body byte. */
+  elapsedMs: number;
+  /** Why no answer arrived (refused connection, DNS, TLS, abort), when that happened. */
+  error?: string;
+}
+
+/** What the judge needs to know about the request that was sent. */
+export interface JudgedRequest {
+  activity: string;
+  body: Record<string, unknown>;
+}
+
+/** Settings of one judgement. */
+export interface JudgeOptions {
+  /** The access key the answer's `Body-Sign` and credentials must use. */
+  key: string;
+  /** Result codes that count as the expected outcome (default `000000` only). */
+  expect?: readonly string[];
+  /** Longest acceptable answer time; KooGallery's requirement is 5 s. */
+  timeoutMs?: number;
+}
+
+/** KooGallery's answer-time requirement (saas-v2.md §1.1; the debugger waits 20 s, the spec 5 s). */
+export const ANSWER_TIMEOUT_MS = 5000;
+
+/** The name of every distinct failure the judge reports. */
+export const FINDINGS = {
+  UNREACHABLE: 'unreachable',
+  HTTP_STATUS: 'http-status',
+  CONTENT_TYPE: 'content-type',
+  BODY_NOT_JSON: 'body-not-json',
+  RESULT_CODE_MISSING: 'result-code-missing',
+  RESULT_CODE_MALFORMED: 'result-code-malformed',
+  RESULT_MSG_MISSING: 'result-msg-missing',
+  FIELD_WRONG_TYPE: 'field-wrong-type',
+  FIELD_TOO_LONG: 'field-too-long',
+  NON_ASCII: 'non-ascii-body',
+  INSTANCE_ID_MISSING: 'instance-id-missing',
+  INFO_MISSING: 'info-missing',
+  INFO_INSTANCE_ID_MISSING: 'info-instance-id-missing',
+  FRONT_END_URL_MISSING: 'front-end-url-missing',
+  USAGE_FIELD_MISSING: 'usage-field-missing',
+  ENCRYPT_TYPE_INVALID: 'encrypt-type-invalid',
+  CREDENTIALS_UNREADABLE: 'credentials-unreadable',
+  BODY_SIGN_MISSING: 'body-sign-missing',
+  BODY_SIGN_MALFORMED: 'body-sign-malformed',
+  BODY_SIGN_MISMATCH: 'body-sign-mismatch',
+  TOO_SLOW: 'too-slow',
+  UNEXPECTED_RESULT_CODE: 'unexpected-result-code',
+} as const;
+
+/** One of {@link FINDINGS}. */
+export type FindingName = (typeof FINDINGS)[keyof typeof FINDINGS];
+
+/** One failed rule: what is wrong and what to do about it. */
+export interface Finding {
+  name: FindingName;
+  /** What the debugger would complain about, naming the field or value. */
+  message: string;
+  /** What to change so that the check passes. */
+  fix: string;
+}
+
+/** A credential of `appInfo`, as safe to print: never the clear value. */
+export interface MaskedCredential {
+  instanceId: string;
+  field: 'userName' | 'password';
+  /** `encrypted` when it decrypted with the key, `plain` when the answer sent it unencrypted. */
+  form: 'encrypted' | 'plain';
+  /** A masked rendering of the clear value. */
+  masked: string;
+}
+
+/** The judgement of one answer. */
+export interface Verdict {
+  ok: boolean;
+  findings: Finding[];
+  resultCode?: string;
+  resultMsg?: string;
+  /** The parsed body when it was a JSON object. */
+  json?: Record<string, unknown>;
+  /** Credentials found in `info[].appInfo`, masked. */
+  credentials: MaskedCredential[];
+  elapsedMs: number;
+}
+
+/** Longest value of each response field (saas-v2.md §3, §5), by the field's name in its object. */
+export const FIELD_MAX_LENGTHS = {
+  top: { resultCode: 6, resultMsg: 255, instanceId: 64, encryptType: 3 },
+  info: { instanceId: 64 },
+  appInfo: { frontEndUrl: 512, adminUrl: 512, userName: 128, password: 128, memo: 1024 },
+  usageInfo: {
+    relatedInstanceId: 64,
+    usageValue: 20,
+    statisticalTime: 20,
+    dashboardUrl: 512,
+  },
+} as const;
+
+const RESULT_CODE_FORMAT = /^\d{6}$/;
+/** `sign_type="…", signature="…"`, both values quoted; whitespace around `=` and `,` tolerated. */
+const BODY_SIGN_FORMAT =
+  /^\s*sign_type\s*=\s*"HMAC-SHA256"\s*,\s*signature\s*=\s*"[A-Za-z0-9+/]+={0,2}"\s*$/;
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function finding(name: FindingName, message: string, fix: string): Finding {
+  return { name, message, fix };
+}
+
+/** Masks a clear credential: the first and last character of a user name, only the length of a password. */
+export function maskCredential(field: 'userName' | 'password', clear: string): string {
+  if (field === 'password' || clear.length < 4) return `${'*'.repeat(8)} (${clear.length} chars)`;
+  return `${clear.slice(0, 1)}${'*'.repeat(6)}${clear.slice(-1)} (${clear.length} chars)`;
+}
+
+/** The checks on the transport: status, content type, answer time. */
+function judgeTransport(res: CapturedResponse, timeoutMs: number): Finding[] {
+  const out: Finding[] = [];
+  if (res.status !== 200) {
+    out.push(
+      finding(
+        FINDINGS.HTTP_STATUS,
+        `HTTP status ${res.status}, expected 200`,
+        'answer every call, failures included, with HTTP 200 and the outcome in resultCode',
+      ),
+    );
+  }
+  const type = res.headers['content-type'];
+  if (!type || !/^application\/json\s*(;|$)/i.test(type.trim())) {
+    out.push(
+      finding(
+        FINDINGS.CONTENT_TYPE,
+        `Content-Type is ${type ? `"${type}"` : 'missing'}, expected application/json`,
+        'send Content-Type: application/json;charset=UTF-8 on every answer',
+      ),
+    );
+  }
+  if (res.elapsedMs > timeoutMs) {
+    out.push(
+      finding(
+        FINDINGS.TOO_SLOW,
+        `answered in ${Math.round(res.elapsedMs)} ms, more than ${timeoutMs} ms`,
+        'answer within 5 s: provision asynchronously and answer 000004 while it runs',
+      ),
+    );
+  }
+  return out;
+}
+
+/** The checks on `Body-Sign`: present, well-formed, and the HMAC of the exact bytes under the key. */
+function judgeBodySign(res: CapturedResponse, key: string): Finding[] {
+  const header = res.headers['body-sign'];
+  if (header === undefined) {
+    return [
+      finding(
+        FINDINGS.BODY_SIGN_MISSING,
+        'the Body-Sign header is missing',
+        'send Body-Sign: sign_type="HMAC-SHA256", signature= "<base64 HMAC-SHA256(access key, body)>" on every answer',
+      ),
+    ];
+  }
+  if (!BODY_SIGN_FORMAT.test(header)) {
+    return [
+      finding(
+        FINDINGS.BODY_SIGN_MALFORMED,
+        `Body-Sign is not sign_type="HMAC-SHA256", signature="<base64>": got ${JSON.stringify(header.slice(0, 60))}`,
+        'quote both values and use standard base64 of the HMAC-SHA256 digest',
+      ),
+    ];
+  }
+  if (!verifyBodySign(header, key, res.body).ok) {
+    return [
+      finding(
+        FINDINGS.BODY_SIGN_MISMATCH,
+        'Body-Sign does not match the body bytes under this access key',
+        'sign the exact bytes sent (after serialising) with the access key bound to the production address; check --key',
+      ),
+    ];
+  }
+  return [];
+}
+
+/** Checks that `obj[field]`, when present, is a string (or a number, where allowed) within its length. */
+function checkField(
+  obj: Json,
+  field: string,
+  max: number,
+  path: string,
+  out: Finding[],
+  allowNumber = false,
+): void {
+  const value = obj[field];
+  if (value === undefined || value === null) return;
+  const ok = typeof value === 'string' || (allowNumber && typeof value === 'number');
+  if (!ok) {
+    out.push(
+      finding(
+        FINDINGS.FIELD_WRONG_TYPE,
+        `${path} is ${Array.isArray(value) ? 'an array' : typeof value}, expected a ${allowNumber ? 'number or string' : 'string'}`,
+        `send ${path} as a ${allowNumber ? 'number or string' : 'string'}`,
+      ),
+    );
+    return;
+  }
+  const length = String(value).length;
+  if (length > max) {
+    out.push(
+      finding(
+        FINDINGS.FIELD_TOO_LONG,
+        `${path} is ${length} characters, at most ${max} allowed`,
+        `shorten ${path} to ${max} characters or fewer`,
+      ),
+    );
+  }
+}
+
+function checkFields(obj: Json, limits: Record<string, number>, prefix: string, out: Finding[]) {
+  for (const [field, max] of Object.entries(limits)) {
+    checkField(obj, field, max, `${prefix}${field}`, out, field === 'usageValue');
+  }
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** `info[]` of a `queryInstance` answer: ids, lengths, usage fields, credentials. */
+function judgeInfo(json: Json, key: string, out: Finding[], creds: MaskedCredential[]): void {
+  const info = json.info;
+  if (info !== undefined && !Array.isArray(info)) {
+    out.push(finding(FINDINGS.FIELD_WRONG_TYPE, 'info is not an array', 'send info as an array'));
+    return;
+  }
+  const encryptType = json.encryptType;
+  if (encryptType !== undefined && encryptType !== '1' && encryptType !== '2') {
+    out.push(
+      finding(
+        FINDINGS.ENCRYPT_TYPE_INVALID,
+        `encryptType is ${JSON.stringify(encryptType)}, expected "1" or "2"`,
+        'send encryptType "1" (AES-256-CBC) or "2" (AES-128-CBC), or leave it out for plain credentials',
+      ),
+    );
+  }
+  asArray(info).forEach((entry, i) => {
+    const at = `info[${i}]`;
+    if (!isObject(entry)) {
+      out.push(
+        finding(FINDINGS.FIELD_WRONG_TYPE, `${at} is not an object`, `send ${at} as an object`),
+      );
+      return;
+    }
+    const instanceId = entry.instanceId;
+    if (typeof instanceId !== 'string' || instanceId === '') {
+      out.push(
+        finding(
+          FINDINGS.INFO_INSTANCE_ID_MISSING,
+          `${at}.instanceId is missing`,
+          'send instanceId in every info entry of queryInstance',
+        ),
+      );
+    }
+    checkFields(entry, FIELD_MAX_LENGTHS.info, `${at}.`, out);
+    const appInfo = entry.appInfo;
+    if (appInfo !== undefined) {
+      if (!isObject(appInfo)) {
+        out.push(
+          finding(
+            FINDINGS.FIELD_WRONG_TYPE,
+            `${at}.appInfo is not an object`,
+            'send appInfo as an object',
+          ),
+        );
+      } else {
+        if (typeof appInfo.frontEndUrl !== 'string' || appInfo.frontEndUrl === '') {
+          out.push(
+            finding(
+              FINDINGS.FRONT_END_URL_MISSING,
+              `${at}.appInfo.frontEndUrl is missing`,
+              'send the buyer-facing frontEndUrl whenever appInfo is sent',
+            ),
+          );
+        }
+        checkFields(appInfo, FIELD_MAX_LENGTHS.appInfo, `${at}.appInfo.`, out);
+        for (const field of ['userName', 'password'] as const) {
+          const value = appInfo[field];
+          if (typeof value !== 'string') continue;
+          const id = typeof instanceId === 'string' ? instanceId : at;
+          if (encryptType === undefined) {
+            creds.push({
+              instanceId: id,
+              field,
+              form: 'plain',
+              masked: maskCredential(field, value),
+            });
+            continue;
+          }
+          if (encryptType !== '1' && encryptType !== '2') continue;
+          try {
+            const clear = decryptCredential(value, key, encryptType as EncryptType);
+            creds.push({
+              instanceId: id,
+              field,
+              form: 'encrypted',
+              masked: maskCredential(field, clear),
+            });
+          } catch {
+            out.push(
+              finding(
+                FINDINGS.CREDENTIALS_UNREADABLE,
+                `${at}.appInfo.${field} does not decrypt with this access key (encryptType "${encryptType}")`,
+                'encrypt as iv + base64(AES-CBC), the AES key from SHA1PRNG seeded with the access key (spec §5); check --key',
+              ),
+            );
+          }
+        }
+      }
+    }
+    const usage = entry.usageInfo ?? entry.usageInfos;
+    if (usage === undefined) return;
+    if (!Array.isArray(usage)) {
+      out.push(
+        finding(
+          FINDINGS.FIELD_WRONG_TYPE,
+          `${at}.usageInfo is not an array`,
+          'send usageInfo as an array',
+        ),
+      );
+      return;
+    }
+    usage.forEach((u, j) => {
+      const uat = `${at}.usageInfo[${j}]`;
+      if (!isObject(u)) {
+        out.push(
+          finding(FINDINGS.FIELD_WRONG_TYPE, `${uat} is not an object`, `send ${uat} as an object`),
+        );
+        return;
+      }
+      for (const field of ['usageValue', 'statisticalTime'] as const) {
+        if (u[field] === undefined || u[field] === null || u[field] === '') {
+          out.push(
+            finding(
+              FINDINGS.USAGE_FIELD_MISSING,
+              `${uat}.${field} is missing`,
+              'send usageValue and statisticalTime (yyyyMMddHHmmssSSS, UTC) in every usageInfo entry',
+            ),
+          );
+        }
+      }
+      checkFields(u, FIELD_MAX_LENGTHS.usageInfo, `${uat}.`, out);
+    });
+  });
+}
+
+/** The checks on the body: JSON, resultCode/resultMsg, lengths and each activity's mandatory fields. */
+function judgeBody(
+  res: CapturedResponse,
+  req: JudgedRequest,
+  key: string,
+  out: Finding[],
+  creds: MaskedCredential[],
+): Json | undefined {
+  const text = res.body.toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    out.push(
+      finding(
+        FINDINGS.BODY_NOT_JSON,
+        `the body is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+        'answer a JSON object with at least resultCode and resultMsg',
+      ),
+    );
+    return undefined;
+  }
+  if (!isObject(parsed)) {
+    out.push(
+      finding(
+        FINDINGS.BODY_NOT_JSON,
+        'the body is JSON but not an object',
+        'answer a JSON object with at least resultCode and resultMsg',
+      ),
+    );
+    return undefined;
+  }
+  const json = parsed;
+  if (json.resultCode === undefined) {
+    out.push(
+      finding(
+        FINDINGS.RESULT_CODE_MISSING,
+        'resultCode is missing',
+        'send resultCode in every answer',
+      ),
+    );
+  } else if (typeof json.resultCode !== 'string' || !RESULT_CODE_FORMAT.test(json.resultCode)) {
+    out.push(
+      finding(
+        FINDINGS.RESULT_CODE_MALFORMED,
+        `resultCode is ${JSON.stringify(json.resultCode)}, expected a string of 6 digits`,
+        'send resultCode as a 6-digit string such as "000000"',
+      ),
+    );
+  }
+  if (json.resultMsg === undefined) {
+    out.push(
+      finding(
+        FINDINGS.RESULT_MSG_MISSING,
+        'resultMsg is missing',
+        'send resultMsg in every answer',
+      ),
+    );
+  }
+  checkFields(
+    json,
+    {
+      resultMsg: FIELD_MAX_LENGTHS.top.resultMsg,
+      instanceId: FIELD_MAX_LENGTHS.top.instanceId,
+      encryptType: FIELD_MAX_LENGTHS.top.encryptType,
+    },
+    '',
+    out,
+  );
+  if (res.body.some((byte) => byte > 0x7f)) {
+    out.push(
+      finding(
+        FINDINGS.NON_ASCII,
+        'the body has non-ASCII characters',
+        'write non-ASCII characters as \\uXXXX escapes (only memo may carry them)',
+      ),
+    );
+  }
+  const code = typeof json.resultCode === 'string' ? json.resultCode : undefined;
+  if (req.activity === 'newInstance' && (code === '000000' || code === '000004')) {
+    if (typeof json.instanceId !== 'string' || json.instanceId === '') {
+      out.push(
+        finding(
+          FINDINGS.INSTANCE_ID_MISSING,
+          `newInstance answered ${code} without an instanceId`,
+          'send the instanceId with every successful (or 000004) newInstance answer',
+        ),
+      );
+    }
+  }
+  if (req.activity === 'queryInstance') {
+    if (code === '000000' && asArray(json.info).length === 0) {
+      out.push(
+        finding(
+          FINDINGS.INFO_MISSING,
+          'queryInstance answered 000000 without any info entry',
+          'send info[] with one entry (instanceId, appInfo) per instance asked for',
+        ),
+      );
+    }
+    judgeInfo(json, key, out, creds);
+  }
+  return json;
+}
+
+/**
+ * Judges one answer the way KooGallery's debugger and probe do. Each broken rule is its own
+ * {@link Finding}; `ok` is true only when there is none.
+ *
+ * @example
+ * const verdict = judge({ activity: 'newInstance', body }, captured, { key, expect: ['000000'] });
+ * if (!verdict.ok) for (const f of verdict.findings) console.log(f.name, f.message, f.fix);
+ */
+export function judge(req: JudgedRequest, res: CapturedResponse, options: JudgeOptions): Verdict {
+  const expect = options.expect ?? ['000000'];
+  const timeoutMs = options.timeoutMs ?? ANSWER_TIMEOUT_MS;
+  const credentials: MaskedCredential[] = [];
+  if (res.error !== undefined) {
+    return {
+      ok: false,
+      findings: [
+        finding(
+          FINDINGS.UNREACHABLE,
+          `no answer: ${res.error}`,
+          'check the URL (--url), that the service is running and reachable, and its TLS certificate',
+        ),
+      ],
+      credentials,
+      elapsedMs: res.elapsedMs,
+    };
+  }
+  const findings = judgeTransport(res, timeoutMs);
+  findings.push(...judgeBodySign(res, options.key));
+  const json = judgeBody(res, req, options.key, findings, credentials);
+  const resultCode = typeof json?.resultCode === 'string' ? json.resultCode : undefined;
+  const resultMsg = typeof json?.resultMsg === 'string' ? json.resultMsg : undefined;
+  if (json && resultCode !== undefined && !expect.includes(resultCode)) {
+    findings.push(
+      finding(
+        FINDINGS.UNEXPECTED_RESULT_CODE,
+        `resultCode ${resultCode}${resultMsg ? ` (${resultMsg.slice(0, 80)})` : ''}, expected ${expect.join(' or ')}`,
+        resultCode === '000001'
+          ? 'the signature was refused: check that --key is the access key the service uses, and the clock'
+          : `make ${req.activity} answer ${expect.join(' or ')} here (see spec saas-v2.md §3 and §6)`,
+      ),
+    );
+  }
+  return {
+    ok: findings.length === 0,
+    findings,
+    ...(resultCode !== undefined ? { resultCode } : {}),
+    ...(resultMsg !== undefined ? { resultMsg } : {}),
+    ...(json ? { json } : {}),
+    credentials,
+    elapsedMs: res.elapsedMs,
+  };
+}
+
+/** A copy of a response body with `userName` and `password` values replaced, safe to print. */
+export function redactBody(json: unknown): unknown {
+  if (Array.isArray(json)) return json.map(redactBody);
+  if (!isObject(json)) return json;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(json)) {
+    out[k] =
+      (k === 'userName' || k === 'password') && typeof v === 'string' ? '[masked]' : redactBody(v);
+  }
+  return out;
+}
