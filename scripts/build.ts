@@ -25,6 +25,8 @@ export interface BuildTarget {
   outName: string;
   /** The archive, relative to the repository root. */
   zip: string;
+  /** Modules left out of the bundle (required lazily, never on this platform). */
+  external?: readonly string[];
 }
 
 /** The two deployable packages. */
@@ -38,6 +40,8 @@ export const TARGETS = {
     entry: 'functions/production/functiongraph.ts',
     outName: 'index',
     zip: 'dist/functiongraph.zip',
+    // Secrets come from encrypted user data there; lib/secrets.ts loads the SSM client lazily.
+    external: ['@aws-sdk/client-ssm'],
   },
 } as const satisfies Record<string, BuildTarget>;
 
@@ -84,7 +88,12 @@ const COMMON: BuildOptions = {
 export async function buildTarget(target: TargetName): Promise<BuildResult> {
   const spec: BuildTarget = TARGETS[target];
   const outfile = join(ROOT, '.build', target, `${spec.outName}.js`);
-  const result = await build({ ...COMMON, entryPoints: [join(ROOT, spec.entry)], outfile });
+  const result = await build({
+    ...COMMON,
+    entryPoints: [join(ROOT, spec.entry)],
+    outfile,
+    external: [...(spec.external ?? [])],
+  });
   const files = result.outputFiles ?? [];
   const js = files.find((f) => f.path === outfile);
   const map = files.find((f) => f.path === `${outfile}.map`);
