@@ -1,0 +1,408 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../clock';
+import { parseQueryString, type QueryParams, verifyApigRequest } from '../open-api/aksk-signer';
+import { QUERY_ORDER_PATH } from '../open-api/query-order-client';
+import {
+  signUsageBody,
+  USAGE_PATH,
+  type UsageRecord,
+  validateUsageRecords,
+} from '../open-api/usage-client';
+import { safeEqual } from '../protocol/hmac';
+
+/** How the stand-in fails a request on purpose. */
+export const FAULT_MODES = {
+  /** HTTP 500 with a plain-text body. */
+  HTTP_500: 'http500',
+  /** No answer until the client gives up or the stand-in closes. */
+  TIMEOUT: 'timeout',
+  /** HTTP 200 with a body that is not JSON. */
+  GARBAGE: 'garbage',
+  /** HTTP 200 with `{"resultCode":"MKT.0999"}`. */
+  ERROR_CODE: 'error-code',
+} as const;
+/** A fault mode. */
+export type FaultMode = (typeof FAULT_MODES)[keyof typeof FAULT_MODES];
+
+/** Options of {@link startOpenApiStandIn}. */
+export interface OpenApiStandInOptions {
+  /** The IAM key pair whose APIG signature is accepted. */
+  ak: string;
+  sk: string;
+  /** When given, the usage push's `signature` header must verify with it. */
+  accessKey?: string;
+  /** 0 (a free port) by default. */
+  port?: number;
+  /** Milliseconds since the epoch, for `X-Sdk-Date` checks and order dates. */
+  now?: () => number;
+}
+
+/** A running stand-in for KooGallery's open APIs. */
+export interface OpenApiStandIn {
+  /** `http://127.0.0.1:PORT`, to use as the open API endpoint. */
+  readonly endpoint: string;
+  /** Usage records received and accepted, first one per `metering_sn`. */
+  readonly usageRecords: UsageRecord[];
+  /** Query Order requests received, failed ones (faults, bad signatures) included. */
+  readonly queryCount: number;
+  readonly faults: {
+    /** Fails the next `count` requests (Query Order or usage) with `mode`. */
+    failNext(count: number, mode: FaultMode): void;
+    /** Forgets pending faults. */
+    clear(): void;
+  };
+  /** Releases held responses, closes every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/** The documented mock order ids (saas-v2 §4.1), spelled as KooGallery spells them. */
+export const mockOrderIds = [
+  'MOCKPERIODYEARNEW',
+  'MOCKONETIMENEW',
+  'MOCKONDEMAND',
+  'MOCKONDEMANDPKG',
+  'MOCKPERIODDAYTRIAL',
+  'MOCKMONTYTRIALTOFORMAL',
+  'MOCKMONTYUNSUBSCRIBE',
+  'MOCKMONTYRENEW',
+  'MOCKMONTYCHANGE',
+] as const;
+
+/** The product every stand-in order is for. */
+export const STAND_IN_PRODUCT_ID = 'OFFI000000000000MOCK';
+/** SKU codes of the stand-in orders, stable so that a seller can map them to plans. */
+export const STAND_IN_SKUS = {
+  YEAR: 'mock-sku-period-year',
+  MONTH: 'mock-sku-period-month',
+  MONTH_UPGRADED: 'mock-sku-period-month-upgraded',
+  ONE_TIME: 'mock-sku-one-time',
+  ON_DEMAND: 'mock-sku-on-demand',
+  ON_DEMAND_PKG: 'mock-sku-on-demand-package',
+} as const;
+
+type PeriodType = 'day' | 'month' | 'year';
+
+interface OrderShape {
+  orderType: string;
+  chargingMode: string;
+  skuCode: string;
+  period?: { type: PeriodType; number: number };
+  linearValue?: number;
+}
+
+const MONTHLY: Omit<OrderShape, 'orderType'> = {
+  chargingMode: 'PERIOD',
+  skuCode: STAND_IN_SKUS.MONTH,
+  period: { type: 'month', number: 1 },
+};
+
+const MOCK_ORDERS: Record<(typeof mockOrderIds)[number], OrderShape> = {
+  MOCKPERIODYEARNEW: {
+    orderType: 'NEW',
+    chargingMode: 'PERIOD',
+    skuCode: STAND_IN_SKUS.YEAR,
+    period: { type: 'year', number: 1 },
+  },
+  MOCKONETIMENEW: { orderType: 'NEW', chargingMode: 'ONE_TIME', skuCode: STAND_IN_SKUS.ONE_TIME },
+  MOCKONDEMAND: { orderType: 'NEW', chargingMode: 'ON_DEMAND', skuCode: STAND_IN_SKUS.ON_DEMAND },
+  MOCKONDEMANDPKG: {
+    orderType: 'NEW',
+    chargingMode: 'ON_DEMAND_PKG',
+    skuCode: STAND_IN_SKUS.ON_DEMAND_PKG,
+    period: { type: 'year', number: 1 },
+    linearValue: 100,
+  },
+  MOCKPERIODDAYTRIAL: {
+    orderType: 'TRIAL',
+    chargingMode: 'PERIOD',
+    skuCode: STAND_IN_SKUS.MONTH,
+    period: { type: 'day', number: 7 },
+  },
+  MOCKMONTYTRIALTOFORMAL: { orderType: 'TRIAL_TO_FORMAL', ...MONTHLY },
+  MOCKMONTYUNSUBSCRIBE: { orderType: 'UNSUBSCRIBE', ...MONTHLY },
+  MOCKMONTYRENEW: { orderType: 'RENEW', ...MONTHLY },
+  MOCKMONTYCHANGE: { orderType: 'CHANGE', ...MONTHLY, skuCode: STAND_IN_SKUS.MONTH_UPGRADED },
+};
+
+/** Any other order id: a new monthly subscription. */
+const SYNTHESIZED: OrderShape = { orderType: 'NEW', ...MONTHLY };
+
+const MAX_ID = 64;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** `yyyyMMddHHmmss`, UTC, as KooGallery writes order times. */
+function orderTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace(/[-:T]/g, '');
+}
+
+/** Adds calendar periods in UTC; the day of month is clamped (Jan 31 + 1 month = Feb 28/29). */
+function addPeriod(ms: number, type: PeriodType, count: number): number {
+  const date = new Date(ms);
+  if (type === 'day') return ms + count * 86_400_000;
+  const months = type === 'year' ? 12 * count : count;
+  const target = new Date(ms);
+  target.setUTCDate(1);
+  target.setUTCMonth(target.getUTCMonth() + months);
+  const lastDay = new Date(
+    Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0),
+  ).getUTCDate();
+  target.setUTCDate(Math.min(date.getUTCDate(), lastDay));
+  return target.getTime();
+}
+
+/**
+ * The Query Order `orderInfo` the stand-in answers: a documented mock order, or a synthesized new
+ * monthly subscription for any other id. Dates derive from `nowMs`; the order line is the one asked
+ * for, `<orderId>-000001` by default.
+ */
+export function standInOrder(orderId: string, orderLineId: string | undefined, nowMs: number) {
+  const shape = MOCK_ORDERS[orderId as keyof typeof MOCK_ORDERS] ?? SYNTHESIZED;
+  const line: Record<string, unknown> = {
+    orderLineId: orderLineId ?? `${orderId}-000001`,
+    chargingMode: shape.chargingMode,
+  };
+  if (shape.period) {
+    line.periodType = shape.period.type;
+    line.periodNumber = shape.period.number;
+    line.expireTime = orderTime(addPeriod(nowMs, shape.period.type, shape.period.number));
+  }
+  line.productInfo = [
+    {
+      productId: STAND_IN_PRODUCT_ID,
+      skuCode: shape.skuCode,
+      productName: 'KooGallery stand-in product',
+      ...(shape.linearValue === undefined ? {} : { linearValue: shape.linearValue }),
+    },
+  ];
+  return {
+    orderId,
+    orderType: shape.orderType,
+    createTime: orderTime(nowMs),
+    orderLine: [line],
+    buyerInfo: { customerId: 'mock-customer-0001', customerName: 'mock-buyer' },
+    extendParams: [],
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json;charset=UTF-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= MAX_BODY_BYTES ? Buffer.concat(chunks) : undefined));
+    req.on('error', reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/**
+ * Starts a stand-in for KooGallery's open APIs on 127.0.0.1 only: Query Order (the documented mock
+ * orders, any other id synthesized as a new monthly order) and the usage push. Every request must
+ * carry a valid APIG AK/SK signature for `ak`/`sk` (else 401 with an APIGW-style error); the usage
+ * push's `signature` header is checked when `accessKey` is given. `faults.failNext` makes the next
+ * requests fail on purpose, for retry tests.
+ *
+ * @example
+ * const standIn = await startOpenApiStandIn({ ak: 'AK', sk: 'SK' });
+ * const orders = createQueryOrderClient({ endpoint: standIn.endpoint, ak: 'AK', sk: 'SK',
+ *   timeoutMs: 1000, attempts: 2 });
+ * await orders.queryOrder('MOCKPERIODYEARNEW');
+ * await standIn.close();
+ */
+export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promise<OpenApiStandIn> {
+  const now = options.now ?? systemClock.now;
+  const usageRecords: UsageRecord[] = [];
+  const seenSerials = new Set<string>();
+  const pendingFaults: FaultMode[] = [];
+  const held = new Set<ServerResponse>();
+  let queryCount = 0;
+  let requestCount = 0;
+
+  const gatewayError = (res: ServerResponse, status: number, code: string, message: string) =>
+    send(res, status, {
+      error_code: code,
+      error_msg: message,
+      request_id: `stand-in-${requestCount}`,
+    });
+
+  function applyFault(mode: FaultMode, res: ServerResponse): void {
+    switch (mode) {
+      case 'http500':
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end('Internal Server Error');
+        return;
+      case 'garbage':
+        res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' });
+        res.end('<html>this is not JSON');
+        return;
+      case 'error-code':
+        send(res, 200, { resultCode: 'MKT.0999', resultMsg: 'System error (injected fault).' });
+        return;
+      case 'timeout':
+        // Held until the client gives up (the socket closes) or the stand-in closes.
+        held.add(res);
+        res.on('close', () => held.delete(res));
+        return;
+    }
+  }
+
+  function queryOrder(query: QueryParams, res: ServerResponse): void {
+    // A repeated parameter is malformed: only a single string value is usable.
+    const orderId = typeof query.orderId === 'string' ? query.orderId : undefined;
+    const lineParam = query.orderLineId;
+    const orderLineId = typeof lineParam === 'string' ? lineParam : undefined;
+    if (!orderId || orderId.length > MAX_ID) {
+      send(res, 400, { resultCode: 'MKT.0100', resultMsg: 'Invalid parameter: orderId.' });
+      return;
+    }
+    if (
+      Array.isArray(lineParam) ||
+      (orderLineId !== undefined && (orderLineId === '' || orderLineId.length > MAX_ID))
+    ) {
+      send(res, 400, { resultCode: 'MKT.0100', resultMsg: 'Invalid parameter: orderLineId.' });
+      return;
+    }
+    send(res, 200, {
+      resultCode: 'MKT.0000',
+      resultMsg: 'Success.',
+      orderInfo: standInOrder(orderId, orderLineId, now()),
+    });
+  }
+
+  function usageData(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+    const text = body.toString('utf8');
+    if (options.accessKey !== undefined) {
+      const signature = header(req, 'signature');
+      const ts = header(req, 'ts');
+      const nonce = header(req, 'nonce');
+      const expected = ts && nonce ? signUsageBody(options.accessKey, ts, nonce, text) : undefined;
+      if (!signature || !expected || !safeEqual(signature, expected)) {
+        send(res, 401, { error_code: 'MKT.0102', error_msg: 'Invalid signature header.' });
+        return;
+      }
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const records = (parsed as { usage_records?: unknown } | undefined)?.usage_records;
+    const problems = validateUsageRecords(records);
+    if (problems.length > 0) {
+      send(res, 400, { error_code: 'MKT.0100', error_msg: `Invalid parameter: ${problems[0]}` });
+      return;
+    }
+    for (const record of records as UsageRecord[]) {
+      if (seenSerials.has(record.metering_sn)) continue;
+      seenSerials.add(record.metering_sn);
+      usageRecords.push(record);
+    }
+    send(res, 200, { error_code: 'MKT.0000', error_msg: 'success' });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    requestCount++;
+    const body = await readBody(req);
+    if (body === undefined) {
+      gatewayError(res, 413, 'APIGW.0201', 'Request entity too large');
+      return;
+    }
+    const rawUrl = req.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const route =
+      req.method === 'GET' && path === QUERY_ORDER_PATH
+        ? 'query'
+        : req.method === 'POST' && path === USAGE_PATH
+          ? 'usage'
+          : undefined;
+    if (route === undefined) {
+      gatewayError(res, 404, 'APIGW.0101', 'The API does not exist or has not been published');
+      return;
+    }
+    if (route === 'query') queryCount++;
+
+    const fault = pendingFaults.shift();
+    if (fault !== undefined) {
+      applyFault(fault, res);
+      return;
+    }
+
+    const verdict = verifyApigRequest(
+      { method: req.method ?? 'GET', url: rawUrl, headers: req.headers, body },
+      { secretFor: (ak) => (ak === options.ak ? options.sk : undefined), now: now() },
+    );
+    if (!verdict.ok) {
+      gatewayError(
+        res,
+        401,
+        'APIGW.0301',
+        `Incorrect IAM authentication information: ${verdict.reason}`,
+      );
+      return;
+    }
+    // The signature check above already refused a malformed query string.
+    if (route === 'query')
+      queryOrder(parseQueryString(queryAt < 0 ? '' : rawUrl.slice(queryAt + 1)) ?? {}, res);
+    else usageData(req, body, res);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) gatewayError(res, 500, 'APIGW.0103', 'The backend is unavailable');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    usageRecords,
+    get queryCount() {
+      return queryCount;
+    },
+    faults: {
+      failNext(count: number, mode: FaultMode): void {
+        for (let i = 0; i < count; i++) pendingFaults.push(mode);
+      },
+      clear(): void {
+        pendingFaults.length = 0;
+      },
+    },
+    async close(): Promise<void> {
+      for (const res of held) {
+        if (!res.headersSent) gatewayError(res, 503, 'APIGW.0103', 'The stand-in is closing');
+      }
+      held.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
