@@ -119,7 +119,11 @@ export function formatSdkDate(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
 }
 
-function parseSdkDate(value: string): number | undefined {
+/**
+ * Reads a `yyyyMMdd'T'HHmmss'Z'` time (an `X-Sdk-Date`, a usage record time) as milliseconds since
+ * the epoch; undefined unless it is well formed and a real date.
+ */
+export function parseSdkDate(value: string): number | undefined {
   const m = SDK_DATE.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
