@@ -1,6 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Deps } from './deps';
-import { InvalidRequestError, KooGalleryError, SignatureError } from './errors';
+import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
 import type { Authenticated, FrontEnd } from './front-ends/front-end';
 import { saasV2FrontEnd } from './front-ends/saas-v2';
 import type { HttpRequest, HttpResponse } from './http';
@@ -60,8 +60,7 @@ function respond(deps: Deps): Phase {
     if (error !== undefined && !(error instanceof KooGalleryError)) {
       deps.log.error('call failed unexpectedly', {
         ...fields,
-        errorName: error instanceof Error ? error.name : typeof error,
-        errorMessage: error instanceof Error ? error.message.slice(0, 300) : undefined,
+        ...describeError(error),
       });
     } else {
       deps.log.info('call', {

@@ -79,3 +79,27 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+/**
+ * What may be logged about an error: its name always, its message only when it is one of ours
+ * (written to be safe). A foreign error's message can quote a connection string or a token, so
+ * it is withheld; its `code` (e.g. ECONNREFUSED) is kept.
+ */
+export function describeError(error: unknown): {
+  errorName: string;
+  errorMessage?: string;
+  errorCode?: string;
+} {
+  if (!(error instanceof Error)) return { errorName: typeof error };
+  const ours =
+    error instanceof KooGalleryError ||
+    error instanceof OrderUnavailableError ||
+    error instanceof StoreUnavailableError ||
+    error instanceof ConfigError;
+  const code = (error as { code?: unknown }).code;
+  return {
+    errorName: error.name,
+    errorMessage: ours ? error.message.slice(0, 300) : undefined,
+    errorCode: typeof code === 'string' ? code : undefined,
+  };
+}

@@ -1,6 +1,7 @@
 import { createApp } from '../app';
 import { loadConfig } from '../config';
 import { buildDeps } from '../deps';
+import { describeError } from '../errors';
 import { startLocalHttpServer } from './http-server';
 import { startLocalEnvironment } from './local-environment';
 
@@ -19,7 +20,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const server = await startLocalHttpServer(createApp(deps), {
     port,
     maxBodyBytes: deps.config.maxBodyBytes,
-    onError: (error) => deps.log.error('local server error', { errorMessage: String(error) }),
+    onError: (error) => deps.log.error('local server error', describeError(error)),
   });
   for (const note of local.notes) process.stderr.write(`${note}\n`);
   if (local.accessKey.generated || !env.KOOGALLERY_ACCESS_KEY) {

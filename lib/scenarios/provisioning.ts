@@ -1,4 +1,4 @@
-import { KooGalleryError, OrderUnavailableError } from '../errors';
+import { describeError, KooGalleryError, OrderUnavailableError } from '../errors';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import {
   beforeDeadline,
@@ -127,7 +127,7 @@ async function releaseClaim(
   ctx.deps.log.warn('provisioning attempt failed; claim released for the next retry', {
     instanceId: claimed.instanceId,
     orderId: claimed.orderId,
-    reason: error instanceof Error ? error.message : String(error),
+    ...describeError(error),
   });
   try {
     await ctx.deps.store.updateInstance(
