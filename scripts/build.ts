@@ -9,7 +9,7 @@
  * Usage: `node -r ./scripts/register.js scripts/build.ts [aws|functiongraph|all]`
  * (`npm run build`, `npm run package:functiongraph`). Prints each bundle's size.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { writeZip } from './zip';
@@ -70,7 +70,7 @@ const COMMON: BuildOptions = {
   // Error classes set `name` from the constructor (`new.target.name`), and the store matches SDK
   // errors by name: minification must not rename classes and functions.
   keepNames: true,
-  sourcemap: 'external',
+  sourcemap: 'linked',
   sourcesContent: false,
   // ESM builds of the AWS SDK tree-shake better than their CommonJS builds.
   mainFields: ['module', 'main'],
@@ -79,6 +79,13 @@ const COMMON: BuildOptions = {
   logLevel: 'warning',
   absWorkingDir: ROOT,
 };
+
+/** Write then rename, so a concurrent build (parallel test workers) never leaves a torn file. */
+function writeAtomically(path: string, data: string | Uint8Array): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, data);
+  renameSync(temporary, path);
+}
 
 /**
  * Bundles and zips one target; the archive holds `<outName>.js` and `<outName>.js.map`.
@@ -105,8 +112,8 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
     { name: `${spec.outName}.js.map`, data: map.contents },
   ]);
   mkdirSync(dirname(zipPath), { recursive: true });
-  writeFileSync(zipPath, archive);
-  writeFileSync(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(result.metafile));
+  writeAtomically(zipPath, archive);
+  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(result.metafile));
 
   const output = Object.entries(result.metafile?.outputs ?? {}).find(([name]) =>
     name.endsWith('.js'),
