@@ -1,0 +1,322 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bodySign } from '../../../lib/protocol/body-sign';
+import { encryptCredential } from '../../../lib/protocol/credential-cipher';
+import { verifyRequestSignature } from '../../../lib/protocol/request-signature';
+import { call, type Target } from '../../../lib/sim/client';
+import { type CapturedResponse, FINDINGS, judge } from '../../../lib/sim/judge';
+import { loadVectors } from '../../helpers/vectors';
+
+const KEY = 'sim-judge-test-key-0123456789';
+const OTHER_KEY = 'some-other-key';
+const INSTANCE_ID = '3f2b6c1e-5d4a-4b8f-9e7d-1a2b3c4d5e6f';
+const PASSWORD = 'Clear-Text-Pa55word!';
+const USER = 'admin-3f2b6c1e';
+
+interface Answer {
+  body: unknown;
+  status?: number;
+  type?: string | null;
+  sign?: 'ok' | 'none' | 'other-key' | 'malformed';
+  delayMs?: number;
+}
+
+const ok = (extra: Record<string, unknown> = {}) => ({
+  resultCode: '000000',
+  resultMsg: 'success',
+  ...extra,
+});
+const appInfo = (overrides: Record<string, unknown> = {}, key = KEY) => ({
+  frontEndUrl: 'https://tenant.example.com/',
+  userName: encryptCredential(USER, key),
+  password: encryptCredential(PASSWORD, key),
+  ...overrides,
+});
+
+/** A production interface broken in one way per path. */
+const ANSWERS: Record<string, Answer> = {
+  '/ok': { body: ok({ instanceId: INSTANCE_ID }) },
+  '/no-body-sign': { body: ok({ instanceId: INSTANCE_ID }), sign: 'none' },
+  '/body-sign-other-key': { body: ok({ instanceId: INSTANCE_ID }), sign: 'other-key' },
+  '/body-sign-malformed': { body: ok({ instanceId: INSTANCE_ID }), sign: 'malformed' },
+  '/wrong-content-type': { body: ok({ instanceId: INSTANCE_ID }), type: 'text/html' },
+  '/no-content-type': { body: ok({ instanceId: INSTANCE_ID }), type: null },
+  '/http-500': { body: ok({ instanceId: INSTANCE_ID }), status: 500 },
+  '/slow': { body: ok({ instanceId: INSTANCE_ID }), delayMs: 300 },
+  '/long-result-msg': { body: ok({ instanceId: INSTANCE_ID, resultMsg: 'x'.repeat(256) }) },
+  '/long-instance-id': { body: ok({ instanceId: 'i'.repeat(65) }) },
+  '/wrong-result-code': {
+    body: { resultCode: '000005', resultMsg: 'internal error', instanceId: INSTANCE_ID },
+  },
+  '/numeric-result-code': {
+    body: { resultCode: 0, resultMsg: 'success', instanceId: INSTANCE_ID },
+  },
+  '/no-result-msg': { body: { resultCode: '000000', instanceId: INSTANCE_ID } },
+  '/not-json': { body: 'OK' },
+  '/no-instance-id': { body: ok() },
+  '/non-ascii': { body: ok({ instanceId: INSTANCE_ID, resultMsg: '成功' }) },
+  '/query-ok': {
+    body: ok({ encryptType: '1', info: [{ instanceId: INSTANCE_ID, appInfo: appInfo() }] }),
+  },
+  '/query-long-url': {
+    body: ok({
+      encryptType: '1',
+      info: [
+        {
+          instanceId: INSTANCE_ID,
+          appInfo: appInfo({ frontEndUrl: `https://t.example.com/${'a'.repeat(500)}` }),
+        },
+      ],
+    }),
+  },
+  '/query-credentials-other-key': {
+    body: ok({
+      encryptType: '1',
+      info: [{ instanceId: INSTANCE_ID, appInfo: appInfo({}, OTHER_KEY) }],
+    }),
+  },
+  '/query-no-info': { body: ok() },
+  '/query-no-info-instance-id': {
+    body: ok({ info: [{ appInfo: { frontEndUrl: 'https://t.example.com/' } }] }),
+  },
+  '/query-usage-incomplete': {
+    body: ok({
+      info: [{ instanceId: INSTANCE_ID, usageInfo: [{ usageValue: 12.5 }] }],
+    }),
+  },
+};
+
+const seen: { path: string; signatureOk: boolean }[] = [];
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const body = await readBody(req);
+  const verdict = verifyRequestSignature(
+    {
+      signature: url.searchParams.get('signature') ?? undefined,
+      timestamp: url.searchParams.get('timestamp') ?? undefined,
+      nonce: url.searchParams.get('nonce') ?? undefined,
+      body,
+    },
+    [KEY],
+    Date.now(),
+    60_000,
+  );
+  seen.push({ path: url.pathname, signatureOk: verdict.ok });
+  const answer = ANSWERS[url.pathname] ?? {
+    body: { resultCode: '000002', resultMsg: 'no such path' },
+  };
+  if (answer.delayMs) await sleep(answer.delayMs);
+  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  const headers: Record<string, string> = {};
+  if (answer.type !== null)
+    headers['Content-Type'] = answer.type ?? 'application/json;charset=UTF-8';
+  const sign = answer.sign ?? 'ok';
+  if (sign === 'ok') headers['Body-Sign'] = bodySign(KEY, text);
+  if (sign === 'other-key') headers['Body-Sign'] = bodySign(OTHER_KEY, text);
+  if (sign === 'malformed')
+    headers['Body-Sign'] = `sign_type=HMAC-SHA256, signature=${'A'.repeat(44)}`;
+  res.writeHead(answer.status ?? 200, headers);
+  res.end(text);
+}
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((done) => server.close(() => done()));
+});
+
+const purchase = { activity: 'newInstance', orderId: 'MOCKPERIODYEARNEW', testFlag: '1' };
+const query = { activity: 'queryInstance', instanceId: INSTANCE_ID, testFlag: '1' };
+
+async function findingsFor(
+  path: string,
+  body: Record<string, unknown> = purchase,
+  target: Partial<Target> = {},
+) {
+  const ex = await call({ url: `${base}${path}`, key: KEY, ...target }, body);
+  return { names: ex.verdict.findings.map((f) => f.name), ex };
+}
+
+describe('judge, against a deliberately broken production interface', () => {
+  it('passes a correct answer and signs requests the server can verify', async () => {
+    // Arrange / Act
+    const { names, ex } = await findingsFor('/ok');
+
+    // Assert
+    expect(names).toEqual([]);
+    expect(ex.verdict.ok).toBe(true);
+    expect(ex.verdict.resultCode).toBe('000000');
+    expect(seen.find((s) => s.path === '/ok')?.signatureOk).toBe(true);
+  });
+
+  it.each([
+    ['/no-body-sign', FINDINGS.BODY_SIGN_MISSING],
+    ['/body-sign-other-key', FINDINGS.BODY_SIGN_MISMATCH],
+    ['/body-sign-malformed', FINDINGS.BODY_SIGN_MALFORMED],
+    ['/wrong-content-type', FINDINGS.CONTENT_TYPE],
+    ['/no-content-type', FINDINGS.CONTENT_TYPE],
+    ['/http-500', FINDINGS.HTTP_STATUS],
+    ['/long-result-msg', FINDINGS.FIELD_TOO_LONG],
+    ['/long-instance-id', FINDINGS.FIELD_TOO_LONG],
+    ['/wrong-result-code', FINDINGS.UNEXPECTED_RESULT_CODE],
+    ['/numeric-result-code', FINDINGS.RESULT_CODE_MALFORMED],
+    ['/no-result-msg', FINDINGS.RESULT_MSG_MISSING],
+    ['/no-instance-id', FINDINGS.INSTANCE_ID_MISSING],
+    ['/non-ascii', FINDINGS.NON_ASCII],
+  ])('reports %s as exactly %s', async (path, name) => {
+    // Arrange / Act
+    const { names, ex } = await findingsFor(path);
+
+    // Assert
+    expect(names).toEqual([name]);
+    expect(ex.verdict.ok).toBe(false);
+    for (const f of ex.verdict.findings) expect(f.fix.length).toBeGreaterThan(10);
+  });
+
+  it('reports a body that is not JSON as body-not-json', async () => {
+    const { names } = await findingsFor('/not-json');
+
+    expect(names).toContain(FINDINGS.BODY_NOT_JSON);
+    expect(names).not.toContain(FINDINGS.BODY_SIGN_MISMATCH);
+  });
+
+  it('reports an answer slower than the limit as too-slow, and nothing else', async () => {
+    // Arrange: a 100 ms limit instead of KooGallery's 5 s, against a 300 ms answer
+    const target = { timeoutMs: 100 };
+
+    // Act
+    const { names, ex } = await findingsFor('/slow', purchase, target);
+
+    // Assert
+    expect(names).toEqual([FINDINGS.TOO_SLOW]);
+    expect(ex.response.elapsedMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('names the over-long field and its limit', async () => {
+    const { ex } = await findingsFor('/long-result-msg');
+
+    expect(ex.verdict.findings[0]?.message).toBe(
+      'resultMsg is 256 characters, at most 255 allowed',
+    );
+  });
+
+  it('says the resultCode received and the one expected', async () => {
+    const { ex } = await findingsFor('/wrong-result-code');
+
+    expect(ex.verdict.findings[0]?.message).toMatch(/resultCode 000005 .*expected 000000/);
+  });
+
+  it('accepts another result code when it is the expected one', async () => {
+    const ex = await call({ url: `${base}/wrong-result-code`, key: KEY }, purchase, {
+      expect: ['000005'],
+    });
+
+    expect(ex.verdict.ok).toBe(true);
+  });
+
+  it('decrypts queryInstance credentials and shows them only masked', async () => {
+    // Arrange / Act
+    const { names, ex } = await findingsFor('/query-ok', query);
+
+    // Assert
+    expect(names).toEqual([]);
+    expect(ex.verdict.credentials.map((c) => [c.field, c.form])).toEqual([
+      ['userName', 'encrypted'],
+      ['password', 'encrypted'],
+    ]);
+    const shown = JSON.stringify(ex.verdict.credentials);
+    expect(shown).not.toContain(PASSWORD);
+    expect(shown).not.toContain(USER);
+    expect(shown).toContain(`(${PASSWORD.length} chars)`);
+  });
+
+  it.each([
+    ['/query-long-url', FINDINGS.FIELD_TOO_LONG],
+    ['/query-no-info', FINDINGS.INFO_MISSING],
+    ['/query-no-info-instance-id', FINDINGS.INFO_INSTANCE_ID_MISSING],
+    ['/query-usage-incomplete', FINDINGS.USAGE_FIELD_MISSING],
+  ])('reports queryInstance %s as exactly %s', async (path, name) => {
+    const { names } = await findingsFor(path, query);
+
+    expect(names).toEqual([name]);
+  });
+
+  it('reports each credential that does not decrypt with the key as credentials-unreadable', async () => {
+    const { names, ex } = await findingsFor('/query-credentials-other-key', query);
+
+    expect(names).toEqual([FINDINGS.CREDENTIALS_UNREADABLE, FINDINGS.CREDENTIALS_UNREADABLE]);
+    expect(ex.verdict.findings.map((f) => f.message)).toEqual([
+      expect.stringContaining('info[0].appInfo.userName does not decrypt'),
+      expect.stringContaining('info[0].appInfo.password does not decrypt'),
+    ]);
+    expect(ex.verdict.credentials).toEqual([]);
+  });
+
+  it('reports a refused connection as unreachable, with what to check', async () => {
+    // Arrange: a port that was just free
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((done) => closed.close(() => done()));
+
+    // Act
+    const ex = await call({ url: `http://127.0.0.1:${port}/`, key: KEY }, purchase);
+
+    // Assert
+    expect(ex.verdict.findings.map((f) => f.name)).toEqual([FINDINGS.UNREACHABLE]);
+    expect(ex.verdict.findings[0]?.fix).toMatch(/--url/);
+  });
+});
+
+describe('judge, on known answers', () => {
+  const captured = (body: string, header: string): CapturedResponse => ({
+    status: 200,
+    headers: { 'content-type': 'application/json', 'body-sign': header },
+    body: Buffer.from(body, 'utf8'),
+    elapsedMs: 1,
+  });
+
+  it.each(loadVectors().bodySign)(
+    'accepts the independent Body-Sign vector for key "$accessKey"',
+    (v) => {
+      const verdict = judge({ activity: 'queryInstance', body: {} }, captured(v.body, v.header), {
+        key: v.accessKey,
+        expect: ['000000', '000001'],
+      });
+
+      const names = verdict.findings.map((f) => f.name);
+      expect(names).not.toContain(FINDINGS.BODY_SIGN_MISMATCH);
+      expect(names).not.toContain(FINDINGS.BODY_SIGN_MALFORMED);
+    },
+  );
+
+  it('accepts a Body-Sign without the space after "signature=" (the V1 demos emit both)', () => {
+    const v = loadVectors().bodySign[0];
+    if (v === undefined) throw new Error('no Body-Sign vector');
+    const header = v.header.replace('signature= "', 'signature="');
+
+    const verdict = judge({ activity: 'newInstance', body: {} }, captured(v.body, header), {
+      key: v.accessKey,
+    });
+
+    expect(verdict.ok).toBe(true);
+  });
+});
