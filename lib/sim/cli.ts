@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startOpenApiStandIn } from '../local/open-api-stand-in';
 import { call, signedRequest, type Target } from './client';
 import { apiGatewayV2Event, curlCommand, functionGraphEvent } from './events';
 import { ANSWER_TIMEOUT_MS, redactBody } from './judge';
@@ -335,7 +336,6 @@ async function serveOpenApiCommand(values: Values, io: CliIo): Promise<number> {
   } catch {
     accessKey = undefined;
   }
-  const { startOpenApiStandIn } = await import('../local/open-api-stand-in');
   const standIn = await startOpenApiStandIn({ ak, sk, port, ...(accessKey ? { accessKey } : {}) });
   if (values.json) {
     print(
