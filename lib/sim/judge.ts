@@ -131,6 +131,15 @@ function finding(name: FindingName, message: string, fix: string): Finding {
   return { name, message, fix };
 }
 
+/** True when `text` has no replacement character and no control character: a plausible credential. */
+function isReadable(text: string): boolean {
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0) || c === 0xfffd) return false;
+  }
+  return true;
+}
+
 /** Masks a clear credential: the first and last character of a user name, only the length of a password. */
 export function maskCredential(field: 'userName' | 'password', clear: string): string {
   if (field === 'password' || clear.length < 4) return `${'*'.repeat(8)} (${clear.length} chars)`;
@@ -321,6 +330,9 @@ function judgeInfo(json: Json, key: string, out: Finding[], creds: MaskedCredent
           if (encryptType !== '1' && encryptType !== '2') continue;
           try {
             const clear = decryptCredential(value, key, encryptType as EncryptType);
+            // A wrong key passes the padding check about once in 256 tries; what it yields is
+            // then not readable text, which is what catches it.
+            if (!isReadable(clear)) throw new Error('not readable text');
             creds.push({
               instanceId: id,
               field,
