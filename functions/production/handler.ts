@@ -1,5 +1,8 @@
 import { createLambdaHandler } from '../../lib/adapters/lambda';
 import { createProductionApp } from '../../lib/production-app';
+import { resolveSecretLookup } from '../../lib/secrets';
 
-/** AWS Lambda entry (API Gateway HTTP API, REST API, Function URL). */
-export const handler = createLambdaHandler(() => createProductionApp((key) => process.env[key]));
+/** AWS Lambda entry (HTTP API, REST API, Function URL); secrets come from SSM at cold start. */
+export const handler = createLambdaHandler(async () =>
+  createProductionApp(await resolveSecretLookup((key) => process.env[key])),
+);
