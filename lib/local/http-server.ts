@@ -64,7 +64,10 @@ export async function startLocalHttpServer(
     fromNodeRequest(req, options.maxBodyBytes)
       .then((request) => app(request))
       .then((response) => {
-        res.writeHead(response.statusCode, response.headers);
+        res.writeHead(response.statusCode, {
+          ...response.headers,
+          'Content-Length': String(Buffer.byteLength(response.body)),
+        });
         res.end(response.body);
       })
       .catch((error: unknown) => {
