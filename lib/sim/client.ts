@@ -160,12 +160,14 @@ export async function call(
 ): Promise<Exchange> {
   const request =
     options.replay ?? signedRequest(target.url, options.signWith ?? target.key, body, options);
-  const response = await send(request);
+  const timeoutMs = target.timeoutMs ?? ANSWER_TIMEOUT_MS;
+  // Wait at least as long as the debugger (20 s), longer when the caller allows more.
+  const response = await send(request, Math.max(ABORT_AFTER_MS, timeoutMs + 1000));
   const activity = typeof body.activity === 'string' ? body.activity : '';
   const verdict = judge({ activity, body }, response, {
     key: target.key,
     expect: options.expect ?? ['000000'],
-    timeoutMs: target.timeoutMs ?? ANSWER_TIMEOUT_MS,
+    timeoutMs,
   });
   return { activity, body, request, response, verdict };
 }
