@@ -1,0 +1,422 @@
+/**
+ * Deploys `dist/functiongraph.zip` to Huawei Cloud FunctionGraph with the official SDK
+ * (`@huaweicloud/huaweicloud-sdk-functiongraph`), idempotently: the function is created when it
+ * does not exist and updated (code, then configuration) when it does; the APIG trigger is created
+ * once and left alone afterwards. Run `npm run package:functiongraph` first.
+ *
+ * Usage: `npm run deploy:functiongraph` (settings from the environment, see DEPLOY_SETTINGS),
+ * `npm run deploy:functiongraph -- --dry-run` prints the requests with secrets masked, and
+ * `-- --code-only` replaces only the code. Secrets travel from your shell into FunctionGraph's
+ * encrypted user data; they are never written to a file or printed.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FunctionGraphClient } from '@huaweicloud/huaweicloud-sdk-functiongraph';
+
+/** The settings this script reads, with their meaning (for the README and error messages). */
+export const DEPLOY_SETTINGS = {
+  HUAWEICLOUD_SDK_AK: 'AK of the IAM user that deploys (FunctionGraph FullAccess) (required)',
+  HUAWEICLOUD_SDK_SK: 'SK of that user (required)',
+  HUAWEICLOUD_PROJECT_ID: 'project id of the region (required)',
+  HUAWEICLOUD_REGION: 'region, e.g. ap-southeast-1 or cn-north-4 (required)',
+  FG_ENDPOINT: 'FunctionGraph endpoint (default https://functiongraph.<region>.myhuaweicloud.com)',
+  FG_FUNCTION_NAME: 'function name (default koogallery-production)',
+  FG_APP: 'FunctionGraph application / package (default default)',
+  FG_AGENCY: 'agency (委托) with VPC access permissions, needed for VPC access (required)',
+  FG_VPC_ID: 'VPC of the GeminiDB instance (required)',
+  FG_SUBNET_ID: 'subnet (network id) in that VPC (required)',
+  FG_MEMORY_MB: 'memory in MB (default 512)',
+  FG_TIMEOUT_SECONDS: 'timeout in seconds (default 10)',
+  APIG_INSTANCE_ID: 'dedicated APIG gateway instance id (required for the trigger)',
+  APIG_GROUP_ID: 'API group id; bind your custom domain and certificate to it (required)',
+  APIG_ENV_ID: 'environment id of RELEASE (required)',
+  APIG_ENV_NAME: 'environment name (default RELEASE)',
+  APIG_API_NAME: 'API name (default koogallery_production)',
+  APIG_PATH: 'request path registered at KooGallery (default /koogallery)',
+} as const;
+
+/** The function's own settings copied from the deployer's shell: plain ones into user data. */
+export const PLAIN_FUNCTION_SETTINGS = [
+  'TABLE_NAME',
+  'DYNAMODB_ENDPOINT',
+  'DYNAMODB_REGION',
+  'KOOGALLERY_API_ENDPOINT',
+  'FRONTEND_URL_TEMPLATE',
+  'ADMIN_URL_TEMPLATE',
+  'ADMIN_USERNAME_TEMPLATE',
+  'CREDENTIALS_PLAINTEXT',
+  'ENCRYPT_TYPE',
+  'RESPONSE_BUDGET_MS',
+  'LOG_LEVEL',
+  'TABLE_CHECK_ON_START',
+] as const;
+
+/**
+ * Secrets, into encrypted user data. `GEMINIDB_AK`/`GEMINIDB_SK` (the GeminiDB instance's
+ * DynamoDB-API credentials) become `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for the SDK.
+ */
+export const SECRET_FUNCTION_SETTINGS = {
+  KOOGALLERY_ACCESS_KEY: 'KOOGALLERY_ACCESS_KEY',
+  KOOGALLERY_PREVIOUS_ACCESS_KEY: 'KOOGALLERY_PREVIOUS_ACCESS_KEY',
+  HUAWEICLOUD_AK: 'HUAWEICLOUD_AK',
+  HUAWEICLOUD_SK: 'HUAWEICLOUD_SK',
+  CREDENTIALS_KEY: 'CREDENTIALS_KEY',
+  GEMINIDB_AK: 'AWS_ACCESS_KEY_ID',
+  GEMINIDB_SK: 'AWS_SECRET_ACCESS_KEY',
+} as const;
+
+const REQUIRED_FUNCTION_SETTINGS = ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'FRONTEND_URL_TEMPLATE'];
+const REQUIRED_SECRETS = [
+  'KOOGALLERY_ACCESS_KEY',
+  'HUAWEICLOUD_AK',
+  'HUAWEICLOUD_SK',
+  'GEMINIDB_AK',
+  'GEMINIDB_SK',
+];
+
+/** FunctionGraph's runtime name for Node.js 20 (the SDK's enum predates it; strings are accepted). */
+export const RUNTIME = 'Node.js20.15';
+/** The zip's entry: `index.js` exporting `handler`. */
+export const HANDLER = 'index.handler';
+/** FunctionGraph's limit on all user data, keys and values together (around-v2.md §6.1). */
+const USER_DATA_LIMIT = 4096;
+
+/** Validated deployment settings. */
+export interface DeployConfig {
+  region: string;
+  projectId: string;
+  endpoint: string;
+  functionName: string;
+  app: string;
+  agency: string;
+  vpcId: string;
+  subnetId: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  apig: {
+    instanceId: string;
+    groupId: string;
+    envId: string;
+    envName: string;
+    apiName: string;
+    path: string;
+  };
+  /** Plain user data (no secrets). */
+  userData: Record<string, string>;
+  /** Encrypted user data (secrets). */
+  secrets: Record<string, string>;
+}
+
+/** Reads and checks the settings; throws one error naming every missing or malformed one. */
+export function readDeployConfig(env: Record<string, string | undefined>): DeployConfig {
+  const problems: string[] = [];
+  const get = (key: string): string | undefined => env[key]?.trim() || undefined;
+  const need = (key: string, meaning: string): string => {
+    const v = get(key);
+    if (v === undefined) problems.push(`${key} is missing (${meaning})`);
+    return v ?? '';
+  };
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const v = get(key);
+    const n = v === undefined ? fallback : Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${key} must be an integer from ${min} to ${max}, got "${v}"`);
+    }
+    return n;
+  };
+  const s = DEPLOY_SETTINGS;
+  const region = need('HUAWEICLOUD_REGION', s.HUAWEICLOUD_REGION);
+  const config: DeployConfig = {
+    region,
+    projectId: need('HUAWEICLOUD_PROJECT_ID', s.HUAWEICLOUD_PROJECT_ID),
+    endpoint: get('FG_ENDPOINT') ?? `https://functiongraph.${region}.myhuaweicloud.com`,
+    functionName: get('FG_FUNCTION_NAME') ?? 'koogallery-production',
+    app: get('FG_APP') ?? 'default',
+    agency: need('FG_AGENCY', s.FG_AGENCY),
+    vpcId: need('FG_VPC_ID', s.FG_VPC_ID),
+    subnetId: need('FG_SUBNET_ID', s.FG_SUBNET_ID),
+    memoryMb: int('FG_MEMORY_MB', 512, 128, 10240),
+    timeoutSeconds: int('FG_TIMEOUT_SECONDS', 10, 3, 900),
+    apig: {
+      instanceId: need('APIG_INSTANCE_ID', s.APIG_INSTANCE_ID),
+      groupId: need('APIG_GROUP_ID', s.APIG_GROUP_ID),
+      envId: need('APIG_ENV_ID', s.APIG_ENV_ID),
+      envName: get('APIG_ENV_NAME') ?? 'RELEASE',
+      apiName: get('APIG_API_NAME') ?? 'koogallery_production',
+      path: get('APIG_PATH') ?? '/koogallery',
+    },
+    userData: {
+      // Linked source maps in the zip turn minified stack traces back into TypeScript lines.
+      NODE_OPTIONS: '--enable-source-maps',
+      TABLE_CHECK_ON_START: 'true',
+    },
+    secrets: {},
+  };
+  if (!/^\/[A-Za-z0-9_\-/.]*$/.test(config.apig.path)) {
+    problems.push(`APIG_PATH must start with "/" and hold only URL path characters`);
+  }
+  for (const key of PLAIN_FUNCTION_SETTINGS) {
+    const v = get(key);
+    if (v !== undefined) config.userData[key] = v;
+    else if (REQUIRED_FUNCTION_SETTINGS.includes(key)) problems.push(`${key} is missing`);
+  }
+  for (const [from, to] of Object.entries(SECRET_FUNCTION_SETTINGS)) {
+    const v = get(from);
+    if (v !== undefined) config.secrets[to] = v;
+    else if (REQUIRED_SECRETS.includes(from)) problems.push(`${from} is missing (secret)`);
+  }
+  const size = [config.userData, config.secrets]
+    .flatMap((m) => Object.entries(m))
+    .reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (size > USER_DATA_LIMIT) {
+    problems.push(`user data is ${size} characters; FunctionGraph allows ${USER_DATA_LIMIT}`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`cannot deploy (${problems.length} problems):\n  ${problems.join('\n  ')}`);
+  }
+  return config;
+}
+
+/** The function's URN, as FunctionGraph's per-function APIs take it. */
+export function functionUrn(config: DeployConfig): string {
+  return `urn:fss:${config.region}:${config.projectId}:function:${config.app}:${config.functionName}:latest`;
+}
+
+/** The request bodies one deployment sends, as they go on the wire (snake_case JSON). */
+export interface DeploymentPlan {
+  urn: string;
+  create: Record<string, unknown>;
+  code: Record<string, unknown>;
+  configuration: Record<string, unknown>;
+  trigger: Record<string, unknown>;
+}
+
+/** Builds every request body from the settings and the zip; pure, so tests can read it. */
+export function planDeployment(config: DeployConfig, zip: Buffer): DeploymentPlan {
+  const funcCode = { file: zip.toString('base64') };
+  const funcVpc = { vpc_id: config.vpcId, subnet_id: config.subnetId };
+  const common = {
+    runtime: RUNTIME,
+    handler: HANDLER,
+    memory_size: config.memoryMb,
+    timeout: config.timeoutSeconds,
+    // The agency gives the function its VPC access (ENI in the GeminiDB subnet).
+    xrole: config.agency,
+    func_vpc: funcVpc,
+    user_data: JSON.stringify(config.userData),
+    encrypted_user_data: JSON.stringify(config.secrets),
+    description: 'KooGallery SaaS V2.0 production interface',
+  };
+  return {
+    urn: functionUrn(config),
+    create: {
+      func_name: config.functionName,
+      package: config.app,
+      type: 'v2',
+      code_type: 'zip',
+      code_filename: 'functiongraph.zip',
+      func_code: funcCode,
+      ...common,
+    },
+    code: { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode },
+    configuration: { func_name: config.functionName, ...common },
+    trigger: {
+      trigger_type_code: 'DEDICATEDGATEWAY',
+      trigger_status: 'ACTIVE',
+      event_type_code: 'APIGCreateApi',
+      event_data: {
+        name: config.apig.apiName,
+        instance_id: config.apig.instanceId,
+        group_id: config.apig.groupId,
+        env_id: config.apig.envId,
+        env_name: config.apig.envName,
+        path: config.apig.path,
+        // KooGallery POSTs (V2.0) and GETs (V1.0); ANY keeps one API for both.
+        req_method: 'ANY',
+        match_mode: 'NORMAL',
+        protocol: 'HTTPS',
+        // KooGallery cannot sign for APIG: authentication is the request signature in the app.
+        auth: 'NONE',
+        backend_type: 'FUNCTION',
+        type: 1,
+        func_info: { timeout: config.timeoutSeconds * 1000 },
+      },
+    },
+  };
+}
+
+/** Copies a plan with every secret and the code replaced, for `--dry-run` and logs. */
+export function maskPlan(plan: DeploymentPlan): DeploymentPlan {
+  const mask = (body: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...body };
+    if ('encrypted_user_data' in out) {
+      const keys = Object.keys(JSON.parse(String(out.encrypted_user_data)));
+      out.encrypted_user_data = `{${keys.map((k) => `"${k}":"***"`).join(',')}}`;
+    }
+    if (out.func_code) out.func_code = { file: '<base64 zip>' };
+    return out;
+  };
+  return {
+    ...plan,
+    create: mask(plan.create),
+    code: mask(plan.code),
+    configuration: mask(plan.configuration),
+  };
+}
+
+/** The FunctionGraph calls a deployment makes; the SDK client satisfies it (see sdkPort). */
+export interface FunctionGraphPort {
+  /** Resolves undefined when the function does not exist. */
+  showFunction(urn: string): Promise<Record<string, unknown> | undefined>;
+  createFunction(body: Record<string, unknown>): Promise<void>;
+  updateCode(urn: string, body: Record<string, unknown>): Promise<void>;
+  updateConfiguration(urn: string, body: Record<string, unknown>): Promise<void>;
+  listTriggers(urn: string): Promise<Array<Record<string, unknown>>>;
+  createTrigger(urn: string, body: Record<string, unknown>): Promise<void>;
+}
+
+/** What {@link deploy} did. */
+export interface DeployOutcome {
+  function: 'created' | 'updated' | 'code-updated';
+  trigger: 'created' | 'exists' | 'skipped';
+}
+
+/**
+ * Creates or updates the function, then makes sure its APIG trigger exists. Safe to rerun.
+ *
+ * @example await deploy(sdkPort(config, ak, sk), planDeployment(config, zip));
+ */
+export async function deploy(
+  port: FunctionGraphPort,
+  plan: DeploymentPlan,
+  options: { codeOnly?: boolean } = {},
+): Promise<DeployOutcome> {
+  const existing = await port.showFunction(plan.urn);
+  let fn: DeployOutcome['function'];
+  if (!existing) {
+    await port.createFunction(plan.create);
+    fn = 'created';
+  } else {
+    await port.updateCode(plan.urn, plan.code);
+    if (options.codeOnly) return { function: 'code-updated', trigger: 'skipped' };
+    await port.updateConfiguration(plan.urn, plan.configuration);
+    fn = 'updated';
+  }
+  const wanted = plan.trigger.event_data as { name: string };
+  const triggers = await port.listTriggers(plan.urn);
+  const found = triggers.some((t) => {
+    const type = String(t.trigger_type_code ?? '');
+    const data = (t.event_data ?? {}) as Record<string, unknown>;
+    return (type === 'DEDICATEDGATEWAY' || type === 'APIG') && data.name === wanted.name;
+  });
+  if (found) return { function: fn, trigger: 'exists' };
+  await port.createTrigger(plan.urn, plan.trigger);
+  return { function: fn, trigger: 'created' };
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { httpStatusCode?: unknown } | null)?.httpStatusCode;
+  return status === undefined ? undefined : Number(status);
+}
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The SDK's HTTP client logs a failed request's whole axios config at ERROR level, body
+ * included: for create/update that is `encrypted_user_data`, the secrets in clear text (FunctionGraph
+ * encrypts them on its side). Its logger is not configurable through the builder, so it is
+ * replaced; errors still reach the caller with their status and code.
+ */
+function silenceSdkLogs(client: FunctionGraphClient): void {
+  const http = (client as unknown as { hcClient?: { httpClient?: { _logger?: unknown } } }).hcClient
+    ?.httpClient;
+  if (!http || !('_logger' in http)) {
+    throw new Error('the FunctionGraph SDK changed shape: cannot silence its request logging');
+  }
+  http._logger = SILENT;
+}
+
+/** A {@link FunctionGraphPort} on the official SDK client (AK/SK signed, per project). */
+export function sdkPort(config: DeployConfig, ak: string, sk: string): FunctionGraphPort {
+  const sdk =
+    require('@huaweicloud/huaweicloud-sdk-functiongraph') as typeof import('@huaweicloud/huaweicloud-sdk-functiongraph');
+  const { BasicCredentials } =
+    require('@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials') as typeof import('@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials');
+  const client: FunctionGraphClient = sdk.FunctionGraphClient.newBuilder()
+    .withCredential(new BasicCredentials().withAk(ak).withSk(sk).withProjectId(config.projectId))
+    .withEndpoint(config.endpoint)
+    .build();
+  silenceSdkLogs(client);
+  // The SDK's model classes keep snake_case fields; a plain object with the same keys serialises
+  // to the same JSON, so the bodies are passed through as the plan built them.
+  const body = <T>(b: Record<string, unknown>): T => b as unknown as T;
+  return {
+    async showFunction(urn) {
+      try {
+        const res = await client.showFunctionConfig(
+          new sdk.ShowFunctionConfigRequest().withFunctionUrn(urn),
+        );
+        return res as unknown as Record<string, unknown>;
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async createFunction(b) {
+      await client.createFunction(new sdk.CreateFunctionRequest().withBody(body(b)));
+    },
+    async updateCode(urn, b) {
+      await client.updateFunctionCode(
+        new sdk.UpdateFunctionCodeRequest().withFunctionUrn(urn).withBody(body(b)),
+      );
+    },
+    async updateConfiguration(urn, b) {
+      await client.updateFunctionConfig(
+        new sdk.UpdateFunctionConfigRequest().withFunctionUrn(urn).withBody(body(b)),
+      );
+    },
+    async listTriggers(urn) {
+      const res = (await client.listFunctionTriggers(
+        new sdk.ListFunctionTriggersRequest().withFunctionUrn(urn),
+      )) as unknown;
+      const list = Array.isArray(res) ? res : (res as { body?: unknown }).body;
+      return Array.isArray(list) ? (list as Array<Record<string, unknown>>) : [];
+    },
+    async createTrigger(urn, b) {
+      await client.createFunctionTrigger(
+        new sdk.CreateFunctionTriggerRequest().withFunctionUrn(urn).withBody(body(b)),
+      );
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const dryRun = argv.includes('--dry-run');
+  const codeOnly = argv.includes('--code-only');
+  const config = readDeployConfig(process.env);
+  const zipPath = join(__dirname, '..', 'dist', 'functiongraph.zip');
+  const zip = readFileSync(zipPath);
+  const plan = planDeployment(config, zip);
+  if (dryRun) {
+    console.log(JSON.stringify(maskPlan(plan), null, 2));
+    return;
+  }
+  const ak = process.env.HUAWEICLOUD_SDK_AK ?? '';
+  const sk = process.env.HUAWEICLOUD_SDK_SK ?? '';
+  if (!ak || !sk) throw new Error('HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK are required');
+  const outcome = await deploy(sdkPort(config, ak, sk), plan, { codeOnly });
+  console.log(
+    `function ${config.functionName}: ${outcome.function}; APIG trigger ${config.apig.apiName}: ${outcome.trigger}`,
+  );
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    // SDK errors carry a status and code; their bodies never contain our secrets.
+    const e = error as { message?: string; errorCode?: string; httpStatusCode?: unknown };
+    console.error(
+      e.errorCode ? `FunctionGraph ${e.httpStatusCode} ${e.errorCode}: ${e.message}` : e.message,
+    );
+    process.exitCode = 1;
+  });
+}

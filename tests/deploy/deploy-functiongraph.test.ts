@@ -1,0 +1,287 @@
+/**
+ * The Huawei Cloud deploy script builds the documented FunctionGraph requests and is idempotent;
+ * the SDK path runs against a local stand-in of the FunctionGraph API on 127.0.0.1 (#5).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type DeployConfig,
+  deploy,
+  type FunctionGraphPort,
+  maskPlan,
+  planDeployment,
+  readDeployConfig,
+  sdkPort,
+} from '../../scripts/deploy-functiongraph';
+
+const ENV = {
+  HUAWEICLOUD_REGION: 'ap-southeast-1',
+  HUAWEICLOUD_PROJECT_ID: '0123456789abcdef0123456789abcdef',
+  FG_AGENCY: 'fgs-vpc-access',
+  FG_VPC_ID: 'vpc-1111',
+  FG_SUBNET_ID: 'subnet-2222',
+  APIG_INSTANCE_ID: 'apig-3333',
+  APIG_GROUP_ID: 'group-4444',
+  APIG_ENV_ID: 'env-5555',
+  TABLE_NAME: 'koogallery-prod-state',
+  DYNAMODB_ENDPOINT: 'http://192.168.0.10:8000',
+  FRONTEND_URL_TEMPLATE: 'https://app.example.com/t/{shortId}',
+  KOOGALLERY_ACCESS_KEY: 'secret-access-key',
+  HUAWEICLOUD_AK: 'secret-ak',
+  HUAWEICLOUD_SK: 'secret-sk',
+  GEMINIDB_AK: 'secret-geminidb-ak',
+  GEMINIDB_SK: 'secret-geminidb-sk',
+};
+const ZIP = Buffer.from('PK\u0005\u0006 not really a zip');
+
+describe('readDeployConfig', () => {
+  it('names every missing setting at once', () => {
+    const error = (() => {
+      try {
+        readDeployConfig({ HUAWEICLOUD_REGION: 'ap-southeast-1' });
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected an error');
+    })();
+    for (const key of ['HUAWEICLOUD_PROJECT_ID', 'FG_AGENCY', 'FG_VPC_ID', 'APIG_GROUP_ID']) {
+      expect(error.message).toContain(key);
+    }
+    expect(error.message).toContain('KOOGALLERY_ACCESS_KEY is missing (secret)');
+    expect(error.message).toContain('GEMINIDB_SK is missing (secret)');
+  });
+});
+
+describe('planDeployment', () => {
+  const config = readDeployConfig(ENV);
+  const plan = planDeployment(config, ZIP);
+
+  it('creates a Node.js 20 function with handler index.handler, VPC access and the agency', () => {
+    expect(plan.urn).toBe(
+      'urn:fss:ap-southeast-1:0123456789abcdef0123456789abcdef:function:default:koogallery-production:latest',
+    );
+    expect(plan.create).toMatchObject({
+      func_name: 'koogallery-production',
+      runtime: 'Node.js20.15',
+      handler: 'index.handler',
+      code_type: 'zip',
+      xrole: 'fgs-vpc-access',
+      func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
+      func_code: { file: ZIP.toString('base64') },
+    });
+  });
+
+  it('keeps secrets out of plain user data and in encrypted user data', () => {
+    const plain = JSON.parse(String(plan.configuration.user_data));
+    const secret = JSON.parse(String(plan.configuration.encrypted_user_data));
+    expect(plain).toMatchObject({
+      TABLE_NAME: 'koogallery-prod-state',
+      DYNAMODB_ENDPOINT: 'http://192.168.0.10:8000',
+      TABLE_CHECK_ON_START: 'true',
+    });
+    expect(JSON.stringify(plain)).not.toContain('secret-');
+    expect(secret).toEqual({
+      KOOGALLERY_ACCESS_KEY: 'secret-access-key',
+      HUAWEICLOUD_AK: 'secret-ak',
+      HUAWEICLOUD_SK: 'secret-sk',
+      AWS_ACCESS_KEY_ID: 'secret-geminidb-ak',
+      AWS_SECRET_ACCESS_KEY: 'secret-geminidb-sk',
+    });
+    expect(JSON.stringify(maskPlan(plan))).not.toContain('secret-');
+  });
+
+  it('adds an APIG trigger on the dedicated gateway without APIG authentication', () => {
+    expect(plan.trigger).toMatchObject({
+      trigger_type_code: 'DEDICATEDGATEWAY',
+      event_data: {
+        group_id: 'group-4444',
+        env_id: 'env-5555',
+        path: '/koogallery',
+        req_method: 'ANY',
+        auth: 'NONE',
+        protocol: 'HTTPS',
+      },
+    });
+  });
+});
+
+/** An in-memory FunctionGraph recording the calls it received. */
+function fakePort(): FunctionGraphPort & { calls: string[] } {
+  let exists = false;
+  const triggers: Array<Record<string, unknown>> = [];
+  const calls: string[] = [];
+  return {
+    calls,
+    async showFunction() {
+      calls.push('show');
+      return exists ? { func_name: 'koogallery-production' } : undefined;
+    },
+    async createFunction() {
+      calls.push('create');
+      exists = true;
+    },
+    async updateCode() {
+      calls.push('updateCode');
+    },
+    async updateConfiguration() {
+      calls.push('updateConfiguration');
+    },
+    async listTriggers() {
+      calls.push('listTriggers');
+      return triggers;
+    },
+    async createTrigger(_urn, body) {
+      calls.push('createTrigger');
+      triggers.push(body);
+    },
+  };
+}
+
+describe('deploy', () => {
+  const plan = planDeployment(readDeployConfig(ENV), ZIP);
+
+  it('creates on the first run and updates without a second trigger on the next', async () => {
+    const port = fakePort();
+
+    const first = await deploy(port, plan);
+    const second = await deploy(port, plan);
+
+    expect(first).toEqual({ function: 'created', trigger: 'created' });
+    expect(second).toEqual({ function: 'updated', trigger: 'exists' });
+    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(1);
+    expect(port.calls.filter((c) => c === 'create')).toHaveLength(1);
+  });
+
+  it('replaces only the code with codeOnly', async () => {
+    const port = fakePort();
+    await deploy(port, plan);
+    port.calls.length = 0;
+
+    const outcome = await deploy(port, plan, { codeOnly: true });
+
+    expect(outcome).toEqual({ function: 'code-updated', trigger: 'skipped' });
+    expect(port.calls).toEqual(['show', 'updateCode']);
+  });
+});
+
+interface Seen {
+  method: string;
+  path: string;
+  body: unknown;
+  authorization: string;
+}
+
+describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => {
+  let server: Server;
+  let config: DeployConfig;
+  const seen: Seen[] = [];
+  let exists = false;
+  let failCreate = false;
+  const triggers: unknown[] = [];
+
+  const read = (req: IncomingMessage): Promise<string> =>
+    new Promise((resolve) => {
+      let data = '';
+      req.on('data', (c) => {
+        data += c;
+      });
+      req.on('end', () => resolve(data));
+    });
+
+  beforeAll(async () => {
+    server = createServer(async (req, res) => {
+      const text = await read(req);
+      const path = decodeURIComponent(req.url ?? '');
+      seen.push({
+        method: req.method ?? '',
+        path,
+        body: text ? JSON.parse(text) : undefined,
+        authorization: String(req.headers.authorization ?? ''),
+      });
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === 'GET' && path.endsWith('/config')) {
+        return exists
+          ? reply(200, { func_name: 'koogallery-production' })
+          : reply(404, { error_code: 'FSS.1051', error_msg: 'function not found' });
+      }
+      if (req.method === 'POST' && path.endsWith('/fgs/functions')) {
+        if (failCreate) return reply(400, { error_code: 'FSS.0400', error_msg: 'bad request' });
+        exists = true;
+        return reply(200, { func_name: 'koogallery-production' });
+      }
+      if (req.method === 'GET' && path.includes('/fgs/triggers/')) return reply(200, triggers);
+      if (req.method === 'POST' && path.includes('/fgs/triggers/')) {
+        triggers.push({ trigger_type_code: 'DEDICATEDGATEWAY', ...(JSON.parse(text) as object) });
+        return reply(200, { trigger_id: 't-1' });
+      }
+      return reply(200, {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    config = readDeployConfig({ ...ENV, FG_ENDPOINT: `http://127.0.0.1:${port}` });
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('sends signed create, list and trigger requests, then updates on the second run', async () => {
+    const plan = planDeployment(config, ZIP);
+    const port = sdkPort(config, 'DEPLOYERAK', 'deployer-sk');
+
+    expect(await deploy(port, plan)).toEqual({ function: 'created', trigger: 'created' });
+    expect(await deploy(port, plan)).toEqual({ function: 'updated', trigger: 'exists' });
+
+    const project = `/v2/${ENV.HUAWEICLOUD_PROJECT_ID}/fgs`;
+    expect(seen.map((s) => `${s.method} ${s.path.replace(plan.urn, '<urn>')}`)).toEqual([
+      `GET ${project}/functions/<urn>/config`,
+      `POST ${project}/functions`,
+      `GET ${project}/triggers/<urn>`,
+      `POST ${project}/triggers/<urn>`,
+      `GET ${project}/functions/<urn>/config`,
+      `PUT ${project}/functions/<urn>/code`,
+      `PUT ${project}/functions/<urn>/config`,
+      `GET ${project}/triggers/<urn>`,
+    ]);
+    for (const s of seen) expect(s.authorization).toMatch(/^SDK-HMAC-SHA256 Access=DEPLOYERAK,/);
+    expect(seen[1]?.body).toMatchObject({
+      func_name: 'koogallery-production',
+      runtime: 'Node.js20.15',
+      handler: 'index.handler',
+      func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
+    });
+    expect(seen[3]?.body).toMatchObject({ trigger_type_code: 'DEDICATEDGATEWAY' });
+  });
+
+  it('fails without printing the request body, whose user data holds the secrets', async () => {
+    failCreate = true;
+    exists = false;
+    const printed: string[] = [];
+    const capture = (chunk: unknown) => {
+      printed.push(String(chunk));
+      return true;
+    };
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const logs = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...args: unknown[]) => {
+        printed.push(args.map(String).join(' '));
+      }),
+    );
+    let error: unknown;
+    try {
+      await deploy(sdkPort(config, 'DEPLOYERAK', 'deployer-sk'), planDeployment(config, ZIP));
+    } catch (e) {
+      error = e;
+    } finally {
+      for (const spy of [out, err, ...logs]) spy.mockRestore();
+      failCreate = false;
+    }
+
+    expect(error).toMatchObject({ httpStatusCode: 400, errorCode: 'FSS.0400' });
+    expect(printed.join('\n')).not.toContain('secret-');
+  });
+});
