@@ -295,7 +295,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
   for (const ex of burst) noteId(ex);
   const burstIds = new Set(burst.map(instanceIdOf).filter((x) => x !== undefined));
   story.record(
-    `purchase, ${concurrency} identical retries at once`,
+    `purchase, ${concurrency} retries at once (new businessId each)`,
     burst,
     ['000000', '000004'],
     burstIds.size === 1

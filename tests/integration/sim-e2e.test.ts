@@ -183,7 +183,7 @@ describe('koogallery-sim against the service as npm start runs it', () => {
         /^ok +\d+ +purchase signed with a wrong key +newInstance +000001/m,
         /^ok +\d+ +purchase with a stale timestamp .*000001/m,
         /^ok +\d+ +query an unknown instance +queryInstance +000003/m,
-        /^ok +\d+ +purchase, 20 identical retries at once +newInstance +(000000|000004)(,\d+)*×20/m,
+        /^ok +\d+ +purchase, 20 retries at once \(new businessId each\) +newInstance +(000000|000004)(,\d+)*×20/m,
         /^ok +\d+ +the first purchase request replayed \(same nonce\) +newInstance +000001/m,
         /^ok +\d+ +query until ready .*credentials userName encrypted/m,
         /^ok +\d+ +renewal R1 delivered late, after R2 +refreshInstance +000000/m,
