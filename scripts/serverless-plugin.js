@@ -4,12 +4,33 @@
  * 1. `package` / `deploy`: bundle the function with esbuild (scripts/build.ts) into the zip that
  *    `package.artifact` names, and print its size. No esbuild plugin dependency is needed.
  * 2. `invoke local`: run the TypeScript handler directly (esbuild require hook, scripts/register.js)
- *    against the local environment of `npm start` (embedded dynalite under `.data/` and the Query
- *    Order stand-in, from lib/local/local-environment.ts) when `DYNAMODB_ENDPOINT` is unset. It
+ *    against the local environment of `npm start` (embedded dynalite under `.data/invoke-local/`,
+ *    the Query Order stand-in, the development key in `.data/access-key`; from
+ *    lib/local/local-environment.ts) when `DYNAMODB_ENDPOINT` is unset in the shell. It
  *    never reads SSM locally: the `*_SSM_PARAMETER` names from serverless.yml are dropped and
  *    values come from the local environment or from your shell.
  */
+const { randomBytes } = require('node:crypto');
+const fs = require('node:fs');
 const path = require('node:path');
+
+/**
+ * The development access key `npm start` keeps in DATA_DIR/access-key, created the same way when
+ * this is the first local run, so freshly signed events from `npx koogallery-sim event` verify.
+ */
+function developmentKey(dataDir) {
+  const file = path.join(dataDir, 'access-key');
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing) return existing;
+  } catch {
+    // First run on this clone.
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
 
 /** The serverless.yml-facing plugin class. */
 class KooGalleryServerlessPlugin {
@@ -60,9 +81,13 @@ class KooGalleryServerlessPlugin {
     const { startLocalEnvironment } = this.requireTs('lib/local/local-environment.ts');
     const { CONFIG_KEYS } = this.requireTs('lib/config.ts');
     const dataDir = path.resolve(this.serverless.serviceDir, this.shellEnv.DATA_DIR || '.data');
+    // The same access key as `npm start` and `npx koogallery-sim event` (DATA_DIR/access-key),
+    // but a store of its own: a running `npm start` holds the lock on DATA_DIR/dynalite.
+    const accessKey = this.shellEnv.KOOGALLERY_ACCESS_KEY || developmentKey(dataDir);
     this.local = await startLocalEnvironment({
-      dataDir,
-      lookup: (key) => this.shellEnv[key] || undefined,
+      dataDir: path.join(dataDir, 'invoke-local'),
+      lookup: (key) =>
+        key === 'KOOGALLERY_ACCESS_KEY' ? accessKey : this.shellEnv[key] || undefined,
     });
     for (const key of Object.keys(CONFIG_KEYS)) {
       const value = this.local.lookup(key);
