@@ -107,8 +107,14 @@ export interface DeployConfig {
   secrets: Record<string, string>;
 }
 
-/** Reads and checks the settings; throws one error naming every missing or malformed one. */
-export function readDeployConfig(env: Record<string, string | undefined>): DeployConfig {
+/**
+ * Reads and checks the settings; throws one error naming every missing or malformed one. With
+ * `codeOnly`, the function's settings and secrets are not needed (only the code is replaced).
+ */
+export function readDeployConfig(
+  env: Record<string, string | undefined>,
+  options: { codeOnly?: boolean } = {},
+): DeployConfig {
   const problems: string[] = [];
   const get = (key: string): string | undefined => env[key]?.trim() || undefined;
   const need = (key: string, meaning: string): string => {
@@ -158,12 +164,16 @@ export function readDeployConfig(env: Record<string, string | undefined>): Deplo
   for (const key of PLAIN_FUNCTION_SETTINGS) {
     const v = get(key);
     if (v !== undefined) config.userData[key] = v;
-    else if (REQUIRED_FUNCTION_SETTINGS.includes(key)) problems.push(`${key} is missing`);
+    else if (!options.codeOnly && REQUIRED_FUNCTION_SETTINGS.includes(key)) {
+      problems.push(`${key} is missing`);
+    }
   }
   for (const [from, to] of Object.entries(SECRET_FUNCTION_SETTINGS)) {
     const v = get(from);
     if (v !== undefined) config.secrets[to] = v;
-    else if (REQUIRED_SECRETS.includes(from)) problems.push(`${from} is missing (secret)`);
+    else if (!options.codeOnly && REQUIRED_SECRETS.includes(from)) {
+      problems.push(`${from} is missing (secret)`);
+    }
   }
   const size = [config.userData, config.secrets]
     .flatMap((m) => Object.entries(m))
@@ -393,7 +403,7 @@ export function sdkPort(config: DeployConfig, ak: string, sk: string): FunctionG
 async function main(argv: string[]): Promise<void> {
   const dryRun = argv.includes('--dry-run');
   const codeOnly = argv.includes('--code-only');
-  const config = readDeployConfig(process.env);
+  const config = readDeployConfig(process.env, { codeOnly });
   const zipPath = join(__dirname, '..', 'dist', 'functiongraph.zip');
   const zip = readFileSync(zipPath);
   const plan = planDeployment(config, zip);

@@ -52,6 +52,18 @@ describe('readDeployConfig', () => {
   });
 });
 
+describe('readDeployConfig with codeOnly', () => {
+  it('needs neither the function settings nor the secrets', () => {
+    const { KOOGALLERY_ACCESS_KEY, GEMINIDB_SK, TABLE_NAME, ...rest } = ENV;
+
+    const config = readDeployConfig(rest, { codeOnly: true });
+
+    expect([KOOGALLERY_ACCESS_KEY, GEMINIDB_SK, TABLE_NAME]).not.toContain(undefined);
+    expect(config.secrets.KOOGALLERY_ACCESS_KEY).toBeUndefined();
+    expect(() => readDeployConfig(rest)).toThrow(/TABLE_NAME is missing/);
+  });
+});
+
 describe('planDeployment', () => {
   const config = readDeployConfig(ENV);
   const plan = planDeployment(config, ZIP);
