@@ -93,6 +93,9 @@ class KooGalleryServerlessPlugin {
       const value = this.local.lookup(key);
       if (value !== undefined) env[key] = value;
     }
+    // The local environment has just ensured the table; a background check could also outlive
+    // the store, which closes right after the call.
+    env.TABLE_CHECK_ON_START = this.shellEnv.TABLE_CHECK_ON_START || 'false';
     // dynalite checks no credentials, but the SDK signs every request: give it placeholders.
     if (!env.AWS_ACCESS_KEY_ID) {
       env.AWS_ACCESS_KEY_ID = 'local';
