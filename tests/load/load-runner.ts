@@ -1,0 +1,413 @@
+/**
+ * The load run behind `npm run test:load` and its short version in `npm test` (issue 6 item 1).
+ *
+ * Against `npm start` as it runs (a spawned `node bin/start.js`), every order goes through a
+ * KooGallery-like timeline: a purchase (sometimes duplicated concurrently, sometimes preceded by a
+ * renewal that arrives too early), then renewals, an upgrade, a freeze and an unfreeze, polls and
+ * change checks in shuffled order, each delivery retried until `000000` as KooGallery retries,
+ * about a third of them duplicated or delivered late; a third of the orders are then released and
+ * some of their old renewals replayed. Afterwards the table is read and judged.
+ */
+import { instanceIdFor } from '../../lib/ids';
+import { formatKooTime } from '../../lib/protocol/v2-requests';
+import { createSignedClient, percentile, type SignedClient } from '../helpers/signed-client';
+import { LOCAL_TABLE, type SpawnedService } from '../helpers/spawned-service';
+import { scanTable } from '../helpers/table-scan';
+
+/** The size of one run. */
+export interface LoadOptions {
+  orders: number;
+  /** At least this many requests are sent (retries and duplicates included). */
+  requests: number;
+  concurrency: number;
+  /** Seed of the run's choices, so a failing run can be repeated. */
+  seed?: number;
+  /** Hard stop for the whole run (default 15 minutes). */
+  maxMs?: number;
+}
+
+/** Reads LOAD_ORDERS, LOAD_REQUESTS, LOAD_CONCURRENCY and LOAD_SEED over `defaults`. */
+export function loadOptionsFromEnv(env: NodeJS.ProcessEnv, defaults: LoadOptions): LoadOptions {
+  const int = (name: string, fallback: number): number => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
+    return n;
+  };
+  return {
+    orders: int('LOAD_ORDERS', defaults.orders),
+    requests: int('LOAD_REQUESTS', defaults.requests),
+    concurrency: int('LOAD_CONCURRENCY', defaults.concurrency),
+    seed: int('LOAD_SEED', defaults.seed ?? Date.now() % 1_000_000),
+    maxMs: defaults.maxMs,
+  };
+}
+
+/** What a run measured and what the table held afterwards. */
+export interface LoadReport {
+  options: Required<LoadOptions>;
+  requests: number;
+  durationMs: number;
+  throughput: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Latency per activity: count, p50, p99. */
+  byActivity: Record<string, { count: number; p50Ms: number; p99Ms: number }>;
+  /** How many answers had each HTTP status (0: the connection failed). */
+  statuses: Record<string, number>;
+  /** How many answers had each result code. */
+  resultCodes: Record<string, number>;
+  /** Requests that were duplicates, early (reordered) or late replays. */
+  duplicatedOrReordered: number;
+  retries: number;
+  /** Deliveries that never got `000000` within their retries. */
+  unconverged: string[];
+  /** Problems found in the table; empty when it is right. */
+  tableProblems: string[];
+}
+
+const MAX_DELIVERY_ATTEMPTS = 40;
+const RETRY_DELAY_MS = 100;
+const YEAR_MS = 365 * 86_400_000;
+
+/** A small seeded PRNG (mulberry32): the run's choices repeat with the same seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface OrderPlan {
+  orderId: string;
+  lineId: string;
+  instanceId: string;
+  renewals: { orderId: string; expireTime: number; scene: string }[];
+  upgradeOrderId: string;
+  release: boolean;
+}
+
+/**
+ * Runs the load against a spawned service and judges its table.
+ *
+ * @example const report = await runLoad(svc, { orders: 100, requests: 2000, concurrency: 16 });
+ */
+export async function runLoad(svc: SpawnedService, options: LoadOptions): Promise<LoadReport> {
+  const opts: Required<LoadOptions> = {
+    seed: 1,
+    maxMs: 15 * 60_000,
+    ...options,
+  } as Required<LoadOptions>;
+  const random = prng(opts.seed);
+  const client: SignedClient = createSignedClient(svc.url, svc.accessKey, opts.concurrency);
+  const stopAt = Date.now() + opts.maxMs;
+  const latencies: Record<string, number[]> = {};
+  const statuses: Record<string, number> = {};
+  const resultCodes: Record<string, number> = {};
+  const unconverged: string[] = [];
+  let sent = 0;
+  let retries = 0;
+  let duplicatedOrReordered = 0;
+
+  const run = `LD${opts.seed.toString(36).toUpperCase()}${Date.now().toString(36).toUpperCase()}`;
+  const base = Date.UTC(2090, 0, 1);
+  const plans: OrderPlan[] = Array.from({ length: opts.orders }, (_, i) => {
+    const orderId = `${run}N${i}`;
+    const lineId = `${orderId}-000001`;
+    // Renewal expiries are far ahead of any purchase's, in random order: the later one must win.
+    const expiries = [base + Math.floor(random() * 5) * YEAR_MS, base + 6 * YEAR_MS + i * 1000];
+    shuffle(expiries, random);
+    return {
+      orderId,
+      lineId,
+      instanceId: instanceIdFor('real', orderId, lineId),
+      renewals: expiries.map((expireTime, k) => ({
+        orderId: `${orderId}R${k}`,
+        expireTime,
+        scene: k === 0 ? 'RENEWAL' : random() < 0.5 ? 'RENEWAL' : 'TRIAL_TO_FORMAL',
+      })),
+      upgradeOrderId: `${orderId}U`,
+      release: random() < 1 / 3,
+    };
+  });
+  const perOrder = Math.ceil(opts.requests / opts.orders);
+
+  async function once(activity: string, body: Record<string, unknown>) {
+    sent++;
+    const a = await client.send(body);
+    const list = latencies[activity] ?? [];
+    list.push(a.ms);
+    latencies[activity] = list;
+    statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+    const code = a.resultCode || `(none${a.error ? `: ${a.error}` : ''})`;
+    resultCodes[code] = (resultCodes[code] ?? 0) + 1;
+    return a;
+  }
+
+  /** Delivers until `000000`, as KooGallery retries; duplicates are sent alongside when asked. */
+  async function deliver(label: string, body: Record<string, unknown>, duplicate: boolean) {
+    const activity = body.activity as string;
+    if (duplicate) {
+      duplicatedOrReordered++;
+      void once(activity, body);
+    }
+    for (let attempt = 0; attempt < MAX_DELIVERY_ATTEMPTS && Date.now() < stopAt; attempt++) {
+      if (attempt > 0) {
+        retries++;
+        await sleep(RETRY_DELAY_MS + Math.floor(random() * RETRY_DELAY_MS));
+      }
+      const a = await once(activity, body);
+      if (a.resultCode === '000000') return;
+    }
+    unconverged.push(label);
+  }
+
+  const filler = (p: OrderPlan): Record<string, unknown> => {
+    const r = random();
+    if (r < 0.55) return { activity: 'queryInstance', instanceId: p.instanceId };
+    if (r < 0.8) {
+      return {
+        activity: 'changeInstanceCheck',
+        instanceId: p.instanceId,
+        productInfo: { productId: 'OFFI000000000000MOCK', skuCode: 'sku-2', productName: 'p' },
+      };
+    }
+    if (r < 0.9) {
+      const probe = `${p.orderId}P${Math.floor(random() * 3)}`;
+      return {
+        activity: 'newInstance',
+        orderId: probe,
+        orderLineId: `${probe}-000001`,
+        businessId: 'probe',
+        testFlag: '1',
+      };
+    }
+    return { activity: 'queryInstance', instanceId: p.instanceId, testFlag: '1' };
+  };
+
+  async function drive(p: OrderPlan): Promise<void> {
+    const purchase = {
+      activity: 'newInstance',
+      orderId: p.orderId,
+      orderLineId: p.lineId,
+      businessId: `B${p.orderId}`,
+    };
+    const renewalBody = (k: number) => {
+      const r = p.renewals[k] as OrderPlan['renewals'][number];
+      return {
+        activity: 'refreshInstance',
+        instanceId: p.instanceId,
+        orderId: r.orderId,
+        orderLineId: `${r.orderId}-000001`,
+        scene: r.scene,
+        expireTime: formatKooTime(r.expireTime),
+      };
+    };
+    const startSent = sent;
+    // Reordered: a renewal that arrives before the purchase is answered (000003 or 000004).
+    if (random() < 1 / 6) {
+      duplicatedOrReordered++;
+      void once('refreshInstance', renewalBody(0));
+    }
+    await deliver(`${p.orderId} newInstance`, purchase, random() < 1 / 3);
+
+    const steps: [string, Record<string, unknown>][] = [
+      ['renewal 0', renewalBody(0)],
+      ['renewal 1', renewalBody(1)],
+      [
+        'upgrade',
+        {
+          activity: 'upgradeInstance',
+          instanceId: p.instanceId,
+          orderId: p.upgradeOrderId,
+          orderLineId: `${p.upgradeOrderId}-000001`,
+        },
+      ],
+      ['freeze', { activity: 'updateInstanceStatus', instanceId: p.instanceId, status: 'FREEZE' }],
+      [
+        'unfreeze',
+        { activity: 'updateInstanceStatus', instanceId: p.instanceId, status: 'UNFREEZE' },
+      ],
+      ['query', { activity: 'queryInstance', instanceId: p.instanceId }],
+    ];
+    const planned = steps.length * 1.34 + 2.7 + (p.release ? 1.7 : 0);
+    const fillers = Math.max(0, Math.round(perOrder - planned));
+    for (let k = 0; k < fillers; k++) steps.push([`filler ${k}`, filler(p)]);
+    shuffle(steps, random);
+    // Reordered: a step delivered late, after everything else, once more.
+    const late = steps[Math.floor(random() * steps.length)];
+    for (const [label, body] of steps) {
+      await deliver(`${p.orderId} ${label}`, body, random() < 1 / 3);
+    }
+    if (late && random() < 1 / 3 && late[1].activity !== 'updateInstanceStatus') {
+      duplicatedOrReordered++;
+      await once(late[1].activity as string, late[1]);
+    }
+    if (p.release) {
+      await deliver(
+        `${p.orderId} release`,
+        { activity: 'releaseInstance', instanceId: p.instanceId },
+        random() < 1 / 3,
+      );
+      // Late replays after the release: an applied renewal and the purchase itself.
+      duplicatedOrReordered += 2;
+      await once('refreshInstance', renewalBody(1));
+      await once('newInstance', purchase);
+    }
+    // Top up to the per-order share of the requested total with polls.
+    for (let k = 0; sent - startSent < perOrder && k < perOrder && Date.now() < stopAt; k++) {
+      await once('queryInstance', { activity: 'queryInstance', instanceId: p.instanceId });
+    }
+  }
+
+  const started = performance.now();
+  const queue = [...plans];
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      for (let p = queue.shift(); p && Date.now() < stopAt; p = queue.shift()) await drive(p);
+    }),
+  );
+  const durationMs = performance.now() - started;
+  // Let answers of fire-and-forget duplicates arrive before judging (bounded wait).
+  for (let i = 0; i < 100 && sumValues(statuses) < sent; i++) await sleep(50);
+  client.close();
+
+  const all = Object.values(latencies)
+    .flat()
+    .sort((a, b) => a - b);
+  const byActivity: LoadReport['byActivity'] = {};
+  for (const [activity, values] of Object.entries(latencies)) {
+    const sorted = [...values].sort((a, b) => a - b);
+    byActivity[activity] = {
+      count: sorted.length,
+      p50Ms: percentile(sorted, 0.5),
+      p99Ms: percentile(sorted, 0.99),
+    };
+  }
+  return {
+    options: opts,
+    requests: sent,
+    durationMs,
+    throughput: (sent / durationMs) * 1000,
+    p50Ms: percentile(all, 0.5),
+    p99Ms: percentile(all, 0.99),
+    maxMs: all[all.length - 1] ?? 0,
+    byActivity,
+    statuses,
+    resultCodes,
+    duplicatedOrReordered,
+    retries,
+    unconverged,
+    tableProblems: await judgeTable(svc, plans),
+  };
+}
+
+function sumValues(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+/** Every way the table can be wrong after the run, one line each (at most 20 listed). */
+async function judgeTable(svc: SpawnedService, plans: OrderPlan[]): Promise<string[]> {
+  const table = await scanTable(svc.storeEndpoint, LOCAL_TABLE);
+  const problems: string[] = [];
+  const real = table.instances.filter((r) => r.namespace === 'real');
+  const byId = new Map(real.map((r) => [r.instanceId, r]));
+  if (real.length !== plans.length) {
+    problems.push(`${real.length} real instances for ${plans.length} orders`);
+  }
+  for (const p of plans) {
+    const r = byId.get(p.instanceId);
+    if (!r) {
+      problems.push(`${p.orderId}: no instance`);
+      continue;
+    }
+    if (r.orderId !== p.orderId) problems.push(`${p.orderId}: instance names order ${r.orderId}`);
+    const expected = p.release ? ['RELEASED'] : ['ACTIVE', 'FROZEN'];
+    if (!expected.includes(r.status)) problems.push(`${p.orderId}: status ${r.status}`);
+    if (p.release && r.sealedAppInfo !== undefined) {
+      problems.push(`${p.orderId}: released but still holds credentials`);
+    }
+    if (!p.release && r.sealedAppInfo === undefined) {
+      problems.push(`${p.orderId}: ${r.status} without sealed appInfo`);
+    }
+    const keys = [
+      `${p.orderId}/${p.lineId}`,
+      ...p.renewals.map((x) => `${x.orderId}/${x.orderId}-000001`),
+      `${p.upgradeOrderId}/${p.upgradeOrderId}-000001`,
+    ];
+    for (const key of keys) {
+      const n = r.appliedOrders.filter((k) => k === key).length;
+      if (n !== 1) problems.push(`${p.orderId}: order ${key} applied ${n} times`);
+    }
+    if (r.appliedOrders.length !== keys.length) {
+      problems.push(`${p.orderId}: ${r.appliedOrders.length} applied orders, ${keys.length} sent`);
+    }
+    const expiry = Math.max(...p.renewals.map((x) => x.expireTime));
+    if (r.expireTime !== expiry) {
+      problems.push(`${p.orderId}: expiry ${r.expireTime}, expected ${expiry}`);
+    }
+  }
+  const stray = table.instances.filter((r) => r.status === 'PROVISIONING');
+  if (stray.length > 0) problems.push(`${stray.length} instances left PROVISIONING`);
+  return problems.length > 20
+    ? [...problems.slice(0, 20), `…${problems.length - 20} more`]
+    : problems;
+}
+
+/** What a report says is wrong with the run, empty when it passed. */
+export function loadFailures(report: LoadReport): string[] {
+  const failures: string[] = [];
+  const non200 = Object.entries(report.statuses).filter(([s]) => s !== '200');
+  if (non200.length > 0) failures.push(`HTTP statuses other than 200: ${JSON.stringify(non200)}`);
+  const internal = report.resultCodes['000005'] ?? 0;
+  if (internal > 0) failures.push(`${internal} answers were 000005`);
+  const unknown = Object.keys(report.resultCodes).filter((c) => !/^\d{6}$/.test(c));
+  if (unknown.length > 0) failures.push(`answers without a result code: ${unknown.join(', ')}`);
+  if (report.unconverged.length > 0) {
+    failures.push(
+      `${report.unconverged.length} deliveries never got 000000: ${report.unconverged.slice(0, 5).join('; ')}`,
+    );
+  }
+  if (report.requests < report.options.requests) {
+    failures.push(`only ${report.requests} of ${report.options.requests} requests were sent`);
+  }
+  return [...failures, ...report.tableProblems];
+}
+
+/** The report as a few printable lines. */
+export function formatLoadReport(r: LoadReport): string {
+  const o = r.options;
+  const lines = [
+    `load: ${o.orders} orders, ${r.requests} requests, ${o.concurrency} connections (seed ${o.seed})`,
+    `  ${(r.durationMs / 1000).toFixed(1)} s, ${r.throughput.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, ` +
+      `p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(0)} ms`,
+    `  duplicated or reordered: ${r.duplicatedOrReordered} (${((r.duplicatedOrReordered / r.requests) * 100).toFixed(0)}%), ` +
+      `retries: ${r.retries}`,
+    `  HTTP statuses: ${JSON.stringify(r.statuses)}`,
+    `  result codes: ${JSON.stringify(r.resultCodes)}`,
+    '  activity               count    p50 ms    p99 ms',
+    ...Object.entries(r.byActivity).map(
+      ([a, s]) =>
+        `  ${a.padEnd(22)} ${String(s.count).padStart(5)} ${s.p50Ms.toFixed(1).padStart(9)} ${s.p99Ms
+          .toFixed(1)
+          .padStart(9)}`,
+    ),
+  ];
+  return lines.join('\n');
+}
