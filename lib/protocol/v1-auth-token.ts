@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { hmacSha256, safeEqual } from './hmac';
+import { parseKooTime } from './v2-requests';
+
+/**
+ * The SaaS V1.0 / License 1.0 request signature (spec around-v2.md §1.3):
+ * `base64(HMAC-SHA256(key = accessKey + timeStamp, "k1=v1&k2=v2…"))` over every query parameter but
+ * `authToken`, sorted by name, with URL-decoded values, no re-encoding.
+ */
+
+/** The query parameter carrying the token. */
+export const AUTH_TOKEN_PARAM = 'authToken';
+/** The query parameter carrying the signed time, UTC `yyyyMMddHHmmssSSS`. */
+export const TIMESTAMP_PARAM = 'timeStamp';
+
+/**
+ * The V1.0 token for decoded parameters. `skipEmpty` leaves out empty-valued parameters, as the
+ * Java POST sample does (decision 10 tries both forms).
+ *
+ * @example v1AuthToken('test-access-key-123', { activity: 'newInstance', timeStamp: '20200727073711903' })
+ */
+export function v1AuthToken(
+  accessKey: string,
+  params: Readonly<Record<string, string>>,
+  options: { skipEmpty?: boolean } = {},
+): string {
+  const message = Object.keys(params)
+    .filter((k) => k !== AUTH_TOKEN_PARAM && !(options.skipEmpty && params[k]?.trim() === ''))
+    // Java's TreeMap order: UTF-16 code units, which is what Array.prototype.sort compares.
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
+  return hmacSha256(accessKey + (params[TIMESTAMP_PARAM] ?? ''), message).toString('base64');
+}
+
+function decode(s: string, plusIsSpace: boolean): string {
+  const text = plusIsSpace ? s.replace(/\+/g, ' ') : s;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Decodes a raw query string: with `plusIsSpace` as a form (`+` is a space, what Java's
+ * `getParameter` does), otherwise with a literal `+`. A repeated name keeps its last value; a bad
+ * escape is kept as written.
+ */
+export function decodeV1Query(rawQuery: string, plusIsSpace: boolean): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const part of rawQuery.split('&')) {
+    if (!part) continue;
+    const i = part.indexOf('=');
+    const name = decode(i < 0 ? part : part.slice(0, i), plusIsSpace);
+    out[name] = decode(i < 0 ? '' : part.slice(i + 1), plusIsSpace);
+  }
+  return out;
+}
+
+/**
+ * Reads a V1.0 `timeStamp`: UTC `yyyyMMddHHmmssSSS` as documented; the 14-digit form without
+ * milliseconds is accepted too (decision 7's leniency). Returns epoch ms, or undefined.
+ */
+export function parseV1Timestamp(value: string): number | undefined {
+  return parseKooTime(value);
+}
+
+/** Formats epoch ms as a V1.0 `timeStamp` (UTC `yyyyMMddHHmmssSSS`). */
+export function formatV1Timestamp(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 17);
+}
+
+/** Why a V1.0 request was refused; never includes the token or the key. */
+export type V1AuthFailure =
+  | 'missing authToken'
+  | 'missing timeStamp'
+  | 'malformed timeStamp'
+  | 'stale timeStamp'
+  | 'authToken mismatch'
+  | 'no key configured';
+
+/** The outcome of {@link verifyV1AuthToken}. */
+export type V1AuthVerdict =
+  | {
+      ok: true;
+      key: string;
+      timestampMs: number;
+      /** The parameters decoded the way the token matched (authToken removed). */
+      params: Record<string, string>;
+      /** The token as received, for replay protection. */
+      token: string;
+    }
+  | { ok: false; reason: V1AuthFailure };
+
+/**
+ * The four ways a V1.0 query may have been signed (decision 10): form decoding first, then a
+ * literal `+`; every parameter first, then without the empty-valued ones.
+ */
+const VARIANTS = [
+  { plusIsSpace: true, skipEmpty: false },
+  { plusIsSpace: true, skipEmpty: true },
+  { plusIsSpace: false, skipEmpty: false },
+  { plusIsSpace: false, skipEmpty: true },
+] as const;
+
+/**
+ * Verifies a V1.0 `authToken` over the raw query string with each key (current first), and checks
+ * that `timeStamp` is within `windowMs` of now. Pure: the replay check needs the store and is the
+ * caller's. The token is compared in constant time; a base64 token sent with a raw `+` that form
+ * decoding turned into a space is read back with its `+`.
+ *
+ * @example
+ * const v = verifyV1AuthToken(http.rawQuery, config.v1AccessKeys, clock.now(), 600_000);
+ * if (!v.ok) throw new SignatureError(v.reason);
+ */
+export function verifyV1AuthToken(
+  rawQuery: string,
+  keys: readonly string[],
+  nowMs: number,
+  windowMs: number,
+): V1AuthVerdict {
+  const form = decodeV1Query(rawQuery, true);
+  const sent = form[AUTH_TOKEN_PARAM];
+  if (!sent) return { ok: false, reason: 'missing authToken' };
+  const stamp = form[TIMESTAMP_PARAM];
+  if (!stamp) return { ok: false, reason: 'missing timeStamp' };
+  const timestampMs = parseV1Timestamp(stamp);
+  if (timestampMs === undefined) return { ok: false, reason: 'malformed timeStamp' };
+  if (Math.abs(nowMs - timestampMs) > windowMs) return { ok: false, reason: 'stale timeStamp' };
+  if (keys.length === 0) return { ok: false, reason: 'no key configured' };
+  // Base64 never holds a space: a space here is a raw '+' that form decoding changed.
+  const token = sent.replace(/ /g, '+');
+  let match: { key: string; params: Record<string, string> } | undefined;
+  const tried = new Set<string>();
+  for (const variant of VARIANTS) {
+    const params = variant.plusIsSpace ? form : decodeV1Query(rawQuery, false);
+    const names = Object.keys(params).filter(
+      (k) => k !== AUTH_TOKEN_PARAM && !(variant.skipEmpty && params[k]?.trim() === ''),
+    );
+    // Two variants that sign the same message need not be tried twice.
+    const id = names
+      .sort()
+      .map((k) => `${k}=${params[k]}`)
+      .join('&');
+    if (tried.has(id)) continue;
+    tried.add(id);
+    // Every key is tried even after a match, so timing does not reveal which key matched.
+    for (const key of keys) {
+      const ok = safeEqual(v1AuthToken(key, params, variant), token);
+      if (ok && !match) match = { key, params };
+    }
+  }
+  if (!match) return { ok: false, reason: 'authToken mismatch' };
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(match.params)) if (k !== AUTH_TOKEN_PARAM) params[k] = v;
+  return { ok: true, key: match.key, timestampMs, params, token };
+}
+
+/**
+ * The replay-protection nonce of a V1.0 request: V1.0 sends no nonce, but its token is an HMAC over
+ * the timestamp and every parameter, so a second request with the same token is a replay. Stored
+ * hashed, so the table never holds a signature.
+ */
+export function v1ReplayNonce(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
