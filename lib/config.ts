@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from './errors';
 import type { EncryptType } from './protocol/credential-cipher';
 
@@ -5,6 +6,17 @@ import type { EncryptType } from './protocol/credential-cipher';
 export interface Config {
   /** SaaS V2.0 access keys: the current one first, then the previous one during rotation. */
   accessKeys: string[];
+  /**
+   * SaaS V1.0 and License 1.0 keys (`KOOGALLERY_V1_ACCESS_KEY`); the SaaS V2.0 keys when unset,
+   * since a product migrated from V1.0 usually keeps its key.
+   */
+  v1AccessKeys: string[];
+  /** License 2.0 keys (`KOOGALLERY_LICENSE_ACCESS_KEY`); empty when unset, so its calls get `000001`. */
+  licenseAccessKeys: string[];
+  /** Accepted distance between a V1.0 `timeStamp` and now (see `V1_TIMESTAMP_WINDOW_SECONDS`). */
+  v1TimestampWindowMs: number;
+  /** Ed25519 private key signing License 1.0 licenses (`LICENSE_SIGNING_KEY`), when set. */
+  licenseSigningKey?: KeyObject;
   /** Huawei Cloud IAM credentials for KooGallery's open APIs. */
   huaweiCloud: { ak: string; sk: string };
   /** Scheme and host of KooGallery's open API, without a trailing slash. */
@@ -37,6 +49,13 @@ export type Lookup = (key: string) => string | undefined;
 export const CONFIG_KEYS = {
   KOOGALLERY_ACCESS_KEY: 'SaaS V2.0 access key bound to the production address (required)',
   KOOGALLERY_PREVIOUS_ACCESS_KEY: 'previous access key, accepted while rotating (optional)',
+  KOOGALLERY_V1_ACCESS_KEY:
+    'SaaS V1.0 and License 1.0 interface key (default: KOOGALLERY_ACCESS_KEY and its previous key)',
+  KOOGALLERY_LICENSE_ACCESS_KEY:
+    'License 2.0 interface key (optional; License 2.0 calls answer 000001 while unset)',
+  V1_TIMESTAMP_WINDOW_SECONDS: 'V1.0 timeStamp tolerance (default 600: V1.0 documents none)',
+  LICENSE_SIGNING_KEY:
+    'Ed25519 private key (PEM, or base64 PKCS#8 DER) signing License 1.0 licenses (optional)',
   HUAWEICLOUD_AK: 'Huawei Cloud IAM access key id for Query Order (required)',
   HUAWEICLOUD_SK: 'Huawei Cloud IAM secret access key (required)',
   KOOGALLERY_API_ENDPOINT: 'open API scheme and host (default https://mkt.myhuaweicloud.com)',
@@ -126,6 +145,27 @@ function parseKey(r: Reader, raw: string | undefined): Buffer | undefined {
   return buf;
 }
 
+function parseSigningKey(r: Reader, raw: string | undefined): KeyObject | undefined {
+  if (raw === undefined) return undefined;
+  let key: KeyObject;
+  try {
+    key = raw.includes('-----BEGIN')
+      ? createPrivateKey(raw.replace(/\\n/g, '\n'))
+      : createPrivateKey({ key: Buffer.from(raw, 'base64'), format: 'der', type: 'pkcs8' });
+  } catch {
+    // The value itself is a secret: never quoted.
+    r.problems.push('LICENSE_SIGNING_KEY is not a PEM or base64 PKCS#8 private key');
+    return undefined;
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    r.problems.push(
+      `LICENSE_SIGNING_KEY must be an Ed25519 key, got ${key.asymmetricKeyType ?? 'unknown'}`,
+    );
+    return undefined;
+  }
+  return key;
+}
+
 /**
  * Reads and validates the configuration; throws one `ConfigError` naming every missing or
  * malformed key.
@@ -168,8 +208,15 @@ export function loadConfig(lookup: Lookup): Config {
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     r.problems.push(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
   }
+  const accessKeys = previous && previous !== accessKey ? [accessKey, previous] : [accessKey];
+  const v1AccessKey = r.optional('KOOGALLERY_V1_ACCESS_KEY');
+  const licenseAccessKey = r.optional('KOOGALLERY_LICENSE_ACCESS_KEY');
   const config: Config = {
-    accessKeys: previous && previous !== accessKey ? [accessKey, previous] : [accessKey],
+    accessKeys,
+    v1AccessKeys: v1AccessKey ? [v1AccessKey] : accessKeys,
+    licenseAccessKeys: licenseAccessKey ? [licenseAccessKey] : [],
+    v1TimestampWindowMs: r.integer('V1_TIMESTAMP_WINDOW_SECONDS', 600, 1, 86400) * 1000,
+    licenseSigningKey: parseSigningKey(r, r.optional('LICENSE_SIGNING_KEY')),
     huaweiCloud: { ak, sk },
     apiEndpoint,
     tableName,

@@ -5,6 +5,7 @@ import { cryptoIds, type Ids } from './ids';
 import { createJsonLogger, type Logger } from './log';
 import type { OrderClient } from './open-api/order-client';
 import { createQueryOrderClient } from './open-api/query-order-client';
+import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/license-issuer';
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
 import { createDynamooseStore } from './store/dynamoose-store';
@@ -30,6 +31,10 @@ export interface Deps {
   /** The provisioner for `testFlag` "1" calls: never a real tenant. */
   testProvisioner: Provisioner;
   vault: CredentialsVault;
+  /** Issues License 1.0 licenses for real purchases. */
+  licenseIssuer: LicenseIssuer;
+  /** Issues licenses for `testFlag` "1" calls (marked as test licenses). */
+  testLicenseIssuer: LicenseIssuer;
   background: BackgroundWork;
 }
 
@@ -88,6 +93,12 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
     vault:
       overrides.vault ??
       createCredentialsVault({ accessKeys: config.accessKeys, key: config.credentialsKey }),
+    licenseIssuer:
+      overrides.licenseIssuer ??
+      createSignedLicenseIssuer({ privateKey: config.licenseSigningKey }),
+    testLicenseIssuer:
+      overrides.testLicenseIssuer ??
+      createSignedLicenseIssuer({ privateKey: config.licenseSigningKey, test: true }),
     background: overrides.background ?? createBackgroundWork(),
   };
 }

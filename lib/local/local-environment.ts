@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Lookup } from '../config';
@@ -40,10 +40,34 @@ async function readOrCreateKey(file: string): Promise<{ value: string; generated
 }
 
 /**
+ * The License 1.0 signing key kept under the data directory: an Ed25519 PKCS#8 PEM, created once
+ * with its public key beside it (`license-public-key.pem`, what the seller's software embeds).
+ */
+async function readOrCreateSigningKey(
+  dataDir: string,
+): Promise<{ pem: string; publicFile: string }> {
+  const file = join(dataDir, 'license-signing-key.pem');
+  const publicFile = join(dataDir, 'license-public-key.pem');
+  try {
+    const pem = (await readFile(file, 'utf8')).trim();
+    if (pem) return { pem, publicFile };
+  } catch {
+    // Not created yet.
+  }
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  await writeFile(file, pem, { mode: 0o600 });
+  await writeFile(publicFile, publicKey.export({ format: 'pem', type: 'spki' }).toString());
+  return { pem: pem.trim(), publicFile };
+}
+
+/**
  * Starts what a deployed function gets from its cloud, on this machine: an embedded persistent
  * DynamoDB-compatible store (unless DYNAMODB_ENDPOINT is set), a stand-in for KooGallery's Query
  * Order API (unless HUAWEICLOUD_AK is set) and a development access key kept under `dataDir`
- * (unless KOOGALLERY_ACCESS_KEY is set). Everything listens on 127.0.0.1 only.
+ * (unless KOOGALLERY_ACCESS_KEY is set), a License 2.0 development key (unless
+ * KOOGALLERY_LICENSE_ACCESS_KEY is set) and a License 1.0 signing key (unless LICENSE_SIGNING_KEY
+ * is set), both kept under `dataDir`. Everything listens on 127.0.0.1 only.
  */
 export async function startLocalEnvironment(options: {
   dataDir: string;
@@ -66,6 +90,16 @@ export async function startLocalEnvironment(options: {
     if (!accessKey.value) {
       accessKey = { ...(await readOrCreateKey(keyFile)), file: keyFile };
       set.KOOGALLERY_ACCESS_KEY = accessKey.value;
+    }
+    if (!outer('KOOGALLERY_LICENSE_ACCESS_KEY')) {
+      const licenseKeyFile = join(dataDir, 'license-access-key');
+      set.KOOGALLERY_LICENSE_ACCESS_KEY = (await readOrCreateKey(licenseKeyFile)).value;
+      notes.push(`License 2.0 development access key: kept in ${licenseKeyFile}`);
+    }
+    if (!outer('LICENSE_SIGNING_KEY')) {
+      const signing = await readOrCreateSigningKey(dataDir);
+      set.LICENSE_SIGNING_KEY = signing.pem;
+      notes.push(`License 1.0 signing key: public key in ${signing.publicFile}`);
     }
     const tableName = lookup('TABLE_NAME') as string;
     if (!outer('DYNAMODB_ENDPOINT')) {
