@@ -1,8 +1,8 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Deps } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
+import { ALL_FRONT_ENDS } from './front-ends';
 import type { Authenticated, FrontEnd } from './front-ends/front-end';
-import { saasV2FrontEnd } from './front-ends/saas-v2';
 import type { HttpRequest, HttpResponse } from './http';
 import type { LogFields } from './log';
 import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
@@ -99,7 +99,7 @@ function authenticate(deps: Deps): Phase {
 function parse(): Phase {
   return {
     before: ({ event: call }) => {
-      call.command = call.frontEnd.parse(call.http);
+      call.command = call.frontEnd.parse(call.http, call.auth);
       Object.assign(call.log, call.frontEnd.describe(call.command));
     },
   };
@@ -107,8 +107,11 @@ function parse(): Phase {
 
 /** Everything the app needs beyond {@link Deps}. */
 export interface AppOptions {
-  /** Front ends tried in order; the first that matches handles the call. Default: SaaS V2.0. */
-  frontEnds?: FrontEnd[];
+  /**
+   * Front ends tried in order; the first that matches handles the call. Default: every protocol
+   * (License 2.0, License 1.0, SaaS V1.0, SaaS V2.0; see `lib/front-ends/index.ts`).
+   */
+  frontEnds?: readonly FrontEnd[];
 }
 
 /** The app: one function from a request to a signed answer. */
@@ -122,7 +125,7 @@ export type App = (http: HttpRequest) => Promise<HttpResponse>;
  * const response = await app({ method: 'POST', path: '/', rawQuery, query, headers, body });
  */
 export function createApp(deps: Deps, options: AppOptions = {}): App {
-  const frontEnds = options.frontEnds ?? [saasV2FrontEnd];
+  const frontEnds = options.frontEnds ?? ALL_FRONT_ENDS;
   const handler = middy<Call, ScenarioResult | HttpResponse>({ timeoutEarlyInMillis: 0 })
     .use(respond(deps))
     .use(authenticate(deps))

@@ -43,3 +43,15 @@ export function instanceIdFor(namespace: string, orderId: string, orderLineId: s
     .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * The instance id of a License 2.0 license code: a UUID derived from the code, so that every
+ * notification about one code names one record, and logs (which carry instance ids) never show
+ * the buyer's code.
+ */
+export function licenseInstanceIdFor(licenseCode: string): string {
+  const hex = createHash('sha256')
+    .update(`koogallery-license-code\u0000${licenseCode}`)
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

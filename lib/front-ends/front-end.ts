@@ -8,6 +8,8 @@ import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
 export interface Authenticated {
   accessKey: string;
   requestTimestampMs: number;
+  /** The signed parameters, when the protocol signs them (V1.0: decoded the way the token matched). */
+  params?: Record<string, string>;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface FrontEnd<
   /** Verifies the request's signature (and refuses replays); throws `SignatureError`. */
   authenticate(http: HttpRequest, deps: Deps): Promise<Authenticated>;
   /** Validates the request into a command; throws `InvalidRequestError` naming the field. */
-  parse(http: HttpRequest): Command;
+  parse(http: HttpRequest, auth?: Authenticated): Command;
   /** Runs the command's scenario. */
   run(command: Command, ctx: ScenarioContext): Promise<ScenarioResult>;
   /** Log fields naming the command (never a secret). */

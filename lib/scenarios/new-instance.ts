@@ -1,6 +1,6 @@
 import { KooGalleryError, OrderUnavailableError } from '../errors';
 import { instanceIdFor } from '../ids';
-import { type InstanceRecord, STATUS } from '../store/instance-store';
+import { type Entitlement, type InstanceRecord, STATUS } from '../store/instance-store';
 import { namespaceOf, orderKey } from './instance-access';
 import { claim, leaseIsFree, type ProvisioningOutcome, provision } from './provisioning';
 import type { RequestOf, Scenario, ScenarioContext, ScenarioResult } from './scenario';
@@ -15,6 +15,11 @@ export interface Purchase {
   orderLineId: string;
   /** The protocol family creating the instance (`v2`, `v1`…). */
   protocol: string;
+  /**
+   * The order as the request carried it (SaaS V1.0). Kept in the claim, so whichever call finishes
+   * the provisioning uses it and Query Order is never read for this instance.
+   */
+  order?: { entitlement: Entitlement; expireTime?: number };
 }
 
 function inProgress(instanceId: string, message = 'instance is being provisioned'): ScenarioResult {
@@ -83,7 +88,9 @@ export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<Scena
         orderId: p.orderId,
         orderLineId: p.orderLineId,
         protocol: p.protocol,
-        entitlement: {},
+        entitlement: p.order?.entitlement ?? {},
+        ...(p.order?.expireTime !== undefined ? { expireTime: p.order.expireTime } : {}),
+        ...(p.order ? { orderFromRequest: true } : {}),
         appliedOrders: [orderKey(p.orderId, p.orderLineId)],
         lease: { token: ctx.deps.ids.token(), until: now + ctx.deps.config.provisioningLeaseMs },
         createdAt: now,

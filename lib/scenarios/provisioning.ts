@@ -51,8 +51,12 @@ export async function provisionClaimed(
 ): Promise<ProvisioningOutcome> {
   const test = claimed.namespace === 'test';
   const work = (async (): Promise<InstanceRecord> => {
-    const order = await readOrder(ctx, claimed.orderId, claimed.orderLineId, test);
-    const { entitlement, expireTime } = entitlementOf(order, claimed.orderLineId);
+    const { entitlement, expireTime } = claimed.orderFromRequest
+      ? { entitlement: claimed.entitlement, expireTime: claimed.expireTime }
+      : entitlementOf(
+          await readOrder(ctx, claimed.orderId, claimed.orderLineId, test),
+          claimed.orderLineId,
+        );
     const appInfo = await provisionerFor(ctx, test).provision({
       instanceId: claimed.instanceId,
       test,

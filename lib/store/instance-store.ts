@@ -73,6 +73,11 @@ export interface InstanceRecord {
   statusChangedAt?: number;
   /** The last failure while provisioning, for operators (never a secret). */
   lastError?: string;
+  /**
+   * True when the purchase request carried the order (SaaS V1.0, License 1.0): `entitlement` and
+   * `expireTime` came from it, and provisioning never reads Query Order.
+   */
+  orderFromRequest?: boolean;
   /** Plug-in specific data (for example an issued license), opaque to the core. */
   extra?: Record<string, string>;
   createdAt: number;

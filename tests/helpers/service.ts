@@ -2,7 +2,7 @@
  * A real service for integration tests: the app over a listening HTTP server on 127.0.0.1, a real
  * dynalite, and the Query Order stand-in, wired as the local runner wires them.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { buildDeps, type Deps } from '../../lib/deps';
@@ -11,6 +11,7 @@ import { startLocalHttpServer } from '../../lib/local/http-server';
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
 import { createJsonLogger } from '../../lib/log';
 import { signRequest } from '../../lib/protocol/request-signature';
+import { formatV1Timestamp, v1AuthToken } from '../../lib/protocol/v1-auth-token';
 import type { Provisioner } from '../../lib/provisioner/provisioner';
 import { createTemplateProvisioner } from '../../lib/provisioner/template-provisioner';
 import { createDynamooseStore } from '../../lib/store/dynamoose-store';
@@ -36,10 +37,28 @@ export interface SendOptions {
   path?: string;
 }
 
+/** Options of one V1.0 (SaaS or License 1.0) send. */
+export interface V1SendOptions {
+  key?: string;
+  /** The `timeStamp` parameter; now by default. */
+  timeStamp?: string;
+  /** Write the token raw (`+ / =`) instead of percent-encoded. */
+  rawToken?: boolean;
+  /** Leave `authToken` (and the signing) out. */
+  unsigned?: boolean;
+}
+
 /** A running test service. */
 export interface TestService {
   url: string;
+  /** The SaaS V2.0 key. */
   accessKey: string;
+  /** The SaaS V1.0 / License 1.0 key (distinct from the V2.0 one unless a setting says otherwise). */
+  v1AccessKey: string;
+  /** The License 2.0 key (empty when the settings unset it). */
+  licenseAccessKey: string;
+  /** The public half of LICENSE_SIGNING_KEY, to verify issued licenses. */
+  licensePublicKey: KeyObject;
   deps: Deps;
   store: InstanceStore;
   dynalite: TestDynalite;
@@ -49,6 +68,10 @@ export interface TestService {
   /** Calls per provisioner method for real (non-test) calls. */
   provisionerCalls: Record<string, number>;
   send(body: unknown, options?: SendOptions): Promise<Answer>;
+  /** Signs `params` with the V1.0 key and sends them as a GET query. */
+  sendV1(params: Record<string, string>, options?: V1SendOptions): Promise<Answer>;
+  /** Signs and sends a License 2.0 body with the License key. */
+  sendLicense(body: unknown, options?: SendOptions): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -86,8 +109,12 @@ export async function startTestService(
   const sk = randomBytes(16).toString('hex');
   const dynalite = await startTestDynalite();
   const standIn = await startOpenApiStandIn({ ak, sk, accessKey });
+  const signing = generateKeyPairSync('ed25519');
   const settings: Record<string, string> = {
     KOOGALLERY_ACCESS_KEY: accessKey,
+    KOOGALLERY_V1_ACCESS_KEY: `v1-key-${randomBytes(8).toString('hex')}`,
+    KOOGALLERY_LICENSE_ACCESS_KEY: `license-key-${randomBytes(8).toString('hex')}`,
+    LICENSE_SIGNING_KEY: signing.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     HUAWEICLOUD_AK: ak,
     HUAWEICLOUD_SK: sk,
     KOOGALLERY_API_ENDPOINT: standIn.endpoint,
@@ -121,9 +148,14 @@ export async function startTestService(
     port: 0,
     maxBodyBytes: config.maxBodyBytes,
   });
+  const v1AccessKey = config.v1AccessKeys[0] as string;
+  const licenseAccessKey = config.licenseAccessKeys[0] ?? '';
   return {
     url: server.url,
     accessKey,
+    v1AccessKey,
+    licenseAccessKey,
+    licensePublicKey: signing.publicKey,
     deps,
     store: deps.store,
     dynalite,
@@ -131,6 +163,8 @@ export async function startTestService(
     logs,
     provisionerCalls,
     send: (body, o = {}) => sendSigned(server.url, o.key ?? accessKey, body, o),
+    sendV1: (params, o = {}) => sendV1Signed(server.url, o.key ?? v1AccessKey, params, o),
+    sendLicense: (body, o = {}) => sendSigned(server.url, o.key ?? licenseAccessKey, body, o),
     close: async () => {
       await server.close();
       await deps.background.drain();
@@ -158,6 +192,32 @@ export async function sendSigned(
     headers: { 'Content-Type': 'application/json;charset=utf8', Accept: 'application/json' },
     body: o.method === 'GET' ? undefined : (o.sendBody ?? text),
   });
+  const raw = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    json = {};
+  }
+  return { status: res.status, headers: res.headers, text: raw, json };
+}
+
+/** Signs V1.0 parameters with `key` (authToken over the decoded values) and sends them as a GET. */
+export async function sendV1Signed(
+  url: string,
+  key: string,
+  params: Record<string, string>,
+  o: V1SendOptions = {},
+): Promise<Answer> {
+  const signed = { ...params, timeStamp: o.timeStamp ?? formatV1Timestamp(Date.now()) };
+  const pairs = Object.entries(signed).map(
+    ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`,
+  );
+  if (!o.unsigned) {
+    const token = v1AuthToken(key, signed);
+    pairs.push(`authToken=${o.rawToken ? token : encodeURIComponent(token)}`);
+  }
+  const res = await fetch(`${url}?${pairs.join('&')}`, { method: 'GET' });
   const raw = await res.text();
   let json: Record<string, unknown> = {};
   try {

@@ -1,0 +1,254 @@
+import { InvalidRequestError } from '../errors';
+import type { HttpRequest } from '../http';
+import { licenseInstanceIdFor } from '../ids';
+import { activityOf, parseKooTime, REFRESH_SCENES } from '../protocol/v2-requests';
+import { namespaceOf } from '../scenarios/instance-access';
+import { renew } from '../scenarios/refresh-instance';
+import { release } from '../scenarios/release-instance';
+import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
+import { success } from '../scenarios/scenario';
+import { changeStatus } from '../scenarios/update-instance-status';
+import { type InstanceRecord, STATUS } from '../store/instance-store';
+import type { FrontEnd } from './front-end';
+import { authenticateQuerySignature, parseJsonBody, shapeV2 } from './saas-v2';
+
+/**
+ * License 2.0 notifications (spec around-v2.md §2.2): POST JSON with the V2.0-style query
+ * signature under the License key (`KOOGALLERY_LICENSE_ACCESS_KEY`; without it every call is
+ * `000001`), `Body-Sign` with the same key.
+ *
+ * | activity                  | scenario                                                |
+ * | ------------------------- | ------------------------------------------------------- |
+ * | `refreshLicenseCode`      | `renew` (refresh-instance.ts), RENEWAL or UNSUBSCRIBE_RENEWAL_PERIOD |
+ * | `updateLicenseCodeStatus` | `changeStatus` FREEZE / UNFREEZE (update-instance-status.ts) |
+ * | `releaseLicenseCode`      | `release` (release-instance.ts)                         |
+ *
+ * Each license code is one record in the instance table, its id derived from the code
+ * (`licenseInstanceIdFor`, so logs never show the code). KooGallery creates the code and sends no
+ * purchase notification in 2.0, so the first notification about a code is also how the seller
+ * learns of it: a call for an unknown code creates the record (ACTIVE) and then applies its
+ * change, instead of answering `000003`, which would only make KooGallery retry 60 times a change
+ * that can never succeed. A call about a released code changes nothing and answers `000000`
+ * (release is final; late or retried deliveries are expected under 60 retries 2 minutes apart).
+ */
+export const LICENSE_V2_ACTIVITIES = [
+  'refreshLicenseCode',
+  'updateLicenseCodeStatus',
+  'releaseLicenseCode',
+] as const;
+/** One License 2.0 activity. */
+export type LicenseV2Activity = (typeof LICENSE_V2_ACTIVITIES)[number];
+
+/** `refreshLicenseCode` scenes. */
+export const LICENSE_REFRESH_SCENES = [
+  REFRESH_SCENES.RENEWAL,
+  REFRESH_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD,
+] as const;
+
+/** A validated License 2.0 request. */
+export type LicenseV2Command =
+  | {
+      activity: 'refreshLicenseCode';
+      test: boolean;
+      license: string;
+      scene: (typeof LICENSE_REFRESH_SCENES)[number];
+      orderId: string;
+      orderLineId: string;
+      productId?: string;
+      expireTime: number;
+    }
+  | {
+      activity: 'updateLicenseCodeStatus';
+      test: boolean;
+      license: string;
+      status: 'FREEZE' | 'UNFREEZE';
+    }
+  | {
+      activity: 'releaseLicenseCode';
+      test: boolean;
+      license: string;
+      orderId?: string;
+      orderLineId?: string;
+    };
+
+/** True when `activity` is a License 2.0 activity. */
+export function isLicenseV2Activity(activity: string | undefined): activity is LicenseV2Activity {
+  return (LICENSE_V2_ACTIVITIES as readonly string[]).includes(activity ?? '');
+}
+
+/** Bodies larger than this are not peeked at (the size limit refuses them later anyway). */
+const PEEK_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * The activity a POST body names, read only to choose the front end (and so the key that must
+ * verify it); the signature check that follows is what makes it trustworthy.
+ */
+export function peekActivity(http: HttpRequest): string | undefined {
+  if (http.method === 'GET' || http.body.length > PEEK_LIMIT_BYTES) return undefined;
+  try {
+    return activityOf(JSON.parse(http.body.toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function field(body: Record<string, unknown>, name: string, required: true, max?: number): string;
+function field(
+  body: Record<string, unknown>,
+  name: string,
+  required: false,
+  max?: number,
+): string | undefined;
+function field(
+  body: Record<string, unknown>,
+  name: string,
+  required: boolean,
+  max = 64,
+): string | undefined {
+  const value = Object.hasOwn(body, name) ? body[name] : undefined;
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+    if (required) throw new InvalidRequestError(`missing required field: ${name}`);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new InvalidRequestError(`field ${name} must be a string`);
+  if (value.length > max) throw new InvalidRequestError(`field ${name} is longer than ${max}`);
+  if (CONTROL.test(value)) throw new InvalidRequestError(`field ${name} has control characters`);
+  return value;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new InvalidRequestError(`field ${name} must be one of ${allowed.join(', ')}`);
+}
+
+/** Validates a License 2.0 body; every failure names the field (`000002`). */
+export function parseLicenseV2Request(body: unknown): LicenseV2Command {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidRequestError('body must be a JSON object');
+  }
+  const b = body as Record<string, unknown>;
+  const activity = field(b, 'activity', true, 32);
+  if (!isLicenseV2Activity(activity))
+    throw new InvalidRequestError('unknown activity: field activity');
+  const flag = field(b, 'testFlag', false, 2);
+  if (flag !== undefined && flag !== '0' && flag !== '1') {
+    throw new InvalidRequestError('field testFlag must be "0" or "1"');
+  }
+  const test = flag === '1';
+  const license = field(b, 'license', true, 128);
+  switch (activity) {
+    case 'refreshLicenseCode': {
+      const expireTime = parseKooTime(field(b, 'expireTime', true, 20));
+      if (expireTime === undefined) {
+        throw new InvalidRequestError('field expireTime must be yyyyMMddHHmmss (UTC)');
+      }
+      return {
+        activity,
+        test,
+        license,
+        scene: oneOf(field(b, 'scene', true), LICENSE_REFRESH_SCENES, 'scene'),
+        orderId: field(b, 'orderId', true),
+        orderLineId: field(b, 'orderLineId', true),
+        productId: field(b, 'productId', false),
+        expireTime,
+      };
+    }
+    case 'updateLicenseCodeStatus':
+      return {
+        activity,
+        test,
+        license,
+        status: oneOf(field(b, 'status', true, 16), ['FREEZE', 'UNFREEZE'] as const, 'status'),
+      };
+    case 'releaseLicenseCode':
+      return {
+        activity,
+        test,
+        license,
+        orderId: field(b, 'orderId', false),
+        orderLineId: field(b, 'orderLineId', false),
+      };
+  }
+}
+
+/**
+ * The record of a license code, created ACTIVE on the first notification about it
+ * (`attribute_not_exists`: concurrent first notifications create it once).
+ */
+async function licenseRecord(
+  cmd: LicenseV2Command,
+  instanceId: string,
+  ctx: ScenarioContext,
+): Promise<InstanceRecord | undefined> {
+  const namespace = namespaceOf(cmd.test);
+  const current = await ctx.deps.store.getInstance(namespace, instanceId);
+  if (current) return current;
+  const now = ctx.deps.clock.now();
+  const orderId = 'orderId' in cmd ? (cmd.orderId ?? '') : '';
+  const orderLineId = 'orderLineId' in cmd ? (cmd.orderLineId ?? '') : '';
+  const productId = 'productId' in cmd ? cmd.productId : undefined;
+  await ctx.deps.store.createInstance({
+    namespace,
+    instanceId,
+    status: STATUS.ACTIVE,
+    version: 1,
+    orderId,
+    orderLineId,
+    protocol: 'license-v2',
+    entitlement: productId ? { productId } : {},
+    appliedOrders: [],
+    extra: { licenseCode: cmd.license },
+    createdAt: now,
+    updatedAt: now,
+  });
+  return ctx.deps.store.getInstance(namespace, instanceId);
+}
+
+async function runLicenseV2(cmd: LicenseV2Command, ctx: ScenarioContext): Promise<ScenarioResult> {
+  const instanceId = licenseInstanceIdFor(cmd.license);
+  ctx.annotate({ instanceId });
+  const record = await licenseRecord(cmd, instanceId, ctx);
+  if (record?.status === STATUS.RELEASED) {
+    return success(undefined, 'success (license code was released)');
+  }
+  const { test } = cmd;
+  switch (cmd.activity) {
+    case 'refreshLicenseCode':
+      return renew(
+        {
+          test,
+          instanceId,
+          orderId: cmd.orderId,
+          orderLineId: cmd.orderLineId,
+          scene: cmd.scene,
+          expireTime: cmd.expireTime,
+          productId: cmd.productId,
+        },
+        ctx,
+      );
+    case 'updateLicenseCodeStatus':
+      return changeStatus({ test, instanceId, status: cmd.status }, ctx);
+    case 'releaseLicenseCode':
+      return release({ test, instanceId, orderId: cmd.orderId, orderLineId: cmd.orderLineId }, ctx);
+  }
+}
+
+/** License 2.0: POSTs whose body names a License 2.0 activity; verified with the License key only. */
+export const licenseV2FrontEnd: FrontEnd<LicenseV2Command> = {
+  family: 'license-v2',
+  matches: (http) => isLicenseV2Activity(peekActivity(http)),
+  keys: (config) => config.licenseAccessKeys,
+  authenticate: (http, deps) =>
+    authenticateQuerySignature(http, deps, 'license', deps.config.licenseAccessKeys),
+  parse: (http) => parseLicenseV2Request(parseJsonBody(http)),
+  run: runLicenseV2,
+  describe: (cmd) => ({
+    activity: cmd.activity,
+    test: cmd.test,
+    orderId: 'orderId' in cmd ? cmd.orderId : undefined,
+  }),
+  shape: shapeV2,
+};

@@ -1,0 +1,217 @@
+import type { Deps } from '../deps';
+import { InvalidRequestError, SignatureError } from '../errors';
+import type { HttpRequest } from '../http';
+import { v1ReplayNonce, verifyV1AuthToken } from '../protocol/v1-auth-token';
+import { parseKooTime } from '../protocol/v2-requests';
+import type { Entitlement } from '../store/instance-store';
+import type { Authenticated } from './front-end';
+
+/**
+ * What SaaS V1.0 and License 1.0 share (spec around-v2.md §1.2–1.3, §2.1): HTTP GET with every
+ * parameter in the query string, the `authToken` signature under the V1.0 key, and the order
+ * details carried by the purchase request itself.
+ */
+
+/** The nonce family of V1.0 calls (SaaS and License 1.0 share the key, so they share replays). */
+export const V1_NONCE_FAMILY = 'v1';
+
+/**
+ * Verifies the `authToken` with the V1.0 keys (decision 10's decoding fallbacks) and refuses a
+ * replayed token. The token is remembered for twice the window: no timestamp the window accepts
+ * can outlive it.
+ */
+export async function authenticateV1(http: HttpRequest, deps: Deps): Promise<Authenticated> {
+  const now = deps.clock.now();
+  const window = deps.config.v1TimestampWindowMs;
+  const verdict = verifyV1AuthToken(http.rawQuery, deps.config.v1AccessKeys, now, window);
+  if (!verdict.ok) throw new SignatureError(verdict.reason);
+  const fresh = await deps.store.recordNonce(
+    V1_NONCE_FAMILY,
+    v1ReplayNonce(verdict.token),
+    now + 2 * window,
+  );
+  if (fresh === 'conflict') throw new SignatureError('replayed authToken');
+  return {
+    accessKey: verdict.key,
+    requestTimestampMs: verdict.timestampMs,
+    params: verdict.params,
+  };
+}
+
+/** The activity a GET names, without trusting it (the front end is chosen by it). */
+export function queryActivity(http: HttpRequest): string | undefined {
+  return http.method === 'GET' ? http.query.activity : undefined;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Reads the verified V1.0 parameters; every failure names the parameter (`000002`). */
+export class V1Params {
+  constructor(private readonly params: Readonly<Record<string, string>>) {}
+
+  /** A parameter that must be present and non-blank. */
+  required(name: string, max = 64): string {
+    const v = this.optional(name, max);
+    if (v === undefined) throw new InvalidRequestError(`missing required parameter: ${name}`);
+    return v;
+  }
+
+  /** A parameter that may be absent or empty (both read as undefined). */
+  optional(name: string, max = 64): string | undefined {
+    const v = Object.hasOwn(this.params, name) ? this.params[name] : undefined;
+    if (v === undefined || v.trim() === '') return undefined;
+    if (v.length > max) throw new InvalidRequestError(`parameter ${name} is longer than ${max}`);
+    if (CONTROL.test(v)) throw new InvalidRequestError(`parameter ${name} has control characters`);
+    return v;
+  }
+
+  /** `testFlag`: "1" is a debug or probe call, absent or "0" a real one. */
+  test(): boolean {
+    const flag = this.optional('testFlag', 2);
+    if (flag === undefined || flag === '0') return false;
+    if (flag === '1') return true;
+    throw new InvalidRequestError('parameter testFlag must be "0" or "1"');
+  }
+
+  /** A UTC `yyyyMMddHHmmss[SSS]` time as epoch ms (decision 7). */
+  time(name: string, required: true): number;
+  time(name: string, required: false): number | undefined;
+  time(name: string, required: boolean): number | undefined {
+    const v = required ? this.required(name, 20) : this.optional(name, 20);
+    if (v === undefined) return undefined;
+    const t = parseKooTime(v);
+    if (t === undefined) {
+      throw new InvalidRequestError(`parameter ${name} must be yyyyMMddHHmmss (UTC)`);
+    }
+    return t;
+  }
+
+  /** A non-negative integer parameter. */
+  integer(name: string): number | undefined {
+    const v = this.optional(name, 20);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new InvalidRequestError(`parameter ${name} must be a non-negative integer`);
+    }
+    return n;
+  }
+
+  /** A decimal amount (negative for a renewal refund). */
+  amount(name: string): number | undefined {
+    const v = this.optional(name, 32);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidRequestError(`parameter ${name} must be a number`);
+    return n;
+  }
+
+  /** One of a fixed set of values. */
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const v = this.required(name, 32);
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    throw new InvalidRequestError(`parameter ${name} must be one of ${allowed.join(', ')}`);
+  }
+}
+
+/** The parameters a front end parses: the verified ones, or the decoded query before that. */
+export function paramsOf(http: HttpRequest, auth?: Authenticated): V1Params {
+  return new V1Params(auth?.params ?? http.query);
+}
+
+/** One buyer-entered field of `saasExtendParams`. */
+export interface ExtendParam {
+  name: string;
+  value: string;
+}
+
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/**
+ * Decodes `saasExtendParams`: base64 of a JSON array of `{name, value}`. A space is read back as
+ * `+` (form decoding of a raw `+`; base64 has no spaces). Anything else answers `000002` naming
+ * the parameter. The values may be personal data (ID numbers, e-mails): never logged.
+ */
+export function decodeExtendParams(raw: string | undefined): ExtendParam[] | undefined {
+  if (raw === undefined) return undefined;
+  const text = raw.replace(/ /g, '+');
+  const bad = (): never => {
+    throw new InvalidRequestError('parameter saasExtendParams is not base64 of a JSON array');
+  };
+  if (!BASE64.test(text) || text.replace(/=+$/, '').length % 4 === 1) bad();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+  } catch {
+    return bad();
+  }
+  if (!Array.isArray(parsed)) return bad();
+  return parsed.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null || typeof (item as ExtendParam).name !== 'string')
+      return bad();
+    const { name, value } = item as { name: string; value: unknown };
+    return { name, value: value === undefined || value === null ? '' : String(value) };
+  });
+}
+
+/** V1.0 `chargingMode` codes, as the charging modes Query Order names (spec §1.6). */
+export const V1_CHARGING_MODES: Readonly<Record<string, string>> = {
+  '0': 'ON_DEMAND',
+  '1': 'PERIOD',
+  '3': 'ONE_TIME',
+  '5': 'ON_DEMAND_PKG',
+};
+
+/**
+ * The order line a V1.0 purchase stands for. V1.0 has no order lines and is idempotent per
+ * `orderId` (per `orderId` + `productId` for on-demand). A period or one-time order becomes line
+ * `<orderId>-000001`, the line number KooGallery gives a single-line order in V2.0, so the instance
+ * id (derived from namespace, order and line) is the one a V2.0 `newInstance` for the same order
+ * would derive; on-demand orders become `<orderId>-<productId>`.
+ */
+export function v1OrderLineId(orderId: string, chargingMode?: string, productId?: string): string {
+  const onDemand = chargingMode === '0' || chargingMode === '5';
+  return onDemand && productId ? `${orderId}-${productId}` : `${orderId}-000001`;
+}
+
+/** The purchase facts a V1.0 `newInstance` or `getLicense` carries. */
+export interface V1Order {
+  orderId: string;
+  orderLineId: string;
+  businessId: string;
+  entitlement: Entitlement;
+  expireTime?: number;
+  extendParams?: ExtendParam[];
+}
+
+/** Reads the order details of a V1.0 purchase request (`newInstance`, `getLicense`). */
+export function readV1Order(p: V1Params): V1Order {
+  const orderId = p.required('orderId');
+  const businessId = p.required('businessId');
+  const customerId = p.required('customerId', 100);
+  const productId = p.required('productId');
+  const skuCode = p.optional('skuCode');
+  const chargingCode = p.optional('chargingMode', 2);
+  if (chargingCode !== undefined && !Object.hasOwn(V1_CHARGING_MODES, chargingCode)) {
+    throw new InvalidRequestError('parameter chargingMode must be 0, 1, 3 or 5');
+  }
+  const entitlement: Entitlement = { productId, customerId };
+  if (skuCode) entitlement.skuCode = skuCode;
+  const chargingMode = chargingCode === undefined ? undefined : V1_CHARGING_MODES[chargingCode];
+  if (chargingMode) entitlement.chargingMode = chargingMode;
+  const periodType = p.optional('periodType', 16);
+  if (periodType) entitlement.periodType = periodType;
+  const periodNumber = p.integer('periodNumber');
+  if (periodNumber !== undefined) entitlement.periodNumber = periodNumber;
+  const linear = p.integer('amount') ?? p.integer('diskSize') ?? p.integer('bandWidth');
+  if (linear !== undefined) entitlement.linearValue = linear;
+  return {
+    orderId,
+    orderLineId: v1OrderLineId(orderId, chargingCode, productId),
+    businessId,
+    entitlement,
+    expireTime: p.time('expireTime', false),
+    extendParams: decodeExtendParams(p.optional('saasExtendParams', 8192)),
+  };
+}
