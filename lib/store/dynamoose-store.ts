@@ -9,11 +9,13 @@
  *   it round-trips every field exactly (absent optionals stay absent, `extra`'s free-form keys and
  *   the `appliedOrders` list need no schema), nested-map support on GeminiDB is not documented, and a
  *   new optional field in {@link InstanceRecord} needs no change here. It stays readable in a console.
- * - `NONCE#<family>#<nonce>`: only the key and `expiresAt` (TTL, epoch seconds).
+ * - `NONCE#<family>#<nonce>`: the key, `expiresAt` (TTL, epoch seconds) and `writer`, a token per
+ *   call that lets the SDK's retry of a timed-out write recognise its own first attempt.
  *
  * Each method is one request (BatchGet retries only keys the service left unprocessed), and each
  * write is a single conditional PutItem: no UpdateExpression, no transaction.
  */
+import { randomBytes } from 'node:crypto';
 import { DynamoDB } from '@aws-sdk/client-dynamodb';
 import dynamoose from 'dynamoose';
 import type { ObjectType } from 'dynamoose/dist/General';
@@ -171,6 +173,7 @@ export function createDynamooseStore(options: DynamooseStoreOptions): InstanceSt
       {
         [KEY_ATTRIBUTE]: { type: String, hashKey: true },
         [TTL_ATTRIBUTE]: { type: Number, required: true },
+        writer: String,
       },
       { saveUnknown: false },
     ),
@@ -253,12 +256,23 @@ export function createDynamooseStore(options: DynamooseStoreOptions): InstanceSt
 
     async recordNonce(family, nonce, expiresAtMs) {
       assertExpiry(expiresAtMs);
+      const writer = randomBytes(12).toString('base64url');
       const item = new NonceModel({
         [KEY_ATTRIBUTE]: nonceKey(family, nonce),
         // TTL attributes are epoch seconds; rounding up never expires a nonce early.
         [TTL_ATTRIBUTE]: Math.ceil(expiresAtMs / 1000),
+        writer,
       });
-      return put('recordNonce', () => item.save({ overwrite: false, return: 'item' }));
+      // `attribute_not_exists(pk) OR writer = :writer`: the SDK retries a PutItem whose answer
+      // timed out, and that retry must not find the nonce its own first attempt wrote (#6).
+      const condition = new dynamoose.Condition()
+        .where(KEY_ATTRIBUTE)
+        .not()
+        .exists()
+        .or()
+        .where('writer')
+        .eq(writer);
+      return put('recordNonce', () => item.save({ condition, return: 'item' }));
     },
   };
 }

@@ -109,7 +109,9 @@ export interface InstanceStore {
   updateInstance(next: InstanceRecord): Promise<WriteOutcome>;
   /**
    * Records a request nonce for replay protection. Condition: this nonce was never recorded
-   * (`attribute_not_exists(pk)`). The item carries a TTL attribute `expiresAt` (epoch seconds).
+   * (`attribute_not_exists(pk)`), or was recorded by this same call (an adapter whose client
+   * retries a timed-out write must not report its own first attempt as a replay). The item carries
+   * a TTL attribute `expiresAt` (epoch seconds).
    * Answers `written` for a fresh nonce and `conflict` for a replay.
    */
   recordNonce(family: string, nonce: string, expiresAtMs: number): Promise<WriteOutcome>;

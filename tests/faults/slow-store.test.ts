@@ -62,4 +62,22 @@ describe('the store slowed by a delaying proxy (#6)', () => {
     },
     60_000,
   );
+
+  it('does not answer 000001 when its own nonce write is retried after a store timeout (#6)', async () => {
+    // Arrange: the nonce PutItem reaches the table, its answer comes after the client's 1.5 s
+    // timeout, and the SDK's retry then finds the nonce it just wrote.
+    proxy.setDelay(900);
+    const lift = setTimeout(() => proxy.setDelay(0), 1100);
+
+    // Act
+    const answer = await client.send({
+      activity: 'queryInstance',
+      instanceId: 'probe-1',
+      testFlag: '1',
+    });
+    clearTimeout(lift);
+
+    // Assert: a validly signed first delivery is never taken for a replay.
+    expect(answer.resultCode).toBe('000000');
+  });
 });
