@@ -1,0 +1,66 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { loadConfig } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
+
+const VALID: Record<string, string> = {
+  KOOGALLERY_ACCESS_KEY: 'key',
+  KOOGALLERY_PREVIOUS_ACCESS_KEY: 'old',
+  HUAWEICLOUD_AK: 'ak',
+  HUAWEICLOUD_SK: 'sk',
+  TABLE_NAME: 'koogallery-prod',
+  FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
+};
+
+const load = (extra: Record<string, string>) => loadConfig((k) => ({ ...VALID, ...extra })[k]);
+
+describe('loadConfig keys per interface type', () => {
+  it('falls back to the V2.0 keys for V1.0 and leaves License 2.0 unconfigured', () => {
+    const config = load({});
+    expect(config.v1AccessKeys).toEqual(['key', 'old']);
+    expect(config.licenseAccessKeys).toEqual([]);
+    expect(config.v1TimestampWindowMs).toBe(600_000);
+    expect(config.licenseSigningKey).toBeUndefined();
+  });
+
+  it('reads each family its own key and the V1.0 window', () => {
+    const config = load({
+      KOOGALLERY_V1_ACCESS_KEY: 'v1',
+      KOOGALLERY_LICENSE_ACCESS_KEY: 'lic',
+      V1_TIMESTAMP_WINDOW_SECONDS: '120',
+    });
+    expect(config).toMatchObject({
+      accessKeys: ['key', 'old'],
+      v1AccessKeys: ['v1'],
+      licenseAccessKeys: ['lic'],
+      v1TimestampWindowMs: 120_000,
+    });
+  });
+
+  it('reads an Ed25519 signing key as PEM (escaped newlines too) or base64 PKCS#8', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    for (const value of [pem, pem.replace(/\n/g, '\\n'), der]) {
+      expect(load({ LICENSE_SIGNING_KEY: value }).licenseSigningKey?.asymmetricKeyType).toBe(
+        'ed25519',
+      );
+    }
+  });
+
+  it('refuses a signing key that is not Ed25519 or not a key, without quoting it', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
+    for (const value of [rsa, 'c2VjcmV0LW5vdC1hLWtleQ==']) {
+      try {
+        load({ LICENSE_SIGNING_KEY: value });
+        throw new Error('expected a ConfigError');
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        const message = (error as ConfigError).message;
+        expect(message).toMatch(/LICENSE_SIGNING_KEY/);
+        expect(message).not.toContain(value.slice(0, 40));
+      }
+    }
+  });
+});
