@@ -35,7 +35,13 @@ describe('loadConfig', () => {
 
   it('names every missing key in one error', () => {
     const problems = problemsOf({});
-    for (const key of ['KOOGALLERY_ACCESS_KEY', 'HUAWEICLOUD_AK', 'HUAWEICLOUD_SK', 'TABLE_NAME', 'FRONTEND_URL_TEMPLATE']) {
+    for (const key of [
+      'KOOGALLERY_ACCESS_KEY',
+      'HUAWEICLOUD_AK',
+      'HUAWEICLOUD_SK',
+      'TABLE_NAME',
+      'FRONTEND_URL_TEMPLATE',
+    ]) {
       expect(problems.some((p) => p.startsWith(key))).toBe(true);
     }
   });
@@ -57,7 +63,11 @@ describe('loadConfig', () => {
   it('accepts an http loopback endpoint and the previous key for rotation', () => {
     const config = loadConfig(
       (k) =>
-        ({ ...VALID, KOOGALLERY_API_ENDPOINT: 'http://127.0.0.1:9000/', KOOGALLERY_PREVIOUS_ACCESS_KEY: 'old' })[k],
+        ({
+          ...VALID,
+          KOOGALLERY_API_ENDPOINT: 'http://127.0.0.1:9000/',
+          KOOGALLERY_PREVIOUS_ACCESS_KEY: 'old',
+        })[k],
     );
     expect(config.apiEndpoint).toBe('http://127.0.0.1:9000');
     expect(config.accessKeys).toEqual(['key', 'old']);
@@ -66,7 +76,9 @@ describe('loadConfig', () => {
   it('never repeats a secret value in its message', () => {
     const message = (() => {
       try {
-        loadConfig((k) => ({ ...VALID, HUAWEICLOUD_SK: '', KOOGALLERY_ACCESS_KEY: 'sekrit-value' })[k]);
+        loadConfig(
+          (k) => ({ ...VALID, HUAWEICLOUD_SK: '', KOOGALLERY_ACCESS_KEY: 'sekrit-value' })[k],
+        );
       } catch (error) {
         return (error as Error).message;
       }
