@@ -25,6 +25,11 @@ export interface Config {
   /** A DynamoDB-compatible endpoint (GeminiDB, dynalite); undefined means AWS's own. */
   dynamodbEndpoint?: string;
   dynamodbRegion: string;
+  /**
+   * Keys for the table endpoint (GeminiDB's own AK/SK), when given as settings; otherwise the AWS
+   * SDK's default chain (the Lambda role, or AWS_ACCESS_KEY_ID in the process environment).
+   */
+  dynamodbCredentials?: { accessKeyId: string; secretAccessKey: string };
   provisioner: { frontEndUrlTemplate: string; adminUrlTemplate?: string; userNameTemplate: string };
   /** Send `appInfo` credentials in plain text instead of `encryptType` "1"/"2" (decision 6). */
   credentialsPlaintext: boolean;
@@ -62,6 +67,10 @@ export const CONFIG_KEYS = {
   TABLE_NAME: 'the state table (required)',
   DYNAMODB_ENDPOINT: 'DynamoDB-compatible endpoint, e.g. GeminiDB (default: AWS)',
   DYNAMODB_REGION: 'region for the table client (default AWS_REGION or us-east-1)',
+  DYNAMODB_ACCESS_KEY_ID:
+    'access key for the table endpoint, e.g. GeminiDB (optional; default: the AWS SDK chain)',
+  DYNAMODB_SECRET_ACCESS_KEY: 'secret for DYNAMODB_ACCESS_KEY_ID (required with it)',
+  TABLE_CHECK_ON_START: '"true" verifies the table once per cold start (default false)',
   FRONTEND_URL_TEMPLATE: 'buyer URL, placeholders {instanceId} {shortId} {orderId} (required)',
   ADMIN_URL_TEMPLATE: 'admin URL, same placeholders (optional)',
   ADMIN_USERNAME_TEMPLATE: 'admin user name (default admin-{shortId})',
@@ -133,6 +142,16 @@ class Reader {
       );
     }
   }
+}
+
+function tableCredentials(r: Reader): Config['dynamodbCredentials'] {
+  const accessKeyId = r.optional('DYNAMODB_ACCESS_KEY_ID');
+  const secretAccessKey = r.optional('DYNAMODB_SECRET_ACCESS_KEY');
+  if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
+  if (accessKeyId || secretAccessKey) {
+    r.problems.push('DYNAMODB_ACCESS_KEY_ID and DYNAMODB_SECRET_ACCESS_KEY must be set together');
+  }
+  return undefined;
 }
 
 function parseKey(r: Reader, raw: string | undefined): Buffer | undefined {
@@ -222,6 +241,7 @@ export function loadConfig(lookup: Lookup): Config {
     tableName,
     dynamodbEndpoint,
     dynamodbRegion: r.optional('DYNAMODB_REGION') ?? lookup('AWS_REGION') ?? 'us-east-1',
+    dynamodbCredentials: tableCredentials(r),
     provisioner: {
       frontEndUrlTemplate,
       adminUrlTemplate,

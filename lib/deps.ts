@@ -76,6 +76,7 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
         tableName: config.tableName,
         endpoint: config.dynamodbEndpoint,
         region: config.dynamodbRegion,
+        credentials: config.dynamodbCredentials,
         // Leaves room in KooGallery's 5 s for a retry and the answer when the store hangs.
         requestTimeoutMs: 1500,
       }),

@@ -14,6 +14,9 @@ export const SSM_PARAMETER_SUFFIX = '_SSM_PARAMETER';
 export const OPTIONAL_SECRET_KEYS: ReadonlySet<string> = new Set([
   'KOOGALLERY_PREVIOUS_ACCESS_KEY',
   'CREDENTIALS_KEY',
+  'KOOGALLERY_V1_ACCESS_KEY',
+  'KOOGALLERY_LICENSE_ACCESS_KEY',
+  'LICENSE_SIGNING_KEY',
 ]);
 
 /** GetParameters accepts at most ten names per call. */

@@ -53,7 +53,9 @@ export const PLAIN_FUNCTION_SETTINGS = [
 
 /**
  * Secrets, into encrypted user data. `GEMINIDB_AK`/`GEMINIDB_SK` (the GeminiDB instance's
- * DynamoDB-API credentials) become `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for the SDK.
+ * DynamoDB-API credentials) become `DYNAMODB_ACCESS_KEY_ID`/`DYNAMODB_SECRET_ACCESS_KEY`, which the
+ * function reads through `getUserData` like every other setting (encrypted user data is not
+ * documented to reach `process.env`, where the SDK's default chain would look).
  */
 export const SECRET_FUNCTION_SETTINGS = {
   KOOGALLERY_ACCESS_KEY: 'KOOGALLERY_ACCESS_KEY',
@@ -61,8 +63,11 @@ export const SECRET_FUNCTION_SETTINGS = {
   HUAWEICLOUD_AK: 'HUAWEICLOUD_AK',
   HUAWEICLOUD_SK: 'HUAWEICLOUD_SK',
   CREDENTIALS_KEY: 'CREDENTIALS_KEY',
-  GEMINIDB_AK: 'AWS_ACCESS_KEY_ID',
-  GEMINIDB_SK: 'AWS_SECRET_ACCESS_KEY',
+  KOOGALLERY_V1_ACCESS_KEY: 'KOOGALLERY_V1_ACCESS_KEY',
+  KOOGALLERY_LICENSE_ACCESS_KEY: 'KOOGALLERY_LICENSE_ACCESS_KEY',
+  LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
+  GEMINIDB_AK: 'DYNAMODB_ACCESS_KEY_ID',
+  GEMINIDB_SK: 'DYNAMODB_SECRET_ACCESS_KEY',
 } as const;
 
 const REQUIRED_FUNCTION_SETTINGS = ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'FRONTEND_URL_TEMPLATE'];

@@ -4,7 +4,8 @@
  * Idempotent: an existing table with the right key schema is a success.
  *
  * Environment: TABLE_NAME (required), DYNAMODB_ENDPOINT (default: AWS), DYNAMODB_REGION or AWS_REGION
- * (default us-east-1), and credentials the usual way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
+ * (default us-east-1), and credentials from DYNAMODB_ACCESS_KEY_ID / DYNAMODB_SECRET_ACCESS_KEY (as
+ * the function reads them) or the usual way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
  * AWS_PROFILE, a role).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -50,9 +51,11 @@ export async function runTableCreate(
 
   const where = printableEndpoint(endpoint, region);
   output.out(`table:create: ensuring table "${tableName}" at ${where} (region ${region})`);
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  const sessionToken = env.AWS_SESSION_TOKEN;
+  // The function's own table keys (GeminiDB) first, as the function reads them; then AWS's.
+  const ownKeys = Boolean(env.DYNAMODB_ACCESS_KEY_ID && env.DYNAMODB_SECRET_ACCESS_KEY);
+  const accessKeyId = ownKeys ? env.DYNAMODB_ACCESS_KEY_ID : env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = ownKeys ? env.DYNAMODB_SECRET_ACCESS_KEY : env.AWS_SECRET_ACCESS_KEY;
+  const sessionToken = ownKeys ? undefined : env.AWS_SESSION_TOKEN;
   const client = new DynamoDBClient({
     region,
     ...(endpoint === undefined ? {} : { endpoint }),

@@ -96,8 +96,8 @@ describe('planDeployment', () => {
       KOOGALLERY_ACCESS_KEY: 'secret-access-key',
       HUAWEICLOUD_AK: 'secret-ak',
       HUAWEICLOUD_SK: 'secret-sk',
-      AWS_ACCESS_KEY_ID: 'secret-geminidb-ak',
-      AWS_SECRET_ACCESS_KEY: 'secret-geminidb-sk',
+      DYNAMODB_ACCESS_KEY_ID: 'secret-geminidb-ak',
+      DYNAMODB_SECRET_ACCESS_KEY: 'secret-geminidb-sk',
     });
     expect(JSON.stringify(maskPlan(plan))).not.toContain('secret-');
   });

@@ -67,7 +67,7 @@ function statementsOf(template: Json): Statement[] {
 }
 
 const SSM_PARAMETER =
-  /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\/koogallery-production\/prod\/[A-Z_]+$/;
+  /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\/koogallery-production\/prod\/[A-Z0-9_]+$/;
 
 describe('serverless.yml packaged for prod', () => {
   let prod: Json;
@@ -197,7 +197,14 @@ describe('serverless.yml packaged for prod', () => {
   it('names secret parameters in the environment and never holds a secret value', () => {
     const vars: Record<string, string> =
       prod.Resources.ProductionLambdaFunction.Properties.Environment.Variables;
-    for (const secret of ['KOOGALLERY_ACCESS_KEY', 'HUAWEICLOUD_AK', 'HUAWEICLOUD_SK']) {
+    for (const secret of [
+      'KOOGALLERY_ACCESS_KEY',
+      'HUAWEICLOUD_AK',
+      'HUAWEICLOUD_SK',
+      'KOOGALLERY_V1_ACCESS_KEY',
+      'KOOGALLERY_LICENSE_ACCESS_KEY',
+      'LICENSE_SIGNING_KEY',
+    ]) {
       expect(vars[secret]).toBeUndefined();
       expect(vars[`${secret}_SSM_PARAMETER`]).toBe(`/koogallery-production/prod/${secret}`);
     }
