@@ -20,6 +20,7 @@ export async function createProductionApp(
     const client = new DynamoDBClient({
       endpoint: config.dynamodbEndpoint,
       region: config.dynamodbRegion,
+      credentials: config.dynamodbCredentials,
     });
     // Not awaited: the first call does not wait for it; the check logs one clear error if needed.
     void checkTableOnce(client, config.tableName, deps.log).finally(() => client.destroy());
