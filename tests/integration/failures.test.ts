@@ -144,3 +144,44 @@ describe('a crash between the claim and the finished instance', () => {
     expect(svc.provisionerCalls.provision).toBe(1);
   });
 });
+
+describe('a provisioner that hangs on a status change', () => {
+  let svc: TestService;
+  let release: () => void = () => undefined;
+  beforeAll(async () => {
+    svc = await startTestService({
+      settings: { RESPONSE_BUDGET_MS: '600' },
+      provisioner: (inner): Provisioner => ({
+        ...inner,
+        freeze: () =>
+          new Promise<void>((resolve) => {
+            release = resolve;
+          }),
+      }),
+    });
+  });
+  afterAll(async () => {
+    release();
+    await svc.close();
+  });
+
+  it('still answers, 000004, shortly after the budget, and the freeze lands once it returns', async () => {
+    const created = await svc.send(newOrder());
+    const instanceId = created.json.instanceId as string;
+    const started = Date.now();
+    const answer = await svc.send({
+      activity: 'updateInstanceStatus',
+      instanceId,
+      status: 'FREEZE',
+    });
+    expect(answer.json).toEqual({
+      resultCode: '000004',
+      resultMsg: 'request is being processed, retry later',
+    });
+    // The backstop answers one second after the 600 ms budget; KooGallery gives up at 5 s.
+    expect(Date.now() - started).toBeLessThan(5000);
+    release();
+    await svc.deps.background.drain();
+    expect((await svc.store.getInstance('real', instanceId))?.status).toBe('FROZEN');
+  });
+});
