@@ -76,32 +76,42 @@ export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<Scena
         ? inProgress(instanceId)
         : failedAnswer(instanceId, outcome.error);
 
+  const now = ctx.deps.clock.now();
+  const fresh: InstanceRecord = {
+    namespace,
+    instanceId,
+    status: STATUS.PROVISIONING,
+    version: 1,
+    orderId: p.orderId,
+    orderLineId: p.orderLineId,
+    protocol: p.protocol,
+    entitlement: p.order?.entitlement ?? {},
+    ...(p.order?.expireTime !== undefined ? { expireTime: p.order.expireTime } : {}),
+    ...(p.order ? { orderFromRequest: true } : {}),
+    appliedOrders: [orderKey(p.orderId, p.orderLineId)],
+    lease: { token: ctx.deps.ids.token(), until: now + ctx.deps.config.provisioningLeaseMs },
+    createdAt: now,
+    updatedAt: now,
+  };
+  // A new purchase is the common case: claim first (one round trip) and read only when the
+  // instance turns out to exist already.
+  if ((await ctx.deps.store.createInstance(fresh)) === 'written') {
+    return answer(await provision(ctx, fresh));
+  }
   for (let attempt = 0; attempt < 4; attempt++) {
     let current = await ctx.deps.store.getInstance(namespace, instanceId);
     if (!current) {
-      const now = ctx.deps.clock.now();
-      const fresh: InstanceRecord = {
-        namespace,
-        instanceId,
-        status: STATUS.PROVISIONING,
-        version: 1,
-        orderId: p.orderId,
-        orderLineId: p.orderLineId,
-        protocol: p.protocol,
-        entitlement: p.order?.entitlement ?? {},
-        ...(p.order?.expireTime !== undefined ? { expireTime: p.order.expireTime } : {}),
-        ...(p.order ? { orderFromRequest: true } : {}),
-        appliedOrders: [orderKey(p.orderId, p.orderLineId)],
-        lease: { token: ctx.deps.ids.token(), until: now + ctx.deps.config.provisioningLeaseMs },
-        createdAt: now,
-        updatedAt: now,
-      };
       if ((await ctx.deps.store.createInstance(fresh)) === 'written') {
         return answer(await provision(ctx, fresh));
       }
       continue;
     }
     if (current.status !== STATUS.PROVISIONING) return done(current);
+    if (current.version === 1 && current.lease?.token === fresh.lease?.token) {
+      // Our own claim: the create reached the table but its answer was lost and the SDK's retry
+      // saw the item it had just written. It is ours to provision.
+      return answer(await provision(ctx, current));
+    }
     if (!leaseIsFree(ctx, current)) {
       current = await waitForReady(ctx, current);
       if (!current) continue;
