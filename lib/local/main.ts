@@ -5,6 +5,9 @@ import { describeError } from '../errors';
 import { startLocalHttpServer } from './http-server';
 import { startLocalEnvironment } from './local-environment';
 
+/** How long Ctrl-C waits for background work before stopping anyway. */
+const SHUTDOWN_GRACE_MS = 5000;
+
 /**
  * `npm start`: the production handler on http://127.0.0.1:$PORT/ with the local stand-ins.
  * Prints one line saying where it listens; stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
@@ -35,7 +38,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     stopping = true;
     process.stderr.write(`${signal}: stopping (finishing open requests)…\n`);
     await server.close();
-    await deps.background.drain();
+    // Work still running (a slow provisioning) gets a few seconds; a hung one must not keep the
+    // process up: its claim expires and the next retry or poll takes it over.
+    const drained = await Promise.race([
+      deps.background.drain().then(() => true),
+      new Promise<boolean>((resolve) =>
+        setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS).unref(),
+      ),
+    ]);
+    if (!drained) {
+      process.stderr.write(
+        `background work still running after ${SHUTDOWN_GRACE_MS} ms; stopping anyway (retries will finish it)\n`,
+      );
+    }
     await local.close();
     process.exit(0);
   };

@@ -15,11 +15,11 @@
  * Each method is one request (BatchGet retries only keys the service left unprocessed), and each
  * write is a single conditional PutItem: no UpdateExpression, no transaction.
  */
-import { randomBytes } from 'node:crypto';
 import { DynamoDB } from '@aws-sdk/client-dynamodb';
 import dynamoose from 'dynamoose';
 import type { ObjectType } from 'dynamoose/dist/General';
 import { StoreUnavailableError } from '../errors';
+import { cryptoIds } from '../ids';
 import {
   type InstanceRecord,
   type InstanceStore,
@@ -256,7 +256,7 @@ export function createDynamooseStore(options: DynamooseStoreOptions): InstanceSt
 
     async recordNonce(family, nonce, expiresAtMs) {
       assertExpiry(expiresAtMs);
-      const writer = randomBytes(12).toString('base64url');
+      const writer = cryptoIds.token();
       const item = new NonceModel({
         [KEY_ATTRIBUTE]: nonceKey(family, nonce),
         // TTL attributes are epoch seconds; rounding up never expires a nonce early.
