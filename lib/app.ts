@@ -8,6 +8,7 @@ import type { LogFields } from './log';
 import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
 import { toAsciiJson } from './protocol/json';
 import { RESULT_MESSAGES } from './protocol/result-codes';
+import { guardDeps, recordReplayToken } from './replay-guard';
 import type { ScenarioContext, ScenarioResult } from './scenarios/scenario';
 
 /** The answer's content type (spec decision 5). */
@@ -21,6 +22,8 @@ export interface Call {
   deadline: number;
   frontEnd: FrontEnd;
   auth?: Authenticated;
+  /** The replay token's conditional write; rejects with `000001` for a replay. */
+  replayRecorded?: Promise<void>;
   command?: { activity: string; test: boolean };
   /** Fields of the call's one log line. */
   log: LogFields;
@@ -94,6 +97,9 @@ function authenticate(deps: Deps): Phase {
         throw new SignatureError(`no access key is configured for ${call.frontEnd.family} calls`);
       }
       call.auth = await call.frontEnd.authenticate(call.http, deps);
+      // Started now, awaited by every write (guardDeps) and before the answer.
+      call.replayRecorded = recordReplayToken(deps.store, call.auth.replay);
+      call.replayRecorded.catch(() => undefined);
     },
   };
 }
@@ -135,16 +141,23 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
     .use(authenticate(deps))
     .use(parse())
     .handler(async (call) => {
-      const { auth, command } = call;
-      if (!auth || !command) throw new Error('dispatch reached without authentication or parsing');
+      const { auth, command, replayRecorded } = call;
+      if (!auth || !command || !replayRecorded) {
+        throw new Error('dispatch reached without authentication or parsing');
+      }
       const ctx: ScenarioContext = {
-        deps,
+        deps: guardDeps(deps, replayRecorded),
         accessKey: auth.accessKey,
         requestTimestampMs: auth.requestTimestampMs,
         deadline: call.deadline,
         annotate: (fields) => Object.assign(call.log, fields),
       };
-      return call.frontEnd.run(command, ctx);
+      const result = await call.frontEnd.run(command, ctx).catch(async (error: unknown) => {
+        await replayRecorded; // a replay is 000001, whatever else went wrong
+        throw error;
+      });
+      await replayRecorded;
+      return result;
     });
   return async (http) => {
     const startedAt = deps.clock.now();

@@ -4,10 +4,23 @@ import type { HttpRequest } from '../http';
 import type { LogFields } from '../log';
 import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
 
+/** What makes a request unique for replay protection: recorded once with a conditional write. */
+export interface ReplayToken {
+  /** The nonce namespace (`v2`, `v1`, `license`). */
+  family: string;
+  nonce: string;
+  /** When the record may be forgotten (TTL), epoch ms. */
+  expiresAtMs: number;
+  /** The reason given when it was seen before. */
+  reason: string;
+}
+
 /** A verified caller: the key that matched and the request's signed time. */
 export interface Authenticated {
   accessKey: string;
   requestTimestampMs: number;
+  /** Recorded by the app, in parallel with the scenario's first read and before any write. */
+  replay: ReplayToken;
   /** The signed parameters, when the protocol signs them (V1.0: decoded the way the token matched). */
   params?: Record<string, string>;
 }
@@ -26,7 +39,10 @@ export interface FrontEnd<
   matches(http: HttpRequest): boolean;
   /** This family's keys, current first; empty when the family is not configured. */
   keys(config: Config): string[];
-  /** Verifies the request's signature (and refuses replays); throws `SignatureError`. */
+  /**
+   * Verifies the request's signature and names its replay token; throws `SignatureError`. Pure:
+   * the app records the token (`lib/app.ts`), so no front end can forget to.
+   */
   authenticate(http: HttpRequest, deps: Deps): Promise<Authenticated>;
   /** Validates the request into a command; throws `InvalidRequestError` naming the field. */
   parse(http: HttpRequest, auth?: Authenticated): Command;

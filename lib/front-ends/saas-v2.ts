@@ -17,8 +17,8 @@ export function parseJsonBody(http: HttpRequest): unknown {
 }
 
 /**
- * Verifies a V2.0-style query signature with a family's keys and records the nonce (conditional
- * write; a nonce seen before is a replay). Shared by SaaS V2.0 and License 2.0.
+ * Verifies a V2.0-style query signature with a family's keys and names the nonce as the replay
+ * token (the app records it). Shared by SaaS V2.0 and License 2.0.
  */
 export async function authenticateQuerySignature(
   http: HttpRequest,
@@ -40,10 +40,17 @@ export async function authenticateQuerySignature(
     window,
   );
   if (!verdict.ok) throw new SignatureError(verdict.reason);
-  // Kept for twice the window: long enough that no timestamp the window accepts can reuse it.
-  const fresh = await deps.store.recordNonce(family, http.query.nonce as string, now + 2 * window);
-  if (fresh === 'conflict') throw new SignatureError('replayed nonce');
-  return { accessKey: verdict.key, requestTimestampMs: verdict.timestampMs };
+  return {
+    accessKey: verdict.key,
+    requestTimestampMs: verdict.timestampMs,
+    // Kept for twice the window: long enough that no timestamp the window accepts can reuse it.
+    replay: {
+      family,
+      nonce: http.query.nonce as string,
+      expiresAtMs: now + 2 * window,
+      reason: 'replayed nonce',
+    },
+  };
 }
 
 /** The V2.0 body: `resultCode`, `resultMsg`, then the scenario's fields. */

@@ -16,8 +16,9 @@ import type { Authenticated } from './front-end';
 export const V1_NONCE_FAMILY = 'v1';
 
 /**
- * Verifies the `authToken` with the V1.0 keys (decision 10's decoding fallbacks) and refuses a
- * replayed token. The token is remembered for twice the window: no timestamp the window accepts
+ * Verifies the `authToken` with the V1.0 keys (decision 10's decoding fallbacks) and names the
+ * token as the replay token (the app records it, so a replayed token is refused). The token is
+ * remembered for twice the window: no timestamp the window accepts
  * can outlive it.
  */
 export async function authenticateV1(http: HttpRequest, deps: Deps): Promise<Authenticated> {
@@ -25,16 +26,16 @@ export async function authenticateV1(http: HttpRequest, deps: Deps): Promise<Aut
   const window = deps.config.v1TimestampWindowMs;
   const verdict = verifyV1AuthToken(http.rawQuery, deps.config.v1AccessKeys, now, window);
   if (!verdict.ok) throw new SignatureError(verdict.reason);
-  const fresh = await deps.store.recordNonce(
-    V1_NONCE_FAMILY,
-    v1ReplayNonce(verdict.token),
-    now + 2 * window,
-  );
-  if (fresh === 'conflict') throw new SignatureError('replayed authToken');
   return {
     accessKey: verdict.key,
     requestTimestampMs: verdict.timestampMs,
     params: verdict.params,
+    replay: {
+      family: V1_NONCE_FAMILY,
+      nonce: v1ReplayNonce(verdict.token),
+      expiresAtMs: now + 2 * window,
+      reason: 'replayed authToken',
+    },
   };
 }
 
