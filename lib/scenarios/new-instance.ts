@@ -1,7 +1,7 @@
 import { KooGalleryError, OrderUnavailableError } from '../errors';
 import { instanceIdFor } from '../ids';
 import { type Entitlement, type InstanceRecord, STATUS } from '../store/instance-store';
-import { namespaceOf, orderKey } from './instance-access';
+import { namespaceOf, orderKey, readOrder } from './instance-access';
 import { claim, leaseIsFree, type ProvisioningOutcome, provision } from './provisioning';
 import type { RequestOf, Scenario, ScenarioContext, ScenarioResult } from './scenario';
 
@@ -93,16 +93,20 @@ export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<Scena
     createdAt: now,
     updatedAt: now,
   };
-  // A new purchase is the common case: claim first (one round trip) and read only when the
-  // instance turns out to exist already.
+  // The order is read from Query Order while the replay token and the claim are written: a read
+  // with no effect, so a duplicate that loses the claim only wastes one lookup.
+  const order = p.order ? undefined : readOrder(ctx, p.orderId, p.orderLineId, p.test);
+  order?.catch(() => undefined);
+  // A new purchase is the common case: claim first (one round trip) and read the instance only
+  // when it turns out to exist already.
   if ((await ctx.deps.store.createInstance(fresh)) === 'written') {
-    return answer(await provision(ctx, fresh));
+    return answer(await provision(ctx, fresh, order));
   }
   for (let attempt = 0; attempt < 4; attempt++) {
     let current = await ctx.deps.store.getInstance(namespace, instanceId);
     if (!current) {
       if ((await ctx.deps.store.createInstance(fresh)) === 'written') {
-        return answer(await provision(ctx, fresh));
+        return answer(await provision(ctx, fresh, order));
       }
       continue;
     }
@@ -110,7 +114,7 @@ export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<Scena
     if (current.version === 1 && current.lease?.token === fresh.lease?.token) {
       // Our own claim: the create reached the table but its answer was lost and the SDK's retry
       // saw the item it had just written. It is ours to provision.
-      return answer(await provision(ctx, current));
+      return answer(await provision(ctx, current, order));
     }
     if (!leaseIsFree(ctx, current)) {
       current = await waitForReady(ctx, current);
@@ -119,7 +123,7 @@ export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<Scena
       if (!leaseIsFree(ctx, current)) return inProgress(instanceId);
     }
     const claimed = await claim(ctx, current);
-    if (claimed) return answer(await provision(ctx, claimed));
+    if (claimed) return answer(await provision(ctx, claimed, order));
   }
   return inProgress(instanceId);
 }

@@ -1,4 +1,5 @@
 import { describeError, KooGalleryError, OrderUnavailableError } from '../errors';
+import type { OrderInfo } from '../open-api/order-client';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import {
   beforeDeadline,
@@ -48,13 +49,14 @@ export async function claim(
 export async function provisionClaimed(
   ctx: ScenarioContext,
   claimed: InstanceRecord,
+  order?: Promise<OrderInfo>,
 ): Promise<ProvisioningOutcome> {
   const test = claimed.namespace === 'test';
   const work = (async (): Promise<InstanceRecord> => {
     const { entitlement, expireTime } = claimed.orderFromRequest
       ? { entitlement: claimed.entitlement, expireTime: claimed.expireTime }
       : entitlementOf(
-          await readOrder(ctx, claimed.orderId, claimed.orderLineId, test),
+          await (order ?? readOrder(ctx, claimed.orderId, claimed.orderLineId, test)),
           claimed.orderLineId,
         );
     const appInfo = await provisionerFor(ctx, test).provision({
@@ -93,13 +95,15 @@ export async function provisionClaimed(
 
 /**
  * Runs {@link provisionClaimed} and turns a failure into an outcome instead of an exception.
+ * `order`, when given, is the order already being read (a purchase starts reading it at once).
  */
 export async function provision(
   ctx: ScenarioContext,
   claimed: InstanceRecord,
+  order?: Promise<OrderInfo>,
 ): Promise<ProvisioningOutcome> {
   try {
-    return await provisionClaimed(ctx, claimed);
+    return await provisionClaimed(ctx, claimed, order);
   } catch (error) {
     return { state: 'failed', error };
   }
