@@ -172,6 +172,22 @@ describe('the FunctionGraph and Lambda packages', () => {
     });
   }, 120_000);
 
+  it('reads a real order through the AK/SK-signed Query Order from inside each package', async () => {
+    // A real (not test) purchase of an order the stand-in only answers when the bundled signer's
+    // APIG signature verifies: anything else would be 000004 (order not readable).
+    const orderId = `CSDEPLOY${Date.now()}`;
+    const purchase = {
+      activity: 'newInstance',
+      orderId,
+      orderLineId: `${orderId}-000001`,
+      businessId: 'b',
+    };
+    const viaLambda = await invoke('lambda', httpApiV2Event(call(purchase)));
+    const viaFunctionGraph = await invoke('functiongraph', functionGraphApigEvent(call(purchase)));
+    expect(JSON.parse(viaLambda.body)).toMatchObject({ resultCode: '000000' });
+    expect(JSON.parse(viaFunctionGraph.body)).toEqual(JSON.parse(viaLambda.body));
+  }, 120_000);
+
   it('refuses a tampered base64 body on FunctionGraph as the Lambda entry does', async () => {
     const query = { activity: 'queryInstance', instanceId: 'no-such-instance', testFlag: '1' };
     const fgEvent = functionGraphApigEvent(call(query));
