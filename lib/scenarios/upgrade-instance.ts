@@ -1,4 +1,5 @@
 import { OrderUnavailableError } from '../errors';
+import type { OrderInfo } from '../open-api/order-client';
 import type { Entitlement } from '../store/instance-store';
 import {
   beforeDeadline,
@@ -31,17 +32,20 @@ export interface Upgrade {
 export async function upgrade(u: Upgrade, ctx: ScenarioContext): Promise<ScenarioResult> {
   ctx.annotate({ instanceId: u.instanceId, orderId: u.orderId });
   const key = orderKey(u.orderId, u.orderLineId);
+  // Read with no effect, started alongside the replay token and the instance read.
+  const order = u.entitlement
+    ? undefined
+    : readOrder(ctx, u.orderId, u.orderLineId ?? `${u.orderId}-000001`, u.test);
+  order?.catch(() => undefined);
   const work = changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current) => {
     if (current?.appliedOrders.includes(key)) {
       return { kind: 'answer', result: success(undefined, 'success (order already applied)') };
     }
     const unavailable = unavailableAnswer(current, u.test);
     if (unavailable || !current) return unavailable ?? { kind: 'answer', result: success() };
-    let entitlement = u.entitlement;
-    if (!entitlement) {
-      const order = await readOrder(ctx, u.orderId, u.orderLineId ?? `${u.orderId}-000001`, u.test);
-      entitlement = entitlementOf(order, u.orderLineId ?? '').entitlement;
-    }
+    const entitlement =
+      u.entitlement ??
+      entitlementOf(await (order as Promise<OrderInfo>), u.orderLineId ?? '').entitlement;
     const merged = { ...current.entitlement, ...entitlement };
     await provisionerFor(ctx, u.test).upgrade({
       instance: current,
