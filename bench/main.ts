@@ -21,6 +21,7 @@ import { startOpenApiStandIn } from '../lib/local/open-api-stand-in';
 import { silentLogger } from '../lib/log';
 import { signRequest } from '../lib/protocol/request-signature';
 import { createDynamooseStore } from '../lib/store/dynamoose-store';
+import { BUNDLE_OPTIONS } from '../scripts/build';
 import { startTestDynalite, TEST_DYNAMO } from '../tests/helpers/dynalite';
 import { createSignedClient, percentile } from '../tests/helpers/signed-client';
 import { startFloorServer } from './floor';
@@ -270,16 +271,8 @@ async function main(argv: string[]): Promise<void> {
 async function coldStarts(settings: Record<string, string>, accessKey: string) {
   const dir = await mkdtemp(join(tmpdir(), 'koogallery-bench-'));
   try {
-    const common = {
-      bundle: true,
-      platform: 'node' as const,
-      target: 'node20',
-      format: 'cjs' as const,
-      minify: true,
-      keepNames: true,
-      mainFields: ['module', 'main'],
-      logLevel: 'warning' as const,
-    };
+    // The deployed bundles' own options (shims included), for the function and the floor alike.
+    const common = { ...BUNDLE_OPTIONS, sourcemap: false, metafile: false, write: true };
     const fnFile = join(dir, 'handler.js');
     const floorFile = join(dir, 'floor.js');
     await build({

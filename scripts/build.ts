@@ -60,8 +60,8 @@ export interface BuildResult {
   largestInputs: Array<{ path: string; bytes: number }>;
 }
 
-/** Shared by both targets: Node 20, CommonJS, everything bundled except Node built-ins. */
-const COMMON: BuildOptions = {
+/** Shared by both targets (and the benchmark): Node 20, CommonJS, everything bundled except Node built-ins. */
+export const BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -102,7 +102,7 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
   const spec: BuildTarget = TARGETS[target];
   const outfile = join(ROOT, '.build', target, `${spec.outName}.js`);
   const result = await build({
-    ...COMMON,
+    ...BUNDLE_OPTIONS,
     entryPoints: [join(ROOT, spec.entry)],
     outfile,
     external: [...(spec.external ?? [])],
