@@ -4,6 +4,10 @@
  * (type-checking is `npm run typecheck`'s job). Used by `npm start`, the CLI and the scripts.
  */
 const fs = require('node:fs');
+
+// This repository runs on Node 20 on purpose (nodejs20.x); the AWS SDK would warn about it on
+// every command, before any entry could switch the warning off.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { transformSync } = require('esbuild');
 
 if (!require.extensions['.ts']) {
