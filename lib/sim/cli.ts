@@ -2,16 +2,23 @@
  * `koogallery-sim`: KooGallery's seller-center debugger and twice-daily probe, run from the seller's
  * own machine against a local service or a deployed HTTPS URL (issue #3).
  */
-import { randomInt } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startOpenApiStandIn } from '../local/open-api-stand-in';
-import { call, signedRequest, type Target } from './client';
+import { call, signFor, type Target } from './client';
 import { apiGatewayV2Event, curlCommand, functionGraphEvent } from './events';
 import { ANSWER_TIMEOUT_MS, redactBody } from './judge';
 import { runLifecycle } from './lifecycle';
 import { runProbe } from './probe';
+import {
+  isProtocol,
+  isProtocolActivity,
+  PROTOCOL_INFO,
+  PROTOCOLS,
+  type Protocol,
+} from './protocols';
 import {
   displayUrl,
   makeStyle,
@@ -21,7 +28,7 @@ import {
   renderProbe,
   renderStep,
 } from './report';
-import { ACTIVITIES, exampleBody, isActivity, isSuiteKind, SUITE_KINDS } from './suites';
+import { activitiesOf, exampleBody, isSuiteKind, SUITE_KINDS, suiteKindsOf } from './suites';
 
 /** Where the CLI writes and what it reads from its surroundings; the process's by default. */
 export interface CliIo {
@@ -46,23 +53,41 @@ usage: koogallery-sim <command> [options]
 commands
   event <activity>     print a freshly signed event for \`serverless invoke local --path\`
                        (API Gateway v2; --platform functiongraph for FunctionGraph's APIG trigger;
-                       --curl for a curl command line). Valid for 60 s.
+                       --curl for a curl command line). Valid for 60 s (V1.0: the service's window).
   send <activity>      send one signed request and judge the answer like the seller-center debugger
   probe                replay a product's saved cases (testFlag "1"), each repeated, in random order
-  lifecycle            the whole story of one fresh real order, with duplicates, replays and faults
+  lifecycle            the whole story of one fresh real order (License 2.0: license code), with
+                       duplicates, replays and faults
   serve-openapi        run the local stand-in for KooGallery's Query Order and usage-push APIs
 
-activities: ${ACTIVITIES.join(', ')}
+protocols (--protocol; event, send, probe, lifecycle)
+  v2                   SaaS V2.0 (default): POST JSON, signature/timestamp/nonce on the query
+                       activities: ${activitiesOf('v2').join(', ')}
+  v1                   SaaS V1.0: GET, every parameter on the query, authToken
+                       activities: ${activitiesOf('v1').join(', ')}
+  license              License 2.0 (授权码) notifications: POST JSON, V2.0-style signature
+                       activities: ${activitiesOf('license').join(', ')}
+  license-v1           License 1.0: GET with authToken, like SaaS V1.0
+                       activities: ${activitiesOf('license-v1').join(', ')}
 
 options
+  --protocol <p>       the interface type to speak: v2 (default), v1, license, license-v1
   --url <url>          the production interface address (env KOOGALLERY_URL; default ${DEFAULT_URL})
-  --key <key>          its access key (env KOOGALLERY_ACCESS_KEY; default: .data/access-key, which
-                       \`npm start\` writes when it generates a development key)
+  --key <key>          the access key bound to that interface type; by default
+                         v2:         KOOGALLERY_ACCESS_KEY, else .data/access-key
+                         v1, license-v1: KOOGALLERY_V1_ACCESS_KEY, else KOOGALLERY_ACCESS_KEY,
+                                     else .data/access-key (npm start's V1.0 key is its V2.0 key)
+                         license:    KOOGALLERY_LICENSE_ACCESS_KEY, else .data/license-access-key
+                       (\`npm start\` writes the .data files when it generates development keys)
+  --license-public-key <file>
+                       license-v1: verify each license offline with this Ed25519 public key (PEM;
+                       default .data/license-public-key.pem when it exists)
   --field name=value   set a body field (event, send); name.sub=value nests, name:=<json> sets JSON,
                        a bare name removes the field; repeatable
   --real               send without testFlag (a real call) instead of testFlag "1" (event, send)
   --expect <code>      the result code that passes (send; default 000000; repeatable)
-  --suite <kind>       probe suite: ${Object.values(SUITE_KINDS).join(', ')} (default period)
+  --suite <kind>       probe suite: ${Object.values(SUITE_KINDS).join(', ')} (default period; License
+                       products have the period suite only)
   --repeat <n>         probe: times each case is replayed (default 2, at most 100)
   --timeout <ms>       longest acceptable answer time (default ${ANSWER_TIMEOUT_MS})
   --platform <p>       event: aws (default) or functiongraph
@@ -75,7 +100,10 @@ exit status: 0 when every check passed, 1 when one failed, 2 for a usage or setu
 
 examples
   npx koogallery-sim probe --suite period --repeat 3
+  npx koogallery-sim probe --protocol v1
+  npx koogallery-sim probe --protocol license
   npx koogallery-sim lifecycle
+  npx koogallery-sim lifecycle --protocol v1
   npx koogallery-sim send queryInstance --field instanceId=<id>
   npx koogallery-sim probe --url https://www.example.com/saasproduce --key "$KOOGALLERY_ACCESS_KEY"
 `;
@@ -83,6 +111,8 @@ examples
 class UsageError extends Error {}
 
 const OPTIONS = {
+  protocol: { type: 'string' },
+  'license-public-key': { type: 'string' },
   url: { type: 'string' },
   key: { type: 'string' },
   json: { type: 'boolean' },
@@ -117,18 +147,65 @@ function integer(
   return n;
 }
 
-/** Where the access key comes from: the option, the environment, or the local service's key file. */
-export function resolveKey(values: { key?: string }, env: CliIo['env'], cwd: string): string {
-  const given = values.key ?? env.KOOGALLERY_ACCESS_KEY;
-  if (given !== undefined && given.trim() !== '') return given.trim();
-  const file = join(resolve(cwd, env.DATA_DIR ?? '.data'), 'access-key');
+function dataDir(env: CliIo['env'], cwd: string): string {
+  return resolve(cwd, env.DATA_DIR ?? '.data');
+}
+
+/**
+ * Where the key of `protocol`'s interface type comes from: `--key`, then the protocol's
+ * environment variables (V1.0 falls back to the V2.0 key, as the function does), then the file
+ * where the local service keeps its development key.
+ */
+export function resolveKey(
+  values: { key?: string },
+  env: CliIo['env'],
+  cwd: string,
+  protocol: Protocol = 'v2',
+): string {
+  const info = PROTOCOL_INFO[protocol];
+  const given = [values.key, ...info.keyEnv.map((name) => env[name])].find(
+    (v) => v !== undefined && v.trim() !== '',
+  );
+  if (given !== undefined) return given.trim();
+  const file = join(dataDir(env, cwd), info.keyFile);
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
     if (key !== '') return key;
   }
+  const flag = protocol === 'v2' ? '' : ` --protocol ${protocol}`;
   throw new UsageError(
-    `no access key: pass --key <key> or set KOOGALLERY_ACCESS_KEY to the access key bound to the production address (seller center > Application Tools > Key Management). For a local \`npm start\` without a key, run this from the repository folder after starting it once: it keeps its development key in ${file}.`,
+    `no access key${protocol === 'v2' ? '' : ` for ${info.title}`}: pass --key <key> or set ${info.keyEnv.join(' (or ')}${info.keyEnv.length > 1 ? ')' : ''} to the key bound to the production address for its interface type, ${info.keyType} (seller center > Application Tools > Key Management). For a local \`npm start\` without a key, run this from the repository folder after starting it once: it keeps its development key in ${file}${flag ? ` (the one${flag} uses)` : ''}.`,
   );
+}
+
+/**
+ * The License 1.0 public key that verifies the default issuer's licenses: `--license-public-key`,
+ * else the local service's `.data/license-public-key.pem` when it exists, else none.
+ */
+export function resolveLicensePublicKey(
+  values: { 'license-public-key'?: string },
+  env: CliIo['env'],
+  cwd: string,
+): KeyObject | undefined {
+  const given = values['license-public-key'];
+  const file =
+    given !== undefined ? resolve(cwd, given) : join(dataDir(env, cwd), 'license-public-key.pem');
+  if (given === undefined && !existsSync(file)) return undefined;
+  try {
+    return createPublicKey(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(
+      `--license-public-key: cannot read an Ed25519 public key (PEM) from ${file}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+function protocolOf(values: Values): Protocol {
+  const p = values.protocol ?? 'v2';
+  if (!isProtocol(p)) {
+    throw new UsageError(`--protocol is one of ${Object.values(PROTOCOLS).join(', ')}, got "${p}"`);
+  }
+  return p;
 }
 
 function resolveUrl(values: Values, env: CliIo['env']): string {
@@ -187,28 +264,40 @@ export function applyFields(
   return body;
 }
 
-function activityArg(positionals: string[], command: string): (typeof ACTIVITIES)[number] {
+function activityArg(positionals: string[], command: string, protocol: Protocol): string {
   const activity = positionals[1];
-  if (activity === undefined || !isActivity(activity)) {
+  if (activity === undefined || !isProtocolActivity(protocol, activity)) {
+    const others = (Object.values(PROTOCOLS) as Protocol[]).filter(
+      (p) => p !== protocol && activity !== undefined && isProtocolActivity(p, activity),
+    );
+    const hint =
+      others.length > 0
+        ? ` (${activity} is ${others.map((p) => `--protocol ${p}`).join(' or ')})`
+        : '';
     throw new UsageError(
-      `${command} needs an activity${activity ? `, not "${activity}"` : ''}: one of ${ACTIVITIES.join(', ')}`,
+      `${command} needs an activity${activity ? `, not "${activity}"` : ''}: one of ${activitiesOf(protocol).join(', ')} (${PROTOCOL_INFO[protocol].title})${hint}`,
     );
   }
   return activity;
 }
 
-function requestBody(values: Values, positionals: string[], command: string) {
-  const activity = activityArg(positionals, command);
-  const body = exampleBody(activity, Date.now());
+function requestBody(values: Values, positionals: string[], command: string, protocol: Protocol) {
+  const activity = activityArg(positionals, command, protocol);
+  const body = exampleBody(activity, Date.now(), protocol);
   if (values.real) delete body.testFlag;
   return applyFields(body, values.field ?? []);
 }
 
 function target(values: Values, io: CliIo): Target {
+  const protocol = protocolOf(values);
+  const licensePublicKey =
+    protocol === 'license-v1' ? resolveLicensePublicKey(values, io.env, io.cwd) : undefined;
   return {
     url: resolveUrl(values, io.env),
-    key: resolveKey(values, io.env, io.cwd),
+    key: resolveKey(values, io.env, io.cwd, protocol),
+    protocol,
     timeoutMs: integer(values.timeout, 'timeout', ANSWER_TIMEOUT_MS, 1, 600_000),
+    ...(licensePublicKey ? { licensePublicKey } : {}),
   };
 }
 
@@ -217,10 +306,11 @@ function print(io: CliIo, text: string) {
 }
 
 async function eventCommand(values: Values, positionals: string[], io: CliIo): Promise<number> {
-  const body = requestBody(values, positionals, 'event');
+  const protocol = protocolOf(values);
+  const body = requestBody(values, positionals, 'event', protocol);
   const url = resolveUrl(values, io.env);
-  const key = resolveKey(values, io.env, io.cwd);
-  const req = signedRequest(url, key, body);
+  const key = resolveKey(values, io.env, io.cwd, protocol);
+  const req = signFor(protocol, url, key, body);
   const platform = values.platform ?? 'aws';
   if (platform !== 'aws' && platform !== 'functiongraph') {
     throw new UsageError(`--platform is aws or functiongraph, got "${platform}"`);
@@ -232,13 +322,15 @@ async function eventCommand(values: Values, positionals: string[], io: CliIo): P
     print(io, JSON.stringify(event, null, 2));
   }
   io.stderr.write(
-    `signed ${body.activity as string} for ${displayUrl(req.url).split('?')[0]}; valid for 60 s (the timestamp window) and once (the nonce)\n`,
+    req.method === 'GET'
+      ? `signed ${PROTOCOL_INFO[protocol].title} ${body.activity as string} for ${displayUrl(req.url).split('?')[0]}; valid within the service's timeStamp window (V1_TIMESTAMP_WINDOW_SECONDS, default 600 s) and once (the authToken)\n`
+      : `signed ${PROTOCOL_INFO[protocol].title} ${body.activity as string} for ${displayUrl(req.url).split('?')[0]}; valid for 60 s (the timestamp window) and once (the nonce)\n`,
   );
   return EXIT.OK;
 }
 
 async function sendCommand(values: Values, positionals: string[], io: CliIo): Promise<number> {
-  const body = requestBody(values, positionals, 'send');
+  const body = requestBody(values, positionals, 'send', protocolOf(values));
   const expect = values.expect ?? ['000000'];
   for (const code of expect) {
     if (!/^\d{6}$/.test(code))
@@ -251,7 +343,8 @@ async function sendCommand(values: Values, positionals: string[], io: CliIo): Pr
       JSON.stringify(
         {
           ok: ex.verdict.ok,
-          request: { url: displayUrl(ex.request.url), body: ex.body },
+          protocol: protocolOf(values),
+          request: { method: ex.request.method, url: displayUrl(ex.request.url), body: ex.body },
           response: {
             status: ex.response.status,
             contentType: ex.response.headers['content-type'],
@@ -263,6 +356,7 @@ async function sendCommand(values: Values, positionals: string[], io: CliIo): Pr
           resultCode: ex.verdict.resultCode,
           findings: ex.verdict.findings,
           credentials: ex.verdict.credentials,
+          ...(ex.verdict.license ? { license: ex.verdict.license } : {}),
         },
         null,
         2,
@@ -279,10 +373,12 @@ function color(io: CliIo): boolean {
 }
 
 async function probeCommand(values: Values, io: CliIo): Promise<number> {
+  const protocol = protocolOf(values);
   const kind = values.suite ?? 'period';
-  if (!isSuiteKind(kind)) {
+  const kinds = suiteKindsOf(protocol);
+  if (!isSuiteKind(kind) || !kinds.includes(kind)) {
     throw new UsageError(
-      `--suite is one of ${Object.values(SUITE_KINDS).join(', ')}, got "${kind}"`,
+      `--suite is one of ${kinds.join(', ')}${protocol === 'v2' ? '' : ` for --protocol ${protocol}`}, got "${kind}"`,
     );
   }
   const repeat = integer(values.repeat, 'repeat', 2, 1, 100);
@@ -302,8 +398,8 @@ async function lifecycleCommand(values: Values, io: CliIo): Promise<number> {
   const style = makeStyle(color(io));
   const report = await runLifecycle({
     target: t,
-    onStart: (orderId) => {
-      if (!values.json) print(io, renderLifecycleHeader(orderId, t.url, style));
+    onStart: (subject) => {
+      if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol));
     },
     onStep: (step) => {
       if (!values.json) print(io, renderStep(step, style));

@@ -1,6 +1,8 @@
 /**
  * Renders a signed request as something else that can deliver it: an API Gateway HTTP API (v2)
  * event or a FunctionGraph APIG-trigger event for `serverless invoke local`, or a curl command.
+ * A V2.0 or License 2.0 request is a POST with a JSON body; a V1.0 or License 1.0 request a GET
+ * whose query string is everything.
  */
 import { randomBytes } from 'node:crypto';
 import type { SignedRequest } from './client';
@@ -17,6 +19,7 @@ function parts(req: SignedRequest): { url: URL; query: Record<string, string> } 
 export function apiGatewayV2Event(req: SignedRequest, nowMs: number = Date.now()) {
   const { url, query } = parts(req);
   const requestId = randomBytes(8).toString('hex');
+  const post = req.method === 'POST';
   return {
     version: '2.0',
     routeKey: '$default',
@@ -24,8 +27,12 @@ export function apiGatewayV2Event(req: SignedRequest, nowMs: number = Date.now()
     rawQueryString: url.search.replace(/^\?/, ''),
     headers: {
       accept: req.headers.Accept ?? 'application/json',
-      'content-type': req.headers['Content-Type'] ?? 'application/json',
-      'content-length': String(Buffer.byteLength(req.body, 'utf8')),
+      ...(post
+        ? {
+            'content-type': req.headers['Content-Type'] ?? 'application/json',
+            'content-length': String(Buffer.byteLength(req.body, 'utf8')),
+          }
+        : {}),
       host: url.host,
       'user-agent': 'koogallery-sim',
     },
@@ -36,7 +43,7 @@ export function apiGatewayV2Event(req: SignedRequest, nowMs: number = Date.now()
       domainName: url.hostname,
       domainPrefix: url.hostname.split('.')[0] ?? url.hostname,
       http: {
-        method: 'POST',
+        method: req.method,
         path: url.pathname,
         protocol: 'HTTP/1.1',
         sourceIp: '127.0.0.1',
@@ -48,7 +55,7 @@ export function apiGatewayV2Event(req: SignedRequest, nowMs: number = Date.now()
       time: new Date(nowMs).toUTCString(),
       timeEpoch: nowMs,
     },
-    body: req.body,
+    ...(post ? { body: req.body } : {}),
     isBase64Encoded: false,
   };
 }
@@ -67,11 +74,13 @@ export function functionGraphEvent(req: SignedRequest) {
       stage: 'RELEASE',
     },
     queryStringParameters: query,
-    httpMethod: 'POST',
+    httpMethod: req.method,
     pathParameters: {},
     headers: {
       accept: req.headers.Accept ?? 'application/json',
-      'content-type': req.headers['Content-Type'] ?? 'application/json',
+      ...(req.method === 'POST'
+        ? { 'content-type': req.headers['Content-Type'] ?? 'application/json' }
+        : {}),
       host: url.host,
       'user-agent': 'koogallery-sim',
       'x-forwarded-proto': url.protocol.replace(':', ''),
@@ -91,6 +100,7 @@ export function curlCommand(req: SignedRequest): string {
   const headers = Object.entries(req.headers)
     .filter(([name]) => name !== 'User-Agent')
     .map(([name, value]) => `-H ${shellQuote(`${name}: ${value}`)}`);
+  if (req.method === 'GET') return ['curl -sS -i', shellQuote(req.url), ...headers].join(' ');
   return [
     'curl -sS -i -X POST',
     shellQuote(req.url),

@@ -5,9 +5,14 @@
  * `lib/protocol` are shared, and those are pinned by independent vectors.
  *
  * Everything in this module is pure: it reads a captured answer and the request that caused it.
+ * The rules differ by interface type only where the answers do: a V1.0 `newInstance` carries the
+ * delivery (`instanceId`, `encryptType`, `appInfo`), a License 1.0 `getLicense` the `license`.
  */
-import { verifyBodySign } from '../protocol/body-sign';
+import type { KeyObject } from 'node:crypto';
+import { BODY_SIGN_HEADER, verifyBodySign } from '../protocol/body-sign';
 import { decryptCredential, type EncryptType } from '../protocol/credential-cipher';
+import { verifyLicense } from '../provisioner/license-issuer';
+import { PROTOCOL_INFO, type Protocol } from './protocols';
 
 /** One answer as it arrived on the wire, or the transport failure that replaced it. */
 export interface CapturedResponse {
@@ -15,6 +20,8 @@ export interface CapturedResponse {
   status: number;
   /** Header values by lower-case name. */
   headers: Record<string, string>;
+  /** Header names and values as sent, alternating (node's `rawHeaders`), when the client kept them. */
+  rawHeaders?: string[];
   /** The exact body bytes received. */
   body: Buffer;
   /** Time from sending the request to the last body byte. */
@@ -37,6 +44,10 @@ export interface JudgeOptions {
   expect?: readonly string[];
   /** Longest acceptable answer time; KooGallery's requirement is 5 s. */
   timeoutMs?: number;
+  /** The interface type the request spoke (default `v2`): chooses each activity's answer rules. */
+  protocol?: Protocol;
+  /** License 1.0: checks each `license` offline with this public key (the default issuer's format). */
+  licensePublicKey?: KeyObject;
 }
 
 /** KooGallery's answer-time requirement (saas-v2.md §1.1; the debugger waits 20 s, the spec 5 s). */
@@ -64,6 +75,9 @@ export const FINDINGS = {
   BODY_SIGN_MISSING: 'body-sign-missing',
   BODY_SIGN_MALFORMED: 'body-sign-malformed',
   BODY_SIGN_MISMATCH: 'body-sign-mismatch',
+  BODY_SIGN_HEADER_CASE: 'body-sign-header-case',
+  LICENSE_MISSING: 'license-missing',
+  LICENSE_INVALID: 'license-invalid',
   TOO_SLOW: 'too-slow',
   UNEXPECTED_RESULT_CODE: 'unexpected-result-code',
 } as const;
@@ -90,6 +104,16 @@ export interface MaskedCredential {
   masked: string;
 }
 
+/** What the offline check of a License 1.0 `license` found (never the license itself). */
+export interface LicenseCheck {
+  /** True when it verified with the public key; undefined when no public key was given. */
+  verified: boolean | undefined;
+  /** The license's expiry, as its payload states it. */
+  expireTime?: string;
+  /** True when the payload marks a debug or probe license. */
+  test?: boolean;
+}
+
 /** The judgement of one answer. */
 export interface Verdict {
   ok: boolean;
@@ -98,8 +122,10 @@ export interface Verdict {
   resultMsg?: string;
   /** The parsed body when it was a JSON object. */
   json?: Record<string, unknown>;
-  /** Credentials found in `info[].appInfo`, masked. */
+  /** Credentials found in `appInfo` (V1.0 `newInstance`) or `info[].appInfo`, masked. */
   credentials: MaskedCredential[];
+  /** License 1.0 `getLicense`: the offline check of the license answered. */
+  license?: LicenseCheck;
   elapsedMs: number;
 }
 
@@ -108,6 +134,8 @@ export const FIELD_MAX_LENGTHS = {
   top: { resultCode: 6, resultMsg: 255, instanceId: 64, encryptType: 3 },
   info: { instanceId: 64 },
   appInfo: { frontEndUrl: 512, adminUrl: 512, userName: 128, password: 128, memo: 1024 },
+  /** License 1.0 `license`: no documented limit; a sanity bound. */
+  license: { license: 65536 },
   usageInfo: {
     relatedInstanceId: 64,
     usageValue: 20,
@@ -178,6 +206,24 @@ function judgeTransport(res: CapturedResponse, timeoutMs: number): Finding[] {
     );
   }
   return out;
+}
+
+/**
+ * KooGallery reads the header by its exact name, `Body-Sign`; HTTP clients that fold names to lower
+ * case (fetch) cannot tell a `Body-sign` apart, so this is checked on the names as sent.
+ */
+function judgeHeaderCase(res: CapturedResponse): Finding[] {
+  if (res.rawHeaders === undefined) return [];
+  const names = res.rawHeaders.filter((_, i) => i % 2 === 0);
+  const sent = names.filter((n) => n.toLowerCase() === BODY_SIGN_HEADER.toLowerCase());
+  if (sent.length === 0 || sent.includes(BODY_SIGN_HEADER)) return [];
+  return [
+    finding(
+      FINDINGS.BODY_SIGN_HEADER_CASE,
+      `the Body-Sign header is sent as ${sent.map((n) => JSON.stringify(n)).join(', ')}, not "${BODY_SIGN_HEADER}"`,
+      `name the header exactly "${BODY_SIGN_HEADER}": KooGallery reports "http header->bodySign is empty" otherwise`,
+    ),
+  ];
 }
 
 /** The checks on `Body-Sign`: present, well-formed, and the HMAC of the exact bytes under the key. */
@@ -257,16 +303,22 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** `info[]` of a `queryInstance` answer: ids, lengths, usage fields, credentials. */
-function judgeInfo(json: Json, key: string, out: Finding[], creds: MaskedCredential[]): void {
-  const info = json.info;
-  if (info !== undefined && !Array.isArray(info)) {
-    out.push(finding(FINDINGS.FIELD_WRONG_TYPE, 'info is not an array', 'send info as an array'));
-    return;
-  }
+/** What the body checks share: the key, the protocol, where findings and credentials go. */
+interface BodyContext {
+  key: string;
+  protocol: Protocol;
+  out: Finding[];
+  creds: MaskedCredential[];
+  licensePublicKey?: KeyObject;
+  /** Set by the License 1.0 `getLicense` check. */
+  license?: LicenseCheck;
+}
+
+/** `encryptType`, when present, is "1" or "2". */
+function judgeEncryptType(json: Json, ctx: BodyContext): void {
   const encryptType = json.encryptType;
   if (encryptType !== undefined && encryptType !== '1' && encryptType !== '2') {
-    out.push(
+    ctx.out.push(
       finding(
         FINDINGS.ENCRYPT_TYPE_INVALID,
         `encryptType is ${JSON.stringify(encryptType)}, expected "1" or "2"`,
@@ -274,6 +326,82 @@ function judgeInfo(json: Json, key: string, out: Finding[], creds: MaskedCredent
       ),
     );
   }
+}
+
+/**
+ * One `appInfo` object (`at` names it): `frontEndUrl`, lengths, and credentials that decrypt with
+ * the key under the answer's `encryptType` (shown masked).
+ */
+function judgeAppInfo(
+  appInfo: unknown,
+  at: string,
+  instanceId: unknown,
+  encryptType: unknown,
+  ctx: BodyContext,
+): void {
+  const { out } = ctx;
+  if (!isObject(appInfo)) {
+    out.push(
+      finding(FINDINGS.FIELD_WRONG_TYPE, `${at} is not an object`, 'send appInfo as an object'),
+    );
+    return;
+  }
+  if (typeof appInfo.frontEndUrl !== 'string' || appInfo.frontEndUrl === '') {
+    out.push(
+      finding(
+        FINDINGS.FRONT_END_URL_MISSING,
+        `${at}.frontEndUrl is missing`,
+        'send the buyer-facing frontEndUrl whenever appInfo is sent',
+      ),
+    );
+  }
+  checkFields(appInfo, FIELD_MAX_LENGTHS.appInfo, `${at}.`, out);
+  for (const field of ['userName', 'password'] as const) {
+    const value = appInfo[field];
+    if (typeof value !== 'string') continue;
+    const id = typeof instanceId === 'string' ? instanceId : at;
+    if (encryptType === undefined) {
+      ctx.creds.push({
+        instanceId: id,
+        field,
+        form: 'plain',
+        masked: maskCredential(field, value),
+      });
+      continue;
+    }
+    if (encryptType !== '1' && encryptType !== '2') continue;
+    try {
+      const clear = decryptCredential(value, ctx.key, encryptType as EncryptType);
+      // A wrong key passes the padding check about once in 256 tries; what it yields is
+      // then not readable text, which is what catches it.
+      if (!isReadable(clear)) throw new Error('not readable text');
+      ctx.creds.push({
+        instanceId: id,
+        field,
+        form: 'encrypted',
+        masked: maskCredential(field, clear),
+      });
+    } catch {
+      out.push(
+        finding(
+          FINDINGS.CREDENTIALS_UNREADABLE,
+          `${at}.${field} does not decrypt with this access key (encryptType "${encryptType}")`,
+          'encrypt as iv + base64(AES-CBC), the AES key from SHA1PRNG seeded with the access key (spec §5); check --key',
+        ),
+      );
+    }
+  }
+}
+
+/** `info[]` of a `queryInstance` answer: ids, lengths, usage fields, credentials. */
+function judgeInfo(json: Json, ctx: BodyContext): void {
+  const { out } = ctx;
+  const info = json.info;
+  if (info !== undefined && !Array.isArray(info)) {
+    out.push(finding(FINDINGS.FIELD_WRONG_TYPE, 'info is not an array', 'send info as an array'));
+    return;
+  }
+  judgeEncryptType(json, ctx);
   asArray(info).forEach((entry, i) => {
     const at = `info[${i}]`;
     if (!isObject(entry)) {
@@ -293,63 +421,8 @@ function judgeInfo(json: Json, key: string, out: Finding[], creds: MaskedCredent
       );
     }
     checkFields(entry, FIELD_MAX_LENGTHS.info, `${at}.`, out);
-    const appInfo = entry.appInfo;
-    if (appInfo !== undefined) {
-      if (!isObject(appInfo)) {
-        out.push(
-          finding(
-            FINDINGS.FIELD_WRONG_TYPE,
-            `${at}.appInfo is not an object`,
-            'send appInfo as an object',
-          ),
-        );
-      } else {
-        if (typeof appInfo.frontEndUrl !== 'string' || appInfo.frontEndUrl === '') {
-          out.push(
-            finding(
-              FINDINGS.FRONT_END_URL_MISSING,
-              `${at}.appInfo.frontEndUrl is missing`,
-              'send the buyer-facing frontEndUrl whenever appInfo is sent',
-            ),
-          );
-        }
-        checkFields(appInfo, FIELD_MAX_LENGTHS.appInfo, `${at}.appInfo.`, out);
-        for (const field of ['userName', 'password'] as const) {
-          const value = appInfo[field];
-          if (typeof value !== 'string') continue;
-          const id = typeof instanceId === 'string' ? instanceId : at;
-          if (encryptType === undefined) {
-            creds.push({
-              instanceId: id,
-              field,
-              form: 'plain',
-              masked: maskCredential(field, value),
-            });
-            continue;
-          }
-          if (encryptType !== '1' && encryptType !== '2') continue;
-          try {
-            const clear = decryptCredential(value, key, encryptType as EncryptType);
-            // A wrong key passes the padding check about once in 256 tries; what it yields is
-            // then not readable text, which is what catches it.
-            if (!isReadable(clear)) throw new Error('not readable text');
-            creds.push({
-              instanceId: id,
-              field,
-              form: 'encrypted',
-              masked: maskCredential(field, clear),
-            });
-          } catch {
-            out.push(
-              finding(
-                FINDINGS.CREDENTIALS_UNREADABLE,
-                `${at}.appInfo.${field} does not decrypt with this access key (encryptType "${encryptType}")`,
-                'encrypt as iv + base64(AES-CBC), the AES key from SHA1PRNG seeded with the access key (spec §5); check --key',
-              ),
-            );
-          }
-        }
-      }
+    if (entry.appInfo !== undefined) {
+      judgeAppInfo(entry.appInfo, `${at}.appInfo`, instanceId, json.encryptType, ctx);
     }
     const usage = entry.usageInfo ?? entry.usageInfos;
     if (usage === undefined) return;
@@ -387,14 +460,86 @@ function judgeInfo(json: Json, key: string, out: Finding[], creds: MaskedCredent
   });
 }
 
+/**
+ * The V1.0 `newInstance` answer is the delivery itself (around-v2.md §1.7, §4.1): a success
+ * carries `instanceId` and `appInfo.frontEndUrl` (the debugger fails the case without either),
+ * and its credentials must decrypt with the V1.0 key.
+ */
+function judgeV1Delivery(json: Json, code: string | undefined, ctx: BodyContext): void {
+  if (code !== '000000') return;
+  judgeEncryptType(json, ctx);
+  if (json.appInfo === undefined) {
+    ctx.out.push(
+      finding(
+        FINDINGS.FRONT_END_URL_MISSING,
+        'the V1.0 newInstance answered 000000 without appInfo.frontEndUrl',
+        'send appInfo with the buyer-facing frontEndUrl (and encrypted userName/password) with every successful V1.0 newInstance, retries and re-entries included',
+      ),
+    );
+    return;
+  }
+  judgeAppInfo(json.appInfo, 'appInfo', json.instanceId, json.encryptType, ctx);
+}
+
+/**
+ * The License 1.0 `getLicense` answer (around-v2.md §2.1): a success carries `license` and
+ * `instanceId`; with a public key, the license must verify offline, name the answered instance and
+ * be marked `test` exactly when the request was a debug call.
+ */
+function judgeLicense(req: JudgedRequest, json: Json, code: string | undefined, ctx: BodyContext) {
+  if (code !== '000000') return;
+  const license = json.license;
+  if (typeof license !== 'string' || license.trim() === '') {
+    ctx.out.push(
+      finding(
+        FINDINGS.LICENSE_MISSING,
+        'getLicense answered 000000 without a license',
+        'send the license key the buyer receives in "license" with every successful getLicense, retries included',
+      ),
+    );
+    return;
+  }
+  checkFields(json, FIELD_MAX_LENGTHS.license, '', ctx.out);
+  if (!ctx.licensePublicKey) {
+    ctx.license = { verified: undefined };
+    return;
+  }
+  const payload = verifyLicense(license, ctx.licensePublicKey);
+  const invalid = (message: string, fix: string) =>
+    ctx.out.push(finding(FINDINGS.LICENSE_INVALID, message, fix));
+  if (payload === undefined) {
+    ctx.license = { verified: false };
+    invalid(
+      'the license does not verify with the license public key',
+      'sign licenses with the private key matching --license-public-key (LICENSE_SIGNING_KEY), or drop --license-public-key for a license format of your own',
+    );
+    return;
+  }
+  ctx.license = {
+    verified: true,
+    ...(payload.expireTime !== undefined ? { expireTime: payload.expireTime } : {}),
+    ...(payload.test ? { test: true } : {}),
+  };
+  if (payload.instanceId !== json.instanceId) {
+    invalid(
+      `the license names instance ${payload.instanceId}, the answer ${String(json.instanceId)}`,
+      'issue the license for the instanceId the answer carries',
+    );
+  }
+  const debugCall = req.body.testFlag === '1';
+  if ((payload.test === true) !== debugCall) {
+    invalid(
+      debugCall
+        ? 'a debug call (testFlag "1") got a license not marked test'
+        : 'a real call got a license marked test',
+      'mark licenses test exactly for testFlag "1" calls: a probe license must never unlock real software',
+    );
+  }
+}
+
 /** The checks on the body: JSON, resultCode/resultMsg, lengths and each activity's mandatory fields. */
-function judgeBody(
-  res: CapturedResponse,
-  req: JudgedRequest,
-  key: string,
-  out: Finding[],
-  creds: MaskedCredential[],
-): Json | undefined {
+function judgeBody(res: CapturedResponse, req: JudgedRequest, ctx: BodyContext): Json | undefined {
+  const { out } = ctx;
   const text = res.body.toString('utf8');
   let parsed: unknown;
   try {
@@ -466,18 +611,24 @@ function judgeBody(
     );
   }
   const code = typeof json.resultCode === 'string' ? json.resultCode : undefined;
-  if (req.activity === 'newInstance' && (code === '000000' || code === '000004')) {
+  const purchase = PROTOCOL_INFO[ctx.protocol].purchase;
+  if (req.activity === purchase && (code === '000000' || code === '000004')) {
     if (typeof json.instanceId !== 'string' || json.instanceId === '') {
       out.push(
         finding(
           FINDINGS.INSTANCE_ID_MISSING,
-          `newInstance answered ${code} without an instanceId`,
-          'send the instanceId with every successful (or 000004) newInstance answer',
+          `${req.activity} answered ${code} without an instanceId`,
+          `send the instanceId with every successful (or 000004) ${req.activity} answer`,
         ),
       );
     }
   }
-  if (req.activity === 'queryInstance') {
+  if (ctx.protocol === 'v1' && req.activity === 'newInstance') judgeV1Delivery(json, code, ctx);
+  if (ctx.protocol === 'license-v1' && req.activity === 'getLicense') {
+    judgeLicense(req, json, code, ctx);
+  }
+  const queries = ctx.protocol === 'v2' || ctx.protocol === 'v1';
+  if (queries && req.activity === 'queryInstance') {
     if (code === '000000' && asArray(json.info).length === 0) {
       out.push(
         finding(
@@ -487,7 +638,7 @@ function judgeBody(
         ),
       );
     }
-    judgeInfo(json, key, out, creds);
+    judgeInfo(json, ctx);
   }
   return json;
 }
@@ -518,9 +669,17 @@ export function judge(req: JudgedRequest, res: CapturedResponse, options: JudgeO
       elapsedMs: res.elapsedMs,
     };
   }
+  const protocol = options.protocol ?? 'v2';
   const findings = judgeTransport(res, timeoutMs);
-  findings.push(...judgeBodySign(res, options.key));
-  const json = judgeBody(res, req, options.key, findings, credentials);
+  findings.push(...judgeHeaderCase(res), ...judgeBodySign(res, options.key));
+  const ctx: BodyContext = {
+    key: options.key,
+    protocol,
+    out: findings,
+    creds: credentials,
+    ...(options.licensePublicKey ? { licensePublicKey: options.licensePublicKey } : {}),
+  };
+  const json = judgeBody(res, req, ctx);
   const resultCode = typeof json?.resultCode === 'string' ? json.resultCode : undefined;
   const resultMsg = typeof json?.resultMsg === 'string' ? json.resultMsg : undefined;
   if (json && resultCode !== undefined && !expect.includes(resultCode)) {
@@ -530,7 +689,7 @@ export function judge(req: JudgedRequest, res: CapturedResponse, options: JudgeO
         `resultCode ${resultCode}${resultMsg ? ` (${resultMsg.slice(0, 80)})` : ''}, expected ${expect.join(' or ')}`,
         resultCode === '000001'
           ? 'the signature was refused: check that --key is the access key the service uses, and the clock'
-          : `make ${req.activity} answer ${expect.join(' or ')} here (see spec saas-v2.md §3 and §6)`,
+          : `make ${req.activity} answer ${expect.join(' or ')} here (see spec ${PROTOCOL_INFO[protocol].spec})`,
       ),
     );
   }
@@ -541,18 +700,21 @@ export function judge(req: JudgedRequest, res: CapturedResponse, options: JudgeO
     ...(resultMsg !== undefined ? { resultMsg } : {}),
     ...(json ? { json } : {}),
     credentials,
+    ...(ctx.license ? { license: ctx.license } : {}),
     elapsedMs: res.elapsedMs,
   };
 }
 
-/** A copy of a response body with `userName` and `password` values replaced, safe to print. */
+/** Response fields that are the buyer's secrets: masked wherever they are printed. */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['userName', 'password', 'license']);
+
+/** A copy of a response body with `userName`, `password` and `license` values replaced, safe to print. */
 export function redactBody(json: unknown): unknown {
   if (Array.isArray(json)) return json.map(redactBody);
   if (!isObject(json)) return json;
   const out: Json = {};
   for (const [k, v] of Object.entries(json)) {
-    out[k] =
-      (k === 'userName' || k === 'password') && typeof v === 'string' ? '[masked]' : redactBody(v);
+    out[k] = SECRET_FIELDS.has(k) && typeof v === 'string' ? '[masked]' : redactBody(v);
   }
   return out;
 }

@@ -1,10 +1,12 @@
 /**
  * The twice-daily probe (saas-v2.md §7, around-v2.md §4.1): replays a product's saved cases, each
- * repeated, in random order, with `testFlag` "1", and judges every answer.
+ * repeated, in random order, with `testFlag` "1", and judges every answer, in the interface type of
+ * the target (`target.protocol`: SaaS V2.0, V1.0, License 2.0 or 1.0).
  */
 import { randomInt } from 'node:crypto';
 import { call, type Exchange, type Target } from './client';
 import type { Finding } from './judge';
+import { isPurchase, type Protocol } from './protocols';
 import {
   buildSuite,
   caseBody,
@@ -48,7 +50,7 @@ export interface CaseResult {
 /** The outcome of a probe run. */
 export interface ProbeReport {
   ok: boolean;
-  suite: Pick<Suite, 'kind' | 'title'>;
+  suite: Pick<Suite, 'kind' | 'title' | 'protocol'>;
   repeat: number;
   /** The instanceId each purchase case answered, by case id. */
   instanceIds: Record<string, string>;
@@ -112,7 +114,8 @@ export function quantile(values: readonly number[], q: number): number {
  */
 export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
   const started = Date.now();
-  const suite = buildSuite(options.kind, started);
+  const protocol: Protocol = options.target.protocol ?? 'v2';
+  const suite = buildSuite(options.kind, started, protocol);
   const results = new Map(suite.cases.map((c) => [c.id, newResult(c)]));
   const ids = new Map<string, string>();
   const run = async (c: SavedCase): Promise<void> => {
@@ -121,7 +124,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     record(result, ex);
     options.onExchange?.(c, ex);
     const instanceId = ex.verdict.json?.instanceId;
-    if (c.activity === 'newInstance' && typeof instanceId === 'string' && !ids.has(c.id)) {
+    if (isPurchase(protocol, c.activity) && typeof instanceId === 'string' && !ids.has(c.id)) {
       ids.set(c.id, instanceId);
     }
   };
@@ -137,7 +140,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
   const cases = [...results.values()];
   return {
     ok: cases.every((r) => r.notRun === undefined && r.runs > 0 && r.passed === r.runs),
-    suite: { kind: suite.kind, title: suite.title },
+    suite: { kind: suite.kind, title: suite.title, protocol: suite.protocol },
     repeat: options.repeat,
     instanceIds: Object.fromEntries(ids),
     cases,

@@ -6,6 +6,7 @@ import type { Exchange } from './client';
 import { type Finding, redactBody } from './judge';
 import type { LifecycleReport, LifecycleStep } from './lifecycle';
 import { type ProbeReport, quantile } from './probe';
+import { PROTOCOL_INFO, type Protocol } from './protocols';
 
 /** Colour helpers; identity functions when colour is off. */
 export interface Style {
@@ -83,11 +84,14 @@ export function renderProbe(report: ProbeReport, url: string, style: Style): str
         ? style.ok('pass')
         : style.bad('FAIL'),
   ]);
+  const purchasesFirst = report.cases.some((c) => report.instanceIds[c.id] !== undefined);
   const out = [
     style.bold(
       `koogallery-sim probe: ${report.suite.title} suite, ${report.cases.length} saved cases, each ${report.repeat}× in random order, testFlag "1"`,
     ),
-    style.dim(`target ${url}  (purchases run once more first, to learn their instanceIds)`),
+    style.dim(
+      `target ${url}, ${PROTOCOL_INFO[report.suite.protocol].title}${purchasesFirst ? ' (purchases run once more first, to learn their instanceIds)' : ''}`,
+    ),
     '',
     renderTable(
       ['case', 'activity', 'runs', 'pass', 'result codes', 'p50 ms', 'max ms', 'result'],
@@ -121,7 +125,7 @@ export function renderStep(step: LifecycleStep, style: Style): string {
   const got = [...new Set(step.got)].join(',');
   const count = step.got.length > 1 ? `×${step.got.length}` : '';
   const lines = [
-    `${mark} ${String(step.n).padStart(2)}  ${step.title.padEnd(50)} ${step.activity.padEnd(21)} ${`${got}${count}`.padEnd(12)} ${ms(step.ms).padStart(5)} ms${
+    `${mark} ${String(step.n).padStart(2)}  ${step.title.padEnd(50)} ${step.activity.padEnd(23)} ${`${got}${count}`.padEnd(12)} ${ms(step.ms).padStart(5)} ms${
       step.note ? `  ${style.dim(step.note)}` : ''
     }`,
   ];
@@ -132,13 +136,20 @@ export function renderStep(step: LifecycleStep, style: Style): string {
   return lines.join('\n');
 }
 
-/** The header line printed before the lifecycle's steps. */
-export function renderLifecycleHeader(orderId: string, url: string, style: Style): string {
+/** The header line printed before the lifecycle's steps; `subject` is the order (License 2.0: code). */
+export function renderLifecycleHeader(
+  subject: string,
+  url: string,
+  style: Style,
+  protocol: Protocol = 'v2',
+): string {
+  const story =
+    protocol === 'license'
+      ? `one real license code (${subject}, no testFlag) from its first notification to release`
+      : `one real order (${subject}, no testFlag) from purchase to release`;
   return [
-    style.bold(
-      `koogallery-sim lifecycle: one real order (${orderId}, no testFlag) from purchase to release`,
-    ),
-    style.dim(`target ${url}`),
+    style.bold(`koogallery-sim lifecycle: ${story}`),
+    style.dim(`target ${url}, ${PROTOCOL_INFO[protocol].title}`),
     '',
   ].join('\n');
 }
@@ -161,20 +172,22 @@ export function renderLifecycleSummary(report: LifecycleReport, style: Style): s
   return out.join('\n');
 }
 
-/** The request URL with the signature replaced, for display. */
+/** The request URL with the signature (V2.0) or `authToken` (V1.0) replaced, for display. */
 export function displayUrl(url: string): string {
   const u = new URL(url);
   if (u.searchParams.has('signature')) u.searchParams.set('signature', '<signature>');
-  return u.toString().replace('%3Csignature%3E', '<signature>');
+  if (u.searchParams.has('authToken')) u.searchParams.set('authToken', '<authToken>');
+  return u
+    .toString()
+    .replace('%3Csignature%3E', '<signature>')
+    .replace('%3CauthToken%3E', '<authToken>');
 }
 
 /** The outcome of `send`: the request, the answer (credentials masked) and every check. */
 export function renderExchange(ex: Exchange, style: Style): string {
   const { response: res, verdict } = ex;
-  const out = [
-    `${style.bold('POST')} ${displayUrl(ex.request.url)}`,
-    `${style.dim('request')}  ${ex.request.body}`,
-  ];
+  const out = [`${style.bold(ex.request.method)} ${displayUrl(ex.request.url)}`];
+  if (ex.request.method === 'POST') out.push(`${style.dim('request')}  ${ex.request.body}`);
   if (res.error !== undefined) {
     out.push(`${style.dim('answer')}   none after ${ms(res.elapsedMs)} ms`);
   } else {
@@ -190,6 +203,18 @@ export function renderExchange(ex: Exchange, style: Style): string {
   }
   for (const c of verdict.credentials) {
     out.push(`${style.dim('credential')} ${c.instanceId} ${c.field}: ${c.form}, ${c.masked}`);
+  }
+  if (verdict.license !== undefined) {
+    const l = verdict.license;
+    out.push(
+      `${style.dim('license')}  ${
+        l.verified === undefined
+          ? 'present; not verified (no --license-public-key and no .data/license-public-key.pem)'
+          : l.verified
+            ? `verifies offline with the public key; expires ${l.expireTime ?? 'never'}${l.test ? '; marked test' : ''}`
+            : 'does NOT verify with the public key'
+      }`,
+    );
   }
   if (verdict.ok) {
     out.push(

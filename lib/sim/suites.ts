@@ -1,21 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { isPurchase, PROTOCOL_INFO, type Protocol, V2_ACTIVITIES } from './protocols';
 
 /**
  * The saved debug cases a product needs, as a seller saves them in the seller-center debugger and
- * KooGallery's probe replays them twice a day (saas-v2.md §2, §7; around-v2.md §4.2): built on the
- * documented `MOCK…` orders (saas-v2.md §4.1), every one with `testFlag` "1".
+ * KooGallery's probe replays them twice a day (saas-v2.md §2, §7; around-v2.md §4.2), for each
+ * interface type: SaaS V2.0 on the documented `MOCK…` orders (saas-v2.md §4.1); SaaS V1.0 with
+ * the order details in the request (around-v2.md §1.6, §1.9); License 2.0 notifications about
+ * one test license code (§2.2); License 1.0 (§2.1). Every case carries `testFlag` "1".
  */
 
 /** The V2.0 activities (saas-v2.md §2). */
-export const ACTIVITIES = [
-  'newInstance',
-  'queryInstance',
-  'refreshInstance',
-  'updateInstanceStatus',
-  'releaseInstance',
-  'upgradeInstance',
-  'changeInstanceCheck',
-] as const;
+export const ACTIVITIES = V2_ACTIVITIES;
 
 /** One V2.0 activity. */
 export type Activity = (typeof ACTIVITIES)[number];
@@ -58,7 +53,8 @@ export function mockLine(orderId: string): string {
 export interface SavedCase {
   /** Short, unique name within its suite, shown in the summary table. */
   id: string;
-  activity: Activity;
+  /** An activity of the suite's protocol. */
+  activity: string;
   /** Body fields other than `activity`, `instanceId` and `testFlag`. */
   fields: Record<string, unknown>;
   /** The `newInstance` case whose instanceId this case acts on. */
@@ -67,9 +63,11 @@ export interface SavedCase {
   optional?: boolean;
 }
 
-/** The saved cases of one product kind. */
+/** The saved cases of one product kind, for one interface type. */
 export interface Suite {
   kind: SuiteKind;
+  /** The interface type the cases speak. */
+  protocol: Protocol;
   title: string;
   cases: SavedCase[];
 }
@@ -91,7 +89,7 @@ function purchase(id: string, orderId: string, businessId: string): SavedCase {
 
 function onInstance(
   id: string,
-  activity: Activity,
+  activity: string,
   instanceOf: string,
   fields: Record<string, unknown> = {},
   optional = false,
@@ -124,11 +122,15 @@ export const CHANGE_PRODUCT_INFO = {
  * const suite = buildSuite('period', Date.now());
  * for (const c of purchases(suite)) ids.set(c.id, await purchaseInstanceId(caseBody(c, ids)));
  */
-export function buildSuite(kind: SuiteKind, nowMs: number): Suite {
+export function buildSuite(kind: SuiteKind, nowMs: number, protocol: Protocol = 'v2'): Suite {
+  if (protocol === 'v1') return buildV1Suite(kind, nowMs);
+  if (protocol === 'license') return buildLicenseSuite(nowMs);
+  if (protocol === 'license-v1') return buildLicenseV1Suite(nowMs);
   const M = MOCK_ORDERS;
   if (kind === 'onetime') {
     return {
       kind,
+      protocol,
       title: 'one-time (按次)',
       cases: [
         purchase('purchase', M.ONETIME_NEW, 'b5a0e7f2-0001-4c1e-9a0b-000000000001'),
@@ -140,6 +142,7 @@ export function buildSuite(kind: SuiteKind, nowMs: number): Suite {
   if (kind === 'ondemand') {
     return {
       kind,
+      protocol,
       title: 'pay-per-use (按需, with package)',
       cases: [
         purchase('purchase', M.ONDEMAND, 'b5a0e7f2-0003-4c1e-9a0b-000000000001'),
@@ -156,6 +159,7 @@ export function buildSuite(kind: SuiteKind, nowMs: number): Suite {
   }
   return {
     kind,
+    protocol,
     title: 'period (包周期)',
     cases: [
       purchase('purchase', M.PERIOD_NEW, 'b5a0e7f2-0002-4c1e-9a0b-000000000001'),
@@ -197,9 +201,12 @@ export function buildSuite(kind: SuiteKind, nowMs: number): Suite {
   };
 }
 
-/** The `newInstance` cases of a suite: run first to learn the instanceIds the other cases use. */
+/**
+ * The purchase cases of a suite (`newInstance`, `getLicense`): run first to learn the instanceIds
+ * the other cases use. License 2.0 has none: its cases name the license code.
+ */
 export function purchases(suite: Suite): SavedCase[] {
-  return suite.cases.filter((c) => c.activity === 'newInstance');
+  return suite.cases.filter((c) => isPurchase(suite.protocol, c.activity));
 }
 
 /** Thrown when a case's instance has not been purchased (its `newInstance` gave no instanceId). */
@@ -230,15 +237,261 @@ export function caseBody(
 export const EXAMPLE_INSTANCE_ID = '10e758d0-31ad-4c4b-8f1b-81d03469a10e';
 
 /**
- * A ready-to-send example body for one activity (the period suite's case for it, on
+ * A ready-to-send example body for one activity of `protocol` (the period suite's case for it, on
  * {@link EXAMPLE_INSTANCE_ID}), which `event` and `send` start from before applying `--field`.
  */
-export function exampleBody(activity: Activity, nowMs: number): Record<string, unknown> {
-  const suite = buildSuite('period', nowMs);
-  const c = suite.cases.find((x) => x.activity === activity) ?? suite.cases[0];
+export function exampleBody(
+  activity: string,
+  nowMs: number,
+  protocol: Protocol = 'v2',
+): Record<string, unknown> {
+  const suite = buildSuite('period', nowMs, protocol);
+  const c = suite.cases.find((x) => x.activity === activity);
   if (c === undefined) return { activity, testFlag: '1' };
   const ids = new Map(purchases(suite).map((p) => [p.id, EXAMPLE_INSTANCE_ID]));
   const body = caseBody(c, ids);
-  if (activity === 'newInstance') body.businessId = randomUUID();
+  if (isPurchase(protocol, activity)) body.businessId = randomUUID();
   return body;
+}
+
+/** The suite kinds each protocol has saved cases for; License products are period products. */
+export function suiteKindsOf(protocol: Protocol): SuiteKind[] {
+  return protocol === 'v2' || protocol === 'v1' ? Object.values(SUITE_KINDS) : ['period'];
+}
+
+/** The orders of the V1.0 and License 1.0 debug cases (order details travel in the request). */
+export const V1_TEST_ORDERS = {
+  PERIOD_NEW: 'MOCKV1PERIODNEW',
+  ONETIME_NEW: 'MOCKV1ONETIMENEW',
+  ONDEMAND: 'MOCKV1ONDEMAND',
+  RENEW: 'MOCKV1RENEW',
+  UNSUBSCRIBE: 'MOCKV1UNSUBSCRIBE',
+  UPGRADE: 'MOCKV1UPGRADE',
+  LICENSE_NEW: 'MOCKLICENSEV1NEW',
+  LICENSE_RENEW: 'MOCKLICENSEV1RENEW',
+} as const;
+
+/** The product of the V1.0 debug cases: the documentation's example product id. */
+export const V1_PRODUCT_ID = '00301-666666-0--0';
+
+/** The buyer of the V1.0 debug cases: the documentation's example customer id. */
+export const V1_CUSTOMER_ID = '68cbc86abc2018ab880d92f36422fa0e';
+
+/** `saasExtendParams` as KooGallery sends it: base64 of a JSON array of `{name, value}`. */
+export function extendParams(pairs: Record<string, string>): string {
+  const list = Object.entries(pairs).map(([name, value]) => ({ name, value }));
+  return Buffer.from(JSON.stringify(list), 'utf8').toString('base64');
+}
+
+/**
+ * A V1.0 purchase's parameters (around-v2.md §1.6): the order details travel in the request.
+ * `chargingMode` 1 is a period product, 3 one-time (按次), 0 on-demand (按需).
+ */
+export function v1PurchaseFields(
+  orderId: string,
+  businessId: string,
+  chargingMode: '0' | '1' | '3',
+  expireMs?: number,
+): Record<string, string> {
+  return {
+    businessId,
+    customerId: V1_CUSTOMER_ID,
+    customerName: 'koogallery-sim',
+    orderId,
+    productId: V1_PRODUCT_ID,
+    skuCode: 'sim-sku-basic',
+    chargingMode,
+    ...(chargingMode === '1' ? { periodType: 'month', periodNumber: '1' } : {}),
+    ...(expireMs !== undefined && chargingMode === '1' ? { expireTime: utcStamp(expireMs) } : {}),
+  };
+}
+
+function v1Purchase(
+  id: string,
+  orderId: string,
+  businessId: string,
+  mode: '0' | '1' | '3',
+  expireMs?: number,
+): SavedCase {
+  return {
+    id,
+    activity: 'newInstance',
+    fields: v1PurchaseFields(orderId, businessId, mode, expireMs),
+  };
+}
+
+function buildV1Suite(kind: SuiteKind, nowMs: number): Suite {
+  const O = V1_TEST_ORDERS;
+  const protocol = 'v1';
+  const status = (id: string, of: string, value: 'FREEZE' | 'NORMAL', optional: boolean) =>
+    onInstance(id, 'instanceStatus', of, { instanceStatus: value }, optional);
+  if (kind === 'onetime') {
+    return {
+      kind,
+      protocol,
+      title: 'SaaS V1.0 one-time (按次)',
+      cases: [
+        v1Purchase('purchase', O.ONETIME_NEW, '61e834ba-0001-4418-b8f7-e5345137278c', '3'),
+        onInstance('release', 'releaseInstance', 'purchase', { orderId: O.ONETIME_NEW }),
+      ],
+    };
+  }
+  if (kind === 'ondemand') {
+    return {
+      kind,
+      protocol,
+      title: 'SaaS V1.0 pay-per-use (按需)',
+      cases: [
+        v1Purchase('purchase', O.ONDEMAND, '61e834ba-0003-4418-b8f7-e5345137278c', '0'),
+        onInstance('query', 'queryInstance', 'purchase'),
+        status('freeze', 'purchase', 'FREEZE', false),
+        status('unfreeze', 'purchase', 'NORMAL', false),
+        onInstance('release', 'releaseInstance', 'purchase', { orderId: O.ONDEMAND }),
+      ],
+    };
+  }
+  const businessId = '61e834ba-0002-4418-b8f7-e5345137278c';
+  const purchaseCase = v1Purchase('purchase', O.PERIOD_NEW, businessId, '1', nowMs + 30 * DAY_MS);
+  const renewal = (id: string, orderId: string, expireMs: number, extra = {}, optional = false) =>
+    onInstance(
+      id,
+      'refreshInstance',
+      'purchase',
+      {
+        orderId,
+        productId: V1_PRODUCT_ID,
+        expireTime: utcStamp(expireMs),
+        periodType: 'month',
+        periodNumber: '1',
+        ...extra,
+      },
+      optional,
+    );
+  return {
+    kind,
+    protocol,
+    title: 'SaaS V1.0 period (包周期)',
+    cases: [
+      purchaseCase,
+      renewal('renewal', O.RENEW, nowMs + 400 * DAY_MS),
+      onInstance('expiry', 'expireInstance', 'purchase', { orderId: O.PERIOD_NEW }),
+      onInstance('release', 'releaseInstance', 'purchase', { orderId: O.PERIOD_NEW }),
+      renewal(
+        'renewal cancelled',
+        O.UNSUBSCRIBE,
+        nowMs + 35 * DAY_MS,
+        { orderAmount: '-10' },
+        true,
+      ),
+      onInstance(
+        'upgrade',
+        'upgrade',
+        'purchase',
+        { orderId: O.UPGRADE, productId: V1_PRODUCT_ID, skuCode: 'sim-sku-pro', amount: '10' },
+        true,
+      ),
+      status('freeze', 'purchase', 'FREEZE', true),
+      status('unfreeze', 'purchase', 'NORMAL', true),
+      onInstance('query', 'queryInstance', 'purchase', {}, true),
+    ],
+  };
+}
+
+/** The license code of the License 2.0 debug cases (KooGallery's codes look like `PLXXXXXX`). */
+export const TEST_LICENSE_CODE = 'PLSIMPROBE0001';
+
+/** The License 2.0 product of the debug cases. */
+export const LICENSE_PRODUCT_ID = 'OFFI000000000000000002';
+
+/** A License 2.0 `refreshLicenseCode` body's fields for `license`. */
+export function licenseRefreshFields(
+  license: string,
+  scene: 'RENEWAL' | 'UNSUBSCRIBE_RENEWAL_PERIOD',
+  orderId: string,
+  expireMs: number,
+): Record<string, string> {
+  return {
+    scene,
+    orderId,
+    orderLineId: mockLine(orderId),
+    license,
+    productId: LICENSE_PRODUCT_ID,
+    expireTime: utcStamp(expireMs),
+  };
+}
+
+function buildLicenseSuite(nowMs: number): Suite {
+  const license = TEST_LICENSE_CODE;
+  const notification = (id: string, activity: string, fields: Record<string, unknown>) => ({
+    id,
+    activity,
+    fields: { license, ...fields },
+  });
+  return {
+    kind: 'period',
+    protocol: 'license',
+    title: 'License 2.0 (授权码)',
+    cases: [
+      notification(
+        'renewal',
+        'refreshLicenseCode',
+        licenseRefreshFields(license, 'RENEWAL', 'MOCKLICENSERENEW', nowMs + 400 * DAY_MS),
+      ),
+      notification(
+        'renewal refund',
+        'refreshLicenseCode',
+        licenseRefreshFields(
+          license,
+          'UNSUBSCRIBE_RENEWAL_PERIOD',
+          'MOCKLICENSEUNSUBSCRIBE',
+          nowMs + 35 * DAY_MS,
+        ),
+      ),
+      notification('freeze', 'updateLicenseCodeStatus', { status: 'FREEZE' }),
+      notification('unfreeze', 'updateLicenseCodeStatus', { status: 'UNFREEZE' }),
+      notification('release', 'releaseLicenseCode', {
+        orderId: 'MOCKLICENSENEW',
+        orderLineId: mockLine('MOCKLICENSENEW'),
+      }),
+    ],
+  };
+}
+
+/** The machine code the License 1.0 debug purchase binds its license to. */
+export const TEST_MACHINE_CODE = 'SIM-MACHINE-0001';
+
+function buildLicenseV1Suite(nowMs: number): Suite {
+  const O = V1_TEST_ORDERS;
+  const purchaseCase: SavedCase = {
+    id: 'purchase',
+    activity: 'getLicense',
+    fields: {
+      ...v1PurchaseFields(
+        O.LICENSE_NEW,
+        '61e834ba-0004-4418-b8f7-e5345137278c',
+        '1',
+        nowMs + 30 * DAY_MS,
+      ),
+      saasExtendParams: extendParams({ identificationCode: TEST_MACHINE_CODE }),
+    },
+  };
+  return {
+    kind: 'period',
+    protocol: 'license-v1',
+    title: 'License 1.0',
+    cases: [
+      purchaseCase,
+      onInstance('renewal', 'refreshLicense', 'purchase', {
+        orderId: O.LICENSE_RENEW,
+        expireTime: utcStamp(nowMs + 400 * DAY_MS),
+      }),
+      onInstance('expiry', 'expireLicense', 'purchase', { orderId: O.LICENSE_NEW }),
+      onInstance('release', 'releaseLicense', 'purchase', { orderId: O.LICENSE_NEW }),
+    ],
+  };
+}
+
+/** The protocol's activities, for usage messages. */
+export function activitiesOf(protocol: Protocol): readonly string[] {
+  return PROTOCOL_INFO[protocol].activities;
 }

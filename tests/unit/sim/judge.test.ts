@@ -1,11 +1,14 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bodySign } from '../../../lib/protocol/body-sign';
 import { encryptCredential } from '../../../lib/protocol/credential-cipher';
 import { verifyRequestSignature } from '../../../lib/protocol/request-signature';
+import { verifyV1AuthToken } from '../../../lib/protocol/v1-auth-token';
+import { createSignedLicenseIssuer } from '../../../lib/provisioner/license-issuer';
 import { call, type Target } from '../../../lib/sim/client';
-import { type CapturedResponse, FINDINGS, judge } from '../../../lib/sim/judge';
+import { type CapturedResponse, FINDINGS, judge, redactBody } from '../../../lib/sim/judge';
 import { loadVectors } from '../../helpers/vectors';
 
 const KEY = 'sim-judge-test-key-0123456789';
@@ -19,6 +22,8 @@ interface Answer {
   status?: number;
   type?: string | null;
   sign?: 'ok' | 'none' | 'other-key' | 'malformed';
+  /** The name the Body-Sign header is sent under (default the exact `Body-Sign`). */
+  signHeader?: string;
   delayMs?: number;
 }
 
@@ -38,6 +43,8 @@ const appInfo = (overrides: Record<string, unknown> = {}, key = KEY) => ({
 const ANSWERS: Record<string, Answer> = {
   '/ok': { body: ok({ instanceId: INSTANCE_ID }) },
   '/no-body-sign': { body: ok({ instanceId: INSTANCE_ID }), sign: 'none' },
+  '/body-sign-wrong-case': { body: ok({ instanceId: INSTANCE_ID }), signHeader: 'Body-sign' },
+  '/body-sign-lower-case': { body: ok({ instanceId: INSTANCE_ID }), signHeader: 'body-sign' },
   '/body-sign-other-key': { body: ok({ instanceId: INSTANCE_ID }), sign: 'other-key' },
   '/body-sign-malformed': { body: ok({ instanceId: INSTANCE_ID }), sign: 'malformed' },
   '/wrong-content-type': { body: ok({ instanceId: INSTANCE_ID }), type: 'text/html' },
@@ -87,7 +94,21 @@ const ANSWERS: Record<string, Answer> = {
   },
 };
 
-const seen: { path: string; signatureOk: boolean }[] = [];
+/** SaaS V1.0 `newInstance` answers: the delivery is in the answer itself. */
+const V1_ANSWERS: Record<string, Answer> = {
+  '/v1-ok': { body: ok({ instanceId: INSTANCE_ID, encryptType: '1', appInfo: appInfo() }) },
+  '/v1-no-app-info': { body: ok({ instanceId: INSTANCE_ID }) },
+  '/v1-no-front-end-url': {
+    body: ok({ instanceId: INSTANCE_ID, encryptType: '1', appInfo: appInfo({ frontEndUrl: '' }) }),
+  },
+  '/v1-no-instance-id': { body: ok({ encryptType: '1', appInfo: appInfo() }) },
+  '/v1-credentials-other-key': {
+    body: ok({ instanceId: INSTANCE_ID, encryptType: '1', appInfo: appInfo({}, OTHER_KEY) }),
+  },
+};
+Object.assign(ANSWERS, V1_ANSWERS);
+
+const seen: { path: string; signatureOk: boolean; v1TokenOk?: boolean }[] = [];
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -109,7 +130,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     Date.now(),
     60_000,
   );
-  seen.push({ path: url.pathname, signatureOk: verdict.ok });
+  const v1 = verifyV1AuthToken(url.search.slice(1), [KEY], Date.now(), 600_000);
+  seen.push({ path: url.pathname, signatureOk: verdict.ok, v1TokenOk: v1.ok });
   const answer = ANSWERS[url.pathname] ?? {
     body: { resultCode: '000002', resultMsg: 'no such path' },
   };
@@ -119,7 +141,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (answer.type !== null)
     headers['Content-Type'] = answer.type ?? 'application/json;charset=UTF-8';
   const sign = answer.sign ?? 'ok';
-  if (sign === 'ok') headers['Body-Sign'] = bodySign(KEY, text);
+  if (sign === 'ok') headers[answer.signHeader ?? 'Body-Sign'] = bodySign(KEY, text);
   if (sign === 'other-key') headers['Body-Sign'] = bodySign(OTHER_KEY, text);
   if (sign === 'malformed')
     headers['Body-Sign'] = `sign_type=HMAC-SHA256, signature=${'A'.repeat(44)}`;
@@ -130,7 +152,33 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 let server: Server;
 let base: string;
 
+const LICENSE_KEYS = generateKeyPairSync('ed25519');
+const FORGER_KEYS = generateKeyPairSync('ed25519');
+const LICENSE_ORDER = 'MOCKLICENSEV1NEW';
+
+/** License 1.0 `getLicense` answers, with licenses from the default issuer (async, so built first). */
+async function addLicenseAnswers(): Promise<void> {
+  const issuer = createSignedLicenseIssuer({ privateKey: LICENSE_KEYS.privateKey });
+  const forger = createSignedLicenseIssuer({ privateKey: FORGER_KEYS.privateKey });
+  const request = {
+    instanceId: INSTANCE_ID,
+    test: true,
+    orderId: LICENSE_ORDER,
+    expireTime: Date.UTC(2030, 0, 1),
+    issuedAt: Date.now(),
+  };
+  const answer = (license: string) => ({ body: ok({ license, instanceId: INSTANCE_ID }) });
+  ANSWERS['/license-ok'] = answer(await issuer.issue(request));
+  ANSWERS['/license-forged'] = answer(await forger.issue(request));
+  ANSWERS['/license-not-test'] = answer(await issuer.issue({ ...request, test: false }));
+  ANSWERS['/license-other-instance'] = answer(
+    await issuer.issue({ ...request, instanceId: 'another-instance' }),
+  );
+  ANSWERS['/license-missing'] = { body: ok({ instanceId: INSTANCE_ID }) };
+}
+
 beforeAll(async () => {
+  await addLicenseAnswers();
   server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
@@ -169,6 +217,8 @@ describe('judge, against a deliberately broken production interface', () => {
 
   it.each([
     ['/no-body-sign', FINDINGS.BODY_SIGN_MISSING],
+    ['/body-sign-wrong-case', FINDINGS.BODY_SIGN_HEADER_CASE],
+    ['/body-sign-lower-case', FINDINGS.BODY_SIGN_HEADER_CASE],
     ['/body-sign-other-key', FINDINGS.BODY_SIGN_MISMATCH],
     ['/body-sign-malformed', FINDINGS.BODY_SIGN_MALFORMED],
     ['/wrong-content-type', FINDINGS.CONTENT_TYPE],
@@ -318,5 +368,105 @@ describe('judge, on known answers', () => {
     });
 
     expect(verdict.ok).toBe(true);
+  });
+});
+
+describe('judge, on SaaS V1.0 and License answers', () => {
+  const v1Purchase = {
+    activity: 'newInstance',
+    orderId: 'MOCKV1PERIODNEW',
+    businessId: 'b-1',
+    customerId: 'c-1',
+    productId: 'p-1',
+    testFlag: '1',
+  };
+  const getLicense = { ...v1Purchase, activity: 'getLicense', orderId: LICENSE_ORDER };
+
+  it('sends V1.0 as a GET whose authToken verifies, and passes a full newInstance delivery', async () => {
+    // Arrange / Act
+    const { names, ex } = await findingsFor('/v1-ok', v1Purchase, { protocol: 'v1' });
+
+    // Assert
+    expect(names).toEqual([]);
+    expect(ex.request.method).toBe('GET');
+    expect(ex.request.body).toBe('');
+    expect(seen.filter((x) => x.path === '/v1-ok').map((x) => x.v1TokenOk)).toEqual([true]);
+    expect(ex.verdict.credentials.map((c) => [c.field, c.form])).toEqual([
+      ['userName', 'encrypted'],
+      ['password', 'encrypted'],
+    ]);
+    expect(JSON.stringify(ex.verdict.credentials)).not.toContain(PASSWORD);
+  });
+
+  it.each([
+    ['/v1-no-app-info', [FINDINGS.FRONT_END_URL_MISSING]],
+    ['/v1-no-front-end-url', [FINDINGS.FRONT_END_URL_MISSING]],
+    ['/v1-no-instance-id', [FINDINGS.INSTANCE_ID_MISSING]],
+    [
+      '/v1-credentials-other-key',
+      [FINDINGS.CREDENTIALS_UNREADABLE, FINDINGS.CREDENTIALS_UNREADABLE],
+    ],
+  ])('reports the V1.0 newInstance answer %s as %j', async (path, expected) => {
+    const { names } = await findingsFor(path, v1Purchase, { protocol: 'v1' });
+
+    expect(names).toEqual(expected);
+  });
+
+  it('asks appInfo of a V1.0 newInstance only: the same answer passes in V2.0', async () => {
+    const v1 = await findingsFor('/v1-no-app-info', v1Purchase, { protocol: 'v1' });
+    const v2 = await findingsFor('/v1-no-app-info', purchase);
+
+    expect(v1.names).toEqual([FINDINGS.FRONT_END_URL_MISSING]);
+    expect(v2.names).toEqual([]);
+  });
+
+  it('sends License 2.0 as a V2.0-style signed POST', async () => {
+    const body = { activity: 'releaseLicenseCode', license: 'PLSIMTEST', testFlag: '1' };
+
+    const { names, ex } = await findingsFor('/no-instance-id', body, { protocol: 'license' });
+
+    expect(names).toEqual([]);
+    expect(ex.request.method).toBe('POST');
+    expect(seen.filter((x) => x.path === '/no-instance-id').pop()?.signatureOk).toBe(true);
+  });
+
+  it('verifies a License 1.0 license offline with the public key, and never shows it', async () => {
+    // Arrange
+    const target = { protocol: 'license-v1' as const, licensePublicKey: LICENSE_KEYS.publicKey };
+
+    // Act
+    const { names, ex } = await findingsFor('/license-ok', getLicense, target);
+
+    // Assert
+    expect(names).toEqual([]);
+    expect(ex.verdict.license).toEqual({
+      verified: true,
+      expireTime: '2030-01-01T00:00:00.000Z',
+      test: true,
+    });
+    expect(JSON.stringify(redactBody(ex.verdict.json))).not.toContain('KG1.');
+  });
+
+  it('accepts a license it cannot verify when no public key is given', async () => {
+    const { names, ex } = await findingsFor('/license-forged', getLicense, {
+      protocol: 'license-v1',
+    });
+
+    expect(names).toEqual([]);
+    expect(ex.verdict.license).toEqual({ verified: undefined });
+  });
+
+  it.each([
+    ['/license-forged', FINDINGS.LICENSE_INVALID],
+    ['/license-not-test', FINDINGS.LICENSE_INVALID],
+    ['/license-other-instance', FINDINGS.LICENSE_INVALID],
+    ['/license-missing', FINDINGS.LICENSE_MISSING],
+  ])('reports the getLicense answer %s as exactly %s', async (path, name) => {
+    const { names } = await findingsFor(path, getLicense, {
+      protocol: 'license-v1',
+      licensePublicKey: LICENSE_KEYS.publicKey,
+    });
+
+    expect(names).toEqual([name]);
   });
 });

@@ -1,0 +1,285 @@
+/**
+ * What every lifecycle story shares (SaaS V2.0, V1.0, License 2.0 and 1.0): steps judged like
+ * debugger calls, the story's own expectations as problems, bounded polling while the service
+ * answers `000004`, and the invariants' shape.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type CallOptions, call, type Exchange, type Target } from './client';
+import type { Finding, FindingName } from './judge';
+import type { Protocol } from './protocols';
+import { utcStamp } from './suites';
+/** Something the story expected of the service and did not get, with what to do about it. */
+export interface Problem {
+  message: string;
+  fix: string;
+}
+
+/** One step of the story as printed. */
+export interface LifecycleStep {
+  n: number;
+  title: string;
+  activity: string;
+  /** Result codes that pass. */
+  expect: readonly string[];
+  /** Result codes received (several for concurrent or polled steps). */
+  got: string[];
+  /** Longest answer time of the step's calls. */
+  ms: number;
+  ok: boolean;
+  /** Debugger findings other than the result code (Body-Sign, lengths, content type…). */
+  findings: Finding[];
+  /** Failed expectations of the story itself (result codes, instanceIds, expiry). */
+  problems: Problem[];
+  note?: string;
+}
+
+/** One invariant of the story; `ok` undefined when the service gives no way to observe it. */
+export interface Invariant {
+  name: string;
+  ok: boolean | undefined;
+  detail: string;
+}
+
+/** The outcome of the story. */
+export interface LifecycleReport {
+  ok: boolean;
+  /** The interface type the story spoke. */
+  protocol: Protocol;
+  /** The purchase order of the story (License 2.0: its first renewal order). */
+  orderId: string;
+  /** License 2.0: the fresh license code the story is about. */
+  license?: string;
+  instanceId?: string;
+  steps: LifecycleStep[];
+  invariants: Invariant[];
+  totalMs: number;
+}
+
+/** Settings of the story. */
+export interface LifecycleOptions {
+  target: Target;
+  /** Called once with the fresh order id (License 2.0: license code), before the first step. */
+  onStart?: (subject: string) => void;
+  /** Called as soon as each step is done, to print it. */
+  onStep?: (step: LifecycleStep) => void;
+  /** Pause between polls while the service answers `000004` (default 250 ms). */
+  pollIntervalMs?: number;
+  /** Most polls before giving up on `000004` (default 60). */
+  pollAttempts?: number;
+  /** Identical purchases sent at once (default 20). */
+  concurrency?: number;
+}
+
+/** One day in ms. */
+export const DAY_MS = 86_400_000;
+const UNEXPECTED = 'unexpected-result-code';
+
+/** A fresh, never-seen order id in KooGallery's style (`CS…`), which the order stand-in synthesizes. */
+export function freshOrderId(nowMs: number): string {
+  const stamp = utcStamp(nowMs).slice(2, 14);
+  return `CSSIM${stamp}${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+/** The result code an exchange got, or why it got none. */
+export function codeOf(ex: Exchange): string {
+  return ex.verdict.resultCode ?? (ex.response.error !== undefined ? 'no answer' : 'none');
+}
+
+/** The `instanceId` of an answer, when it has one. */
+export function instanceIdOf(ex: Exchange): string | undefined {
+  const id = ex.verdict.json?.instanceId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The first `info[]` entry of a `queryInstance` answer. */
+export function firstInfo(ex: Exchange): Record<string, unknown> | undefined {
+  const info = ex.verdict.json?.info;
+  const first = Array.isArray(info) ? info[0] : undefined;
+  return typeof first === 'object' && first !== null
+    ? (first as Record<string, unknown>)
+    : undefined;
+}
+
+/** An expiry in `info[0]` or its `appInfo`, if the service chooses to expose one (the protocol has none). */
+export function expiryOf(ex: Exchange): string | undefined {
+  const info = firstInfo(ex);
+  const appInfo = info?.appInfo as Record<string, unknown> | undefined;
+  for (const source of [info, appInfo]) {
+    for (const [k, v] of Object.entries(source ?? {})) {
+      if (/expir/i.test(k) && (typeof v === 'string' || typeof v === 'number')) return String(v);
+    }
+  }
+  return undefined;
+}
+
+/** A story being told: its steps so far, each judged and printed as soon as it is done. */
+export class Story {
+  readonly steps: LifecycleStep[] = [];
+
+  constructor(
+    private readonly target: Target,
+    private readonly onStep?: (step: LifecycleStep) => void,
+  ) {}
+
+  /**
+   * Records a step from its exchanges; `problems` are the story's own checks. Findings named in
+   * `tolerate` are left out: the step explains them in its note.
+   */
+  record(
+    title: string,
+    exchanges: Exchange[],
+    expect: readonly string[],
+    problems: Problem[] = [],
+    note?: string,
+    tolerate: readonly FindingName[] = [],
+  ): LifecycleStep {
+    const findings: Finding[] = [];
+    const got = exchanges.map(codeOf);
+    for (const ex of exchanges) {
+      for (const f of ex.verdict.findings) {
+        if (f.name === UNEXPECTED || tolerate.includes(f.name)) continue;
+        if (!findings.some((x) => x.name === f.name && x.message === f.message)) findings.push(f);
+      }
+    }
+    const wrong = got.filter((c) => !expect.includes(c));
+    const all: Problem[] = [];
+    if (wrong.length > 0) {
+      const sample = exchanges.find((ex) => !expect.includes(codeOf(ex)));
+      const msg = sample?.verdict.resultMsg ? ` (${sample.verdict.resultMsg.slice(0, 80)})` : '';
+      all.push({
+        message: `expected ${expect.join(' or ')}, got ${[...new Set(wrong)].join(', ')}${msg}`,
+        fix:
+          sample?.verdict.findings.find((f) => f.name === UNEXPECTED)?.fix ??
+          'see spec saas-v2.md §3 and §6',
+      });
+    }
+    all.push(...problems);
+    const step: LifecycleStep = {
+      n: this.steps.length + 1,
+      title,
+      activity: exchanges[0]?.activity ?? '',
+      expect,
+      got,
+      ms: Math.max(0, ...exchanges.map((ex) => ex.response.elapsedMs)),
+      ok: findings.length === 0 && all.length === 0,
+      findings,
+      problems: all,
+      ...(note !== undefined ? { note } : {}),
+    };
+    this.steps.push(step);
+    this.onStep?.(step);
+    return step;
+  }
+
+  /** One call, one step. */
+  async one(
+    title: string,
+    body: Record<string, unknown>,
+    options: CallOptions & {
+      check?: (ex: Exchange) => Problem[];
+      note?: (ex: Exchange) => string | undefined;
+      /** Findings this step does not count, with the reason given by `note`. */
+      tolerate?: readonly FindingName[];
+    } = {},
+  ): Promise<Exchange> {
+    const expect = options.expect ?? ['000000'];
+    const ex = await call(this.target, body, { ...options, expect });
+    this.record(
+      title,
+      [ex],
+      expect,
+      options.check?.(ex) ?? [],
+      options.note?.(ex),
+      options.tolerate,
+    );
+    return ex;
+  }
+
+  /**
+   * Calls until the answer is not `000004` (bounded), as KooGallery polls or retries; one step.
+   * `body` is called for each attempt so that each carries what a fresh delivery would.
+   */
+  async untilDone(
+    title: string,
+    body: () => Record<string, unknown>,
+    poll: { intervalMs: number; attempts: number },
+    check?: (ex: Exchange) => Problem[],
+    describe?: (ex: Exchange) => string | undefined,
+  ): Promise<Exchange> {
+    const exchanges: Exchange[] = [];
+    let last: Exchange | undefined;
+    for (let i = 0; i < poll.attempts; i++) {
+      if (i > 0) await sleep(poll.intervalMs);
+      last = await call(this.target, body(), { expect: ['000000', '000004'] });
+      exchanges.push(last);
+      if (codeOf(last) !== '000004') break;
+    }
+    const final = last as Exchange;
+    const problems: Problem[] = [];
+    if (codeOf(final) === '000004') {
+      problems.push({
+        message: `still 000004 after ${exchanges.length} calls over ${((exchanges.length * poll.intervalMs) / 1000).toFixed(1)} s`,
+        fix: 'finish provisioning (or the Query Order read) sooner; KooGallery gives up after 3 h',
+      });
+    } else if (codeOf(final) !== '000000') {
+      problems.push({
+        message: `ended with ${codeOf(final)}${final.verdict.resultMsg ? ` (${final.verdict.resultMsg.slice(0, 80)})` : ''}, expected 000000`,
+        fix: 'see spec saas-v2.md §3 and §6',
+      });
+    } else {
+      problems.push(...(check?.(final) ?? []));
+    }
+    const notes = [
+      exchanges.length > 1 ? `${exchanges.length} calls, 000004 until ready` : undefined,
+      describe?.(final),
+    ].filter((x) => x !== undefined && x !== '');
+    this.record(
+      title,
+      exchanges,
+      ['000000', '000004'],
+      problems,
+      notes.length > 0 ? notes.join('; ') : undefined,
+    );
+    return final;
+  }
+}
+
+/**
+ * "Expiry moved once per renewal order": R1, R1 again, R2, R1 late after R2 must leave R1's, R1's,
+ * R2's and R2's expiry; not observable when the service exposes no expiry.
+ */
+export function expiryInvariant(
+  later:
+    | {
+        exposesExpiry: boolean;
+        expiries: Record<string, string | undefined>;
+        expire1: string;
+        expire2: string;
+      }
+    | undefined,
+): Invariant {
+  const name = 'expiry moved once per renewal order';
+  if (later === undefined) return { name, ok: false, detail: 'not reached' };
+  if (!later.exposesExpiry) {
+    return {
+      name,
+      ok: undefined,
+      detail:
+        'not observable: queryInstance exposes no expiry (the protocol has none); every renewal and its repeats answered as checked above',
+    };
+  }
+  const e = later.expiries;
+  const starts = (v: string | undefined, stamp: string) =>
+    v?.replace(/\D/g, '').startsWith(stamp) === true;
+  const ok =
+    starts(e.R1, later.expire1) &&
+    e['R1 again'] === e.R1 &&
+    starts(e.R2, later.expire2) &&
+    e['R1 late'] === e.R2;
+  return {
+    name,
+    ok,
+    detail: `after R1 ${e.R1}, R1 again ${e['R1 again']}, R2 ${e.R2}, R1 late ${e['R1 late']}`,
+  };
+}
