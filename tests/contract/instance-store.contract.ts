@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+import { shuffle } from '../helpers/shuffle';
   type InstanceRecord,
   type InstanceStore,
   NAMESPACE,
@@ -60,15 +61,6 @@ function nextVersion(
   changes: Partial<InstanceRecord> = {},
 ): InstanceRecord {
   return { ...record, ...changes, version: record.version + 1, updatedAt: record.updatedAt + 1 };
-}
-
-function shuffled<T>(items: readonly T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
 }
 
 /**
@@ -225,7 +217,7 @@ export function describeInstanceStoreContract(
         const present = Array.from({ length: 60 }, () => makeRecord());
         await Promise.all(present.map((r) => store.createInstance(r)));
         const missing = Array.from({ length: 40 }, () => `missing-${randomUUID()}`);
-        const ids = shuffled([...present.map((r) => r.instanceId), ...missing]);
+        const ids = shuffle([...present.map((r) => r.instanceId), ...missing]);
 
         const found = await store.getInstances(NAMESPACE.REAL, ids);
 

@@ -1,9 +1,10 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { instanceIdFor, licenseInstanceIdFor } from '../../lib/ids';
 import { verifyBodySign } from '../../lib/protocol/body-sign';
 import { formatKooTime } from '../../lib/protocol/v2-requests';
 import { verifyLicense } from '../../lib/provisioner/license-issuer';
 import { startTestService, type TestService } from '../helpers/service';
+import { shuffle } from '../helpers/shuffle';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -12,15 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc.close();
 });
-
-function shuffle<T>(items: T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
 
 const orderOf = () => `CS${randomBytes(6).toString('hex').toUpperCase()}`;
 const codeOf = () => `PL${randomBytes(6).toString('hex').toUpperCase()}`;

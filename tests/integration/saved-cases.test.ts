@@ -1,6 +1,6 @@
-import { randomInt } from 'node:crypto';
 import { instanceIdFor } from '../../lib/ids';
 import { startTestService, type TestService } from '../helpers/service';
+import { shuffle } from '../helpers/shuffle';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -9,15 +9,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc.close();
 });
-
-function shuffle<T>(items: T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
 
 /** The debugger's saved cases for a period product, as a seller saves them (testFlag "1"). */
 function savedCases(instanceId: string): Record<string, unknown>[] {
