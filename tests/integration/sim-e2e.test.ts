@@ -1,7 +1,8 @@
 /**
- * koogallery-sim end to end (#3): the service started as `npm start` starts it (free port,
- * temporary data folder, no access key, so it generates one), then `probe` and `lifecycle` run
- * through the CLI's own entry point, as a seller runs them.
+ * koogallery-sim end to end (#3, #4): the service started as `npm start` starts it (free port,
+ * temporary data folder, no access key, so it generates one per interface type), then `probe` and
+ * `lifecycle` run through the CLI's own entry point, as a seller runs them, in every protocol the
+ * function serves: SaaS V2.0, SaaS V1.0, License 2.0 and License 1.0.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +20,11 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const name of [
     'KOOGALLERY_ACCESS_KEY',
     'KOOGALLERY_PREVIOUS_ACCESS_KEY',
+    'KOOGALLERY_V1_ACCESS_KEY',
+    'KOOGALLERY_LICENSE_ACCESS_KEY',
+    'LICENSE_SIGNING_KEY',
+    'V1_TIMESTAMP_WINDOW_SECONDS',
+    'SIGNATURE_WINDOW_SECONDS',
     'KOOGALLERY_URL',
     'KOOGALLERY_API_ENDPOINT',
     'HUAWEICLOUD_AK',
@@ -217,6 +223,209 @@ describe('koogallery-sim against the service as npm start runs it', () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('unexpected-result-code: resultCode 000001');
       expect(run.stdout).toMatch(/fix: .*--key/);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'passes probe --protocol v1 with the V1.0 period suite, the V1.0 key being the V2.0 one',
+    async () => {
+      // Arrange: no key given; npm start's V1.0 key falls back to its V2.0 key in <DATA_DIR>/access-key
+      const env = cleanEnv({ DATA_DIR: dataDir });
+
+      // Act
+      const run = await sim(['probe', '--protocol', 'v1', '--url', url, '--repeat', '2'], env);
+
+      // Assert
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('SaaS V1.0 period (包周期) suite, 9 saved cases');
+      for (const [id, activity] of [
+        ['purchase', 'newInstance'],
+        ['renewal', 'refreshInstance'],
+        ['expiry', 'expireInstance'],
+        ['release', 'releaseInstance'],
+        ['upgrade \\(O\\)', 'upgrade'],
+        ['freeze \\(O\\)', 'instanceStatus'],
+        ['query \\(O\\)', 'queryInstance'],
+      ]) {
+        expect(run.stdout).toMatch(
+          new RegExp(`^${id} +${activity} +\\d+ +\\d+ +000000×\\d+ .* pass$`, 'm'),
+        );
+      }
+      expect(run.stdout).toMatch(/19 of 19 calls passed in [\d.]+ s: PASS/);
+      expect(run.stdout).not.toContain(key);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'passes probe --protocol license with the License 2.0 key from the data folder',
+    async () => {
+      const licenseKey = readFileSync(join(dataDir, 'license-access-key'), 'utf8').trim();
+
+      const run = await sim(
+        ['probe', '--protocol', 'license', '--url', url],
+        cleanEnv({ DATA_DIR: dataDir, KOOGALLERY_ACCESS_KEY: key }),
+      );
+
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('License 2.0 (授权码) suite, 5 saved cases');
+      for (const [id, activity] of [
+        ['renewal', 'refreshLicenseCode'],
+        ['renewal refund', 'refreshLicenseCode'],
+        ['freeze', 'updateLicenseCodeStatus'],
+        ['unfreeze', 'updateLicenseCodeStatus'],
+        ['release', 'releaseLicenseCode'],
+      ]) {
+        expect(run.stdout).toMatch(new RegExp(`^${id} +${activity} +2 +2 +000000×2 .* pass$`, 'm'));
+      }
+      expect(run.stdout).toMatch(/10 of 10 calls passed in [\d.]+ s: PASS/);
+      expect(run.stdout).not.toContain(licenseKey);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'fails probe --protocol license signed with the V2.0 key: a wrong key family is refused',
+    async () => {
+      const run = await sim(
+        ['probe', '--protocol', 'license', '--url', url, '--repeat', '1', '--json', '--key', key],
+        cleanEnv({}),
+      );
+
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as { ok: boolean; cases: { codes: object }[] };
+      expect(report.ok).toBe(false);
+      for (const c of report.cases) expect(c.codes).toEqual({ '000001': 1 });
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    "passes probe --protocol license-v1, verifying each license with the data folder's public key",
+    async () => {
+      const run = await sim(
+        ['probe', '--protocol', 'license-v1', '--url', url, '--json'],
+        cleanEnv({ DATA_DIR: dataDir }),
+      );
+
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as {
+        ok: boolean;
+        cases: { activity: string; runs: number; passed: number }[];
+      };
+      expect(report.ok).toBe(true);
+      expect(report.cases.map((c) => c.activity)).toEqual([
+        'getLicense',
+        'refreshLicense',
+        'expireLicense',
+        'releaseLicense',
+      ]);
+      for (const c of report.cases) expect(c.passed).toBe(c.runs);
+      const send = await sim(
+        ['send', 'getLicense', '--protocol', 'license-v1', '--url', url],
+        cleanEnv({ DATA_DIR: dataDir }),
+      );
+      expect(send.code).toBe(0);
+      expect(send.stdout).toMatch(
+        /^license +verifies offline with the public key; .*marked test$/m,
+      );
+      expect(send.stdout).toContain('"license":"[masked]"');
+      expect(send.stdout).not.toContain('KG1.');
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'passes lifecycle --protocol v1: every step and every observable invariant',
+    async () => {
+      const run = await sim(
+        ['lifecycle', '--protocol', 'v1', '--url', url],
+        cleanEnv({ KOOGALLERY_V1_ACCESS_KEY: key }),
+      );
+
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/one real order \(CSSIM\w+, no testFlag\)/);
+      for (const step of [
+        /^ok +\d+ +newInstance signed with a wrong key +newInstance +000001/m,
+        /^ok +\d+ +newInstance with a stale timeStamp \(25 h old\) .*000001/m,
+        /^ok +\d+ +releaseInstance for an unknown instance +releaseInstance +000003/m,
+        /^ok +\d+ +newInstance ×20 at once \(new businessId each\) +newInstance +(000000|000004)(,\d+)*×20/m,
+        /^ok +\d+ +first purchase request replayed \(same authToken\) +newInstance +000001/m,
+        /^ok +\d+ +newInstance re-sent until delivered .*credentials userName encrypted/m,
+        /^ok +\d+ +expireInstance delivered late, after the renewals +expireInstance +000000/m,
+        /^ok +\d+ +renewal R1 delivered late, after R2 +refreshInstance +000000/m,
+        /^ok +\d+ +releaseInstance delivered again +releaseInstance +000000/m,
+        /^ok +\d+ +newInstance delivered again after release +newInstance +000000/m,
+      ]) {
+        expect(run.stdout).toMatch(step);
+      }
+      expect(run.stdout).not.toMatch(/^FAIL/m);
+      expect(run.stdout).toMatch(/^ok +one instanceId per order/m);
+      expect(run.stdout).toMatch(/^ok +nothing after release but 000000 for repeats/m);
+      expect(run.stdout).toMatch(/^ok +000003 for an unknown instance/m);
+      expect(run.stdout).toMatch(
+        /^ok +000001 for a wrong key, a stale timeStamp, a replayed authToken/m,
+      );
+      expect(run.stdout).toMatch(/steps passed in [\d.]+ s: PASS$/m);
+      expect(run.stdout).not.toContain(key);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'passes lifecycle --protocol license: one fresh license code from first notification to release',
+    async () => {
+      const run = await sim(
+        ['lifecycle', '--protocol', 'license', '--url', url, '--json'],
+        cleanEnv({ DATA_DIR: dataDir }),
+      );
+
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as {
+        ok: boolean;
+        protocol: string;
+        license: string;
+        steps: { title: string; ok: boolean; got: string[] }[];
+        invariants: { name: string; ok?: boolean }[];
+      };
+      expect(report).toMatchObject({ ok: true, protocol: 'license' });
+      expect(report.license).toMatch(/^PLSIM\w+$/);
+      const got = (prefix: string) => report.steps.find((s) => s.title.startsWith(prefix))?.got;
+      expect(got('renewal R1 signed with a wrong key')).toEqual(['000001']);
+      expect(got('renewal R1 with a stale timestamp')).toEqual(['000001']);
+      expect(got('first notification (renewal R1) ×20')).toEqual(Array(20).fill('000000'));
+      expect(got('the first delivery replayed (same nonce)')).toEqual(['000001']);
+      expect(got('a new renewal R4 arriving after release')).toEqual(['000000']);
+      for (const s of report.steps) expect(s).toMatchObject({ ok: true });
+      const invariant = (name: string) => report.invariants.find((i) => i.name === name)?.ok;
+      expect(invariant('nothing after release but 000000 for repeats')).toBe(true);
+      expect(invariant('000001 for a wrong key, a stale timestamp, a replayed nonce')).toBe(true);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'passes lifecycle --protocol license-v1: one license per order, re-issued once per renewal',
+    async () => {
+      const run = await sim(
+        ['lifecycle', '--protocol', 'license-v1', '--url', url],
+        cleanEnv({ DATA_DIR: dataDir }),
+      );
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /^ok +\d+ +getLicense re-sent until delivered .*license verified offline/m,
+      );
+      expect(run.stdout).toMatch(/^ok +one license per order until a renewal/m);
+      expect(run.stdout).toMatch(/^ok +expiry moved once per renewal order/m);
+      expect(run.stdout).toMatch(/^ok +000003 for an unknown instance/m);
+      expect(run.stdout).not.toMatch(/^FAIL/m);
+      expect(run.stdout).not.toContain('KG1.');
     },
     CLI_TIMEOUT_MS,
   );
