@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-import { shuffle } from '../helpers/shuffle';
   type InstanceRecord,
   type InstanceStore,
   NAMESPACE,
   STATUS,
 } from '../../lib/store/instance-store';
+import { shuffle } from '../helpers/shuffle';
 
 /** A minimal valid record (version 1, no optional field) with a fresh instance id. */
 export function makeRecord(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
