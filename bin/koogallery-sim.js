@@ -4,6 +4,12 @@
  * Loads the TypeScript sources through the repository's esbuild require hook, so no build is needed.
  */
 require('../scripts/register.js');
+
+// `koogallery-sim probe | head` closes stdout early: that is the reader's choice, not a failure.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { main } = require('../lib/sim/cli.ts');
 
 main(process.argv.slice(2)).then(
