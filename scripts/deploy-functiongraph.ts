@@ -159,6 +159,8 @@ export function readDeployConfig(
     userData: {
       // Linked source maps in the zip turn minified stack traces back into TypeScript lines.
       NODE_OPTIONS: '--enable-source-maps',
+      // Node 20 is supported on purpose; the AWS SDK (the table client) would warn at every cold start.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_CHECK_ON_START: 'true',
     },
     secrets: {},
