@@ -24,6 +24,8 @@ export interface LoadOptions {
   seed?: number;
   /** Hard stop for the whole run (default 15 minutes). */
   maxMs?: number;
+  /** Called every few seconds with the requests sent so far (the CLI prints progress). */
+  onProgress?: (sent: number, target: number, elapsedMs: number) => void;
 }
 
 /** Reads LOAD_ORDERS, LOAD_REQUESTS, LOAD_CONCURRENCY and LOAD_SEED over `defaults`. */
@@ -278,11 +280,21 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
 
   const started = performance.now();
   const queue = [...plans];
-  await Promise.all(
-    Array.from({ length: opts.concurrency }, async () => {
-      for (let p = queue.shift(); p && Date.now() < stopAt; p = queue.shift()) await drive(p);
-    }),
-  );
+  const ticker = options.onProgress
+    ? setInterval(
+        () => options.onProgress?.(sent, opts.requests, performance.now() - started),
+        5000,
+      )
+    : undefined;
+  try {
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async () => {
+        for (let p = queue.shift(); p && Date.now() < stopAt; p = queue.shift()) await drive(p);
+      }),
+    );
+  } finally {
+    clearInterval(ticker);
+  }
   const durationMs = performance.now() - started;
   // Let answers of fire-and-forget duplicates arrive before judging (bounded wait).
   for (let i = 0; i < 100 && sumValues(statuses) < sent; i++) await sleep(50);

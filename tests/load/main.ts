@@ -15,6 +15,13 @@ async function main(argv: string[]): Promise<number> {
     concurrency: 64,
     maxMs: 10 * 60_000,
   });
+  options.onProgress = (sent, target, elapsedMs) =>
+    process.stderr.write(
+      `load: ${sent} of about ${target} requests sent in ${(elapsedMs / 1000).toFixed(0)} s\n`,
+    );
+  process.stderr.write(
+    `load: ${options.orders} orders, ${options.requests} requests, ${options.concurrency} connections against npm start (seed ${options.seed})\n`,
+  );
   const svc = await spawnService();
   try {
     const report = await runLoad(svc, options);
