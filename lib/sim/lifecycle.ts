@@ -32,7 +32,6 @@ export type {
   LifecycleStep,
   Problem,
 } from './lifecycle-story';
-export { freshOrderId } from './lifecycle-story';
 
 const STALE_BY_MS = 5 * 60_000;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isPurchase, PROTOCOL_INFO, type Protocol, V2_ACTIVITIES } from './protocols';
+import { isPurchase, PROTOCOL_INFO, type Protocol } from './protocols';
 
 /**
  * The saved debug cases a product needs, as a seller saves them in the seller-center debugger and
@@ -8,17 +8,6 @@ import { isPurchase, PROTOCOL_INFO, type Protocol, V2_ACTIVITIES } from './proto
  * the order details in the request (around-v2.md §1.6, §1.9); License 2.0 notifications about
  * one test license code (§2.2); License 1.0 (§2.1). Every case carries `testFlag` "1".
  */
-
-/** The V2.0 activities (saas-v2.md §2). */
-export const ACTIVITIES = V2_ACTIVITIES;
-
-/** One V2.0 activity. */
-export type Activity = (typeof ACTIVITIES)[number];
-
-/** True when `value` names a V2.0 activity. */
-export function isActivity(value: string): value is Activity {
-  return (ACTIVITIES as readonly string[]).includes(value);
-}
 
 /** The product kinds a suite exists for: 包周期, 按次 and 按需 (with its package variant). */
 export const SUITE_KINDS = { PERIOD: 'period', ONETIME: 'onetime', ONDEMAND: 'ondemand' } as const;
