@@ -4,6 +4,12 @@ export type Exchange =
   | { kind: 'timeout'; problem: string }
   | { kind: 'network'; problem: string };
 
+/**
+ * Result codes meaning success for every KooGallery open API: the documentation shows both
+ * prefixes (decision 11).
+ */
+export const OPEN_API_SUCCESS_CODES: readonly string[] = ['MKT.0000', 'CBC.0000'];
+
 /** Longest server message quoted in an error. */
 const MAX_QUOTED = 200;
 

@@ -7,7 +7,13 @@ import {
   signApigRequest,
 } from './aksk-signer';
 import { parseOpenApiEndpoint } from './endpoint';
-import { exchange, isJsonObject, parseJsonObject, quoteServerMessage } from './http-call';
+import {
+  exchange,
+  isJsonObject,
+  OPEN_API_SUCCESS_CODES,
+  parseJsonObject,
+  quoteServerMessage,
+} from './http-call';
 import type { OrderClient, OrderInfo, OrderLine, OrderProduct } from './order-client';
 
 /** Options of {@link createQueryOrderClient}. */
@@ -30,8 +36,6 @@ export interface QueryOrderClientOptions {
 
 /** Path of the Query Order API (saas-v2 §4.1). */
 export const QUERY_ORDER_PATH = '/api/mkp-openapi-public/global/v1/order/query';
-/** Result codes meaning success; the documentation shows both (decision 11). */
-export const QUERY_ORDER_SUCCESS_CODES: readonly string[] = ['MKT.0000', 'CBC.0000'];
 /** Pause before retry n (1-based) is `n * RETRY_BACKOFF_MS`: short, KooGallery waits 5 s at most. */
 export const RETRY_BACKOFF_MS = 100;
 const MAX_ID = 64;
@@ -213,7 +217,7 @@ function interpret(
   const rawCode = body.resultCode ?? body.error_code;
   const code = typeof rawCode === 'string' ? rawCode : undefined;
   const message = quoteServerMessage(body.resultMsg ?? body.error_msg, [sk]);
-  if (code !== undefined && QUERY_ORDER_SUCCESS_CODES.includes(code) && status < 300) {
+  if (code !== undefined && OPEN_API_SUCCESS_CODES.includes(code) && status < 300) {
     const order = toOrderInfo(body, orderId, orderLineId);
     if ('problem' in order) {
       return {

@@ -4,7 +4,7 @@ import { cryptoIds } from '../ids';
 import { hmacSha256 } from '../protocol/hmac';
 import { formatSdkDate, parseSdkDate, signApigRequest } from './aksk-signer';
 import { parseOpenApiEndpoint } from './endpoint';
-import { exchange, parseJsonObject, quoteServerMessage } from './http-call';
+import { exchange, OPEN_API_SUCCESS_CODES, parseJsonObject, quoteServerMessage } from './http-call';
 
 /** One pay-per-use usage record, in KooGallery's wire names (saas-v2 §4.2, around-v2 §5.3). */
 export interface UsageRecord {
@@ -61,8 +61,6 @@ export class UsagePushError extends Error {
 export const USAGE_PATH = '/api/mkp-openapi-public/global/v1/isv/usage-data';
 /** Most records per call (saas-v2 §4.2; an error code mentions 100, the page says 1000). */
 export const MAX_USAGE_RECORDS = 1000;
-/** Result codes meaning success (decision 11 applies to every open API). */
-export const USAGE_SUCCESS_CODES: readonly string[] = ['MKT.0000', 'CBC.0000'];
 
 const MAX_ID = 64;
 const USAGE_VALUE = /^(?:0|[1-9]\d*)(?:\.\d{1,4})?$/;
@@ -217,7 +215,11 @@ export function createUsageClient(options: UsageClientOptions): UsageClient {
       }
       const reply = parseJsonObject(answer.text);
       const code = reply?.error_code ?? reply?.resultCode;
-      if (answer.status < 300 && typeof code === 'string' && USAGE_SUCCESS_CODES.includes(code)) {
+      if (
+        answer.status < 300 &&
+        typeof code === 'string' &&
+        OPEN_API_SUCCESS_CODES.includes(code)
+      ) {
         return;
       }
       const message = quoteServerMessage(reply?.error_msg ?? reply?.resultMsg, secrets);
