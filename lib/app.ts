@@ -171,13 +171,15 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
     };
     const work = handler(call, {} as never) as Promise<HttpResponse>;
     deps.background.track(work);
-    // Scenarios answer 000004 at `deadline` themselves; this is the backstop for the steps they do
-    // not race (a hanging store on the nonce write or a read), so KooGallery (5 s) always gets an
-    // answer: the work goes on in the background and a retry or poll finds its result.
-    const answerBy = Math.min(call.deadline + ANSWER_MARGIN_MS, startedAt + platformLeft);
+    // The one deadline: whatever is slow (a provisioner, Query Order, a hanging store), the call
+    // answers a signed 000004 at the budget, well within KooGallery's 5 s, and the work goes on in
+    // the background; a retry or queryInstance poll finds its result.
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<HttpResponse>((resolve) => {
-      timer = setTimeout(() => resolve(finish(call, inProgressAnswer(call))), answerBy - startedAt);
+      timer = setTimeout(
+        () => resolve(finish(call, inProgressAnswer(call))),
+        call.deadline - startedAt,
+      );
     });
     try {
       return await Promise.race([work, late]);
@@ -187,10 +189,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
   };
 }
 
-/** How long after the scenario budget the backstop answers `000004` regardless. */
-const ANSWER_MARGIN_MS = 1000;
-
-/** The backstop's `000004`; a purchase keeps its (derived) instanceId, which the spec requires. */
+/** The deadline's `000004`; a purchase keeps its (derived) instanceId, which the spec requires. */
 function inProgressAnswer(call: Call): ScenarioResult {
   const instanceId = call.log.instanceId;
   const purchase = call.command?.activity === 'newInstance' && typeof instanceId === 'string';

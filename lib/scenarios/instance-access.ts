@@ -166,20 +166,3 @@ export function wireAppInfo(ctx: ScenarioContext, info: AppInfo): Record<string,
 export function encryptionFields(ctx: ScenarioContext): Record<string, string> {
   return ctx.deps.config.credentialsPlaintext ? {} : { encryptType: ctx.deps.config.encryptType };
 }
-
-/** Resolves with the work's value, or with `timeout` when the call's deadline comes first. */
-export async function beforeDeadline<T>(
-  ctx: ScenarioContext,
-  work: Promise<T>,
-): Promise<{ done: true; value: T } | { done: false }> {
-  const left = ctx.deadline - ctx.deps.clock.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ done: false }>((resolve) => {
-    timer = setTimeout(() => resolve({ done: false }), Math.max(0, left));
-  });
-  try {
-    return await Promise.race([work.then((value) => ({ done: true as const, value })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -70,11 +70,7 @@ export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<Scena
     fields: { instanceId },
   });
   const answer = (outcome: ProvisioningOutcome): ScenarioResult =>
-    outcome.state === 'ready'
-      ? done(outcome.record)
-      : outcome.state === 'pending'
-        ? inProgress(instanceId)
-        : failedAnswer(instanceId, outcome.error);
+    outcome.state === 'ready' ? done(outcome.record) : failedAnswer(instanceId, outcome.error);
 
   const now = ctx.deps.clock.now();
   const fresh: InstanceRecord = {

@@ -2,7 +2,6 @@ import { OrderUnavailableError } from '../errors';
 import type { OrderInfo } from '../open-api/order-client';
 import type { Entitlement } from '../store/instance-store';
 import {
-  beforeDeadline,
   changeInstance,
   entitlementOf,
   namespaceOf,
@@ -61,11 +60,8 @@ export async function upgrade(u: Upgrade, ctx: ScenarioContext): Promise<Scenari
       result: success(),
     };
   });
-  ctx.deps.background.track(work);
   try {
-    const raced = await beforeDeadline(ctx, work);
-    if (!raced.done) return { resultCode: '000004', resultMsg: 'upgrade is being applied' };
-    return raced.value;
+    return await work;
   } catch (error) {
     if (error instanceof OrderUnavailableError) {
       return { resultCode: '000004', resultMsg: 'order details are not readable yet, retry later' };

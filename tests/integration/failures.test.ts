@@ -165,7 +165,7 @@ describe('a provisioner that hangs on a status change', () => {
     await svc.close();
   });
 
-  it('still answers, 000004, shortly after the budget, and the freeze lands once it returns', async () => {
+  it('still answers, 000004, at the budget, and the freeze lands once it returns', async () => {
     const created = await svc.send(newOrder());
     const instanceId = created.json.instanceId as string;
     const started = Date.now();
@@ -178,7 +178,7 @@ describe('a provisioner that hangs on a status change', () => {
       resultCode: '000004',
       resultMsg: 'request is being processed, retry later',
     });
-    // The backstop answers one second after the 600 ms budget; KooGallery gives up at 5 s.
+    // The app answers at the 600 ms budget; KooGallery gives up at 5 s.
     expect(Date.now() - started).toBeLessThan(5000);
     release();
     await svc.deps.background.drain();
