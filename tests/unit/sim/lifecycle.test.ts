@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bodySign } from '../../../lib/protocol/body-sign';
+import { runLifecycle } from '../../../lib/sim/lifecycle';
+import type { Protocol } from '../../../lib/sim/protocols';
+
+const KEY = 'sim-lifecycle-test-key-0123456789';
+
+async function params(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (req.method === 'GET') return Object.fromEntries(url.searchParams.entries());
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+}
+
+/**
+ * A production interface that answers every well-formed call 000000, checks no signature, knows
+ * no instance and mints a new instanceId for every purchase: each answer passes the debugger's
+ * checks, and only the story's own expectations can catch it.
+ */
+async function forgetfulAnswer(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const p = await params(req);
+  const ok = { resultCode: '000000', resultMsg: 'success' };
+  const appInfo = { frontEndUrl: 'https://tenant.example.com/' };
+  if (p.activity === 'newInstance') return { ...ok, instanceId: randomUUID(), appInfo };
+  if (p.activity === 'getLicense')
+    return { ...ok, instanceId: randomUUID(), license: randomUUID() };
+  if (p.activity === 'queryInstance') {
+    return { ...ok, info: [{ instanceId: p.instanceId, appInfo }] };
+  }
+  return ok;
+}
+
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    forgetfulAnswer(req).then(
+      (body) => {
+        const text = JSON.stringify(body);
+        res.writeHead(200, {
+          'Content-Type': 'application/json;charset=UTF-8',
+          'Body-Sign': bodySign(KEY, text),
+        });
+        res.end(text);
+      },
+      () => res.destroy(),
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((done) => server.close(() => done()));
+});
+
+function invariant(report: { invariants: { name: string; ok?: boolean }[] }, prefix: string) {
+  return report.invariants.find((i) => i.name.startsWith(prefix))?.ok;
+}
+
+describe('runLifecycle, against a service that forgets every order', () => {
+  it.each<Protocol>(['v2', 'v1', 'license-v1'])(
+    '%s: fails the story, naming each broken invariant',
+    async (protocol) => {
+      // Arrange
+      const target = { url, key: KEY, protocol };
+
+      // Act
+      const report = await runLifecycle({ target, concurrency: 3, pollAttempts: 2 });
+
+      // Assert
+      expect(report.ok).toBe(false);
+      expect(invariant(report, 'one instanceId per order')).toBe(false);
+      expect(invariant(report, '000003 for an unknown instance')).toBe(false);
+      expect(invariant(report, '000001 for a wrong key')).toBe(false);
+      expect(invariant(report, 'nothing after release but 000000')).toBe(true);
+      const burst = report.steps.find((s) => s.got.length === 3);
+      expect(burst?.problems.map((p) => p.message)).toContainEqual(
+        expect.stringMatching(/^3 different instanceIds for one order/),
+      );
+      const wrongKey = report.steps[0];
+      expect(wrongKey?.title).toMatch(/signed with a wrong key/);
+      expect(wrongKey?.ok).toBe(false);
+      expect(wrongKey?.problems[0]?.message).toBe('expected 000001, got 000000 (success)');
+    },
+  );
+
+  it('license: fails the story on the refusals it should have made', async () => {
+    const target = { url, key: KEY, protocol: 'license' as const };
+
+    const report = await runLifecycle({ target, concurrency: 3 });
+
+    expect(report.ok).toBe(false);
+    expect(invariant(report, '000001 for a wrong key')).toBe(false);
+    expect(invariant(report, 'nothing after release but 000000')).toBe(true);
+    expect(invariant(report, '000003 for an unknown license code')).toBeUndefined();
+  });
+});
