@@ -20,6 +20,26 @@ const MADE_BY = (3 << 8) | 20;
 const FILE_MODE = 0o100644;
 
 /**
+ * Writes the fields the local header and the central directory entry share, in the same order in
+ * both (from "version needed to extract" to the name length), starting at `at`.
+ */
+function writeSharedFields(
+  header: Buffer,
+  at: number,
+  fields: { crc: number; compressedSize: number; size: number; nameLength: number },
+): void {
+  header.writeUInt16LE(20, at); // version needed to extract
+  header.writeUInt16LE(0x0800, at + 2); // flags: UTF-8 names
+  header.writeUInt16LE(8, at + 4); // deflate
+  header.writeUInt16LE(DOS_TIME, at + 6);
+  header.writeUInt16LE(DOS_DATE, at + 8);
+  header.writeUInt32LE(fields.crc, at + 10);
+  header.writeUInt32LE(fields.compressedSize, at + 14);
+  header.writeUInt32LE(fields.size, at + 18);
+  header.writeUInt16LE(fields.nameLength, at + 22);
+}
+
+/**
  * Builds a ZIP archive from `entries`, in the given order.
  *
  * @example writeFileSync('dist/functiongraph.zip', writeZip([{ name: 'index.js', data }]));
@@ -37,31 +57,21 @@ export function writeZip(entries: readonly ZipEntry[]): Buffer {
     const compressed = deflateRawSync(data, { level: 9 });
     const crc = crc32(data);
 
+    const fields = {
+      crc,
+      compressedSize: compressed.length,
+      size: data.length,
+      nameLength: name.length,
+    };
+
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed to extract
-    local.writeUInt16LE(0x0800, 6); // flags: UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeSharedFields(local, 4, fields);
 
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(MADE_BY, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeSharedFields(central, 6, fields);
     central.writeUInt32LE((FILE_MODE << 16) >>> 0, 38); // external attributes: Unix mode
     central.writeUInt32LE(offset, 42);
 

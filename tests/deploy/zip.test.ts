@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readZip, writeZip } from '../../scripts/zip';
 
 describe('writeZip', () => {
@@ -18,6 +19,19 @@ describe('writeZip', () => {
     const entries = [{ name: 'index.js', data: Buffer.from('x'.repeat(1000)) }];
 
     expect(writeZip(entries).equals(writeZip(entries))).toBe(true);
+  });
+
+  it('writes the exact bytes that unzip -t and Python zipfile accepted', () => {
+    // readZip reads only the central directory, so it cannot see a wrong local header: these bytes
+    // were checked with `unzip -t` and `zipfile.ZipFile(...).testzip()` when this test was written.
+    const archive = writeZip([
+      { name: 'index.js', data: Buffer.from('exports.handler = async () => 1;\n') },
+    ]);
+
+    expect(archive).toHaveLength(149);
+    expect(createHash('sha256').update(archive).digest('hex')).toBe(
+      '084dea289ecc184c494a16ea2fc9588ef48f07d45bd5e6505f2550b7e9531655',
+    );
   });
 
   it('refuses absolute and backslash names', () => {
