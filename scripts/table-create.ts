@@ -1,6 +1,7 @@
 /**
  * `npm run table:create`: creates the state table on any DynamoDB-compatible endpoint (AWS DynamoDB,
- * Huawei GeminiDB, dynalite), waits until it is ACTIVE, enables TTL where supported and verifies it.
+ * Huawei GeminiDB, dynalite), waits until it is ACTIVE, checks its key schema and enables TTL where
+ * supported (all in `ensureTable`).
  * Idempotent: an existing table with the right key schema is a success.
  *
  * Environment: TABLE_NAME (required), DYNAMODB_ENDPOINT (default: AWS), DYNAMODB_REGION or AWS_REGION
@@ -10,7 +11,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { adviceFor, describeError, printableEndpoint } from '../lib/store/sdk-errors';
-import { ensureTable, tableNameProblems, verifyTable } from '../lib/store/table-schema';
+import { ensureTable, tableNameProblems } from '../lib/store/table-schema';
 
 /** Where the script writes: progress to `out`, failures to `err`. */
 export interface TableCreateOutput {
@@ -86,11 +87,6 @@ export async function runTableCreate(
           output.out(`table:create: warning: ${message}${fieldsText(fields)}`),
       },
     });
-    const remaining = await verifyTable({ client, tableName });
-    if (remaining.length > 0) {
-      for (const problem of remaining) output.err(`table:create: ${problem}`);
-      return 1;
-    }
     output.out(
       `table:create: table "${tableName}" is ready (${result.created ? `created, ${result.billing} billing` : 'already existed'}; ` +
         `TTL on expiresAt ${result.ttl === 'enabled' ? 'enabled' : 'not supported by this service: nonce items will stay, which is harmless'})`,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { runTableCreate } from '../../scripts/table-create';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite';
 
@@ -33,6 +34,23 @@ describe('npm run table:create', () => {
     expect(first.out.at(-1)).toMatch(/is ready \(created, on-demand billing/);
     expect(second).toMatchObject({ exitCode: 0, err: [] });
     expect(second.out.at(-1)).toMatch(/is ready \(already existed/);
+  });
+
+  it('fails, naming the key, when the table exists with another key schema', async () => {
+    const tableName = `cli-wrong-${randomUUID()}`;
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+
+    const result = await run({ TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamo.endpoint });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.err.join('\n')).toContain('has hash key "id"; expected "pk"');
   });
 
   it('fails with what to set when TABLE_NAME is missing or has a dot', async () => {
