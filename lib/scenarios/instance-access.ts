@@ -10,7 +10,7 @@ import {
   type Namespace,
   STATUS,
 } from '../store/instance-store';
-import type { ScenarioContext, ScenarioResult } from './scenario';
+import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /** Optimistic writes retry this often before answering `000004` (KooGallery will retry). */
 const MAX_WRITE_ATTEMPTS = 6;
@@ -75,18 +75,18 @@ export function unavailableAnswer(
   releasedAnswer: ScenarioResult | 'not-found' = 'not-found',
 ): Decision | undefined {
   if (current === undefined) {
-    if (test) return { kind: 'answer', result: { resultCode: '000000', resultMsg: 'success' } };
+    if (test) return { kind: 'answer', result: success() };
     throw new InstanceNotFoundError();
   }
   if (current.status === STATUS.RELEASED) {
-    if (test) return { kind: 'answer', result: { resultCode: '000000', resultMsg: 'success' } };
+    if (test) return { kind: 'answer', result: success() };
     if (releasedAnswer === 'not-found') {
       throw new InstanceNotFoundError('instance was released');
     }
     return { kind: 'answer', result: releasedAnswer };
   }
   if (current.status === STATUS.PROVISIONING) {
-    if (test) return { kind: 'answer', result: { resultCode: '000000', resultMsg: 'success' } };
+    if (test) return { kind: 'answer', result: success() };
     throw new InProgressError('instance is still being provisioned, retry later');
   }
   return undefined;

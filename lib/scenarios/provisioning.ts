@@ -36,18 +36,19 @@ export async function claim(
 }
 
 /**
- * Finishes a claimed instance: reads the order, calls the provisioner and stores the sealed
- * delivery info with status ACTIVE, in one write conditioned on the claim's version. If that takes
- * longer than the call's budget the work goes on in the background and the call sees `pending`;
- * if it fails, the claim is released (with the reason) so that a retry or poll starts again.
+ * Finishes a claimed instance: reads the order (or awaits `order`, the read a purchase started at
+ * once), calls the provisioner and stores the sealed delivery info with status ACTIVE, in one
+ * write conditioned on the claim's version. A failure releases the claim (with the reason) so that
+ * a retry or poll starts again, and comes back as an outcome rather than an exception. An attempt
+ * slower than the budget is answered `000004` by the app while it goes on.
  */
-export async function provisionClaimed(
+export async function provision(
   ctx: ScenarioContext,
   claimed: InstanceRecord,
   order?: Promise<OrderInfo>,
 ): Promise<ProvisioningOutcome> {
   const test = claimed.namespace === 'test';
-  const work = (async (): Promise<InstanceRecord> => {
+  try {
     const { entitlement, expireTime } = claimed.orderFromRequest
       ? { entitlement: claimed.entitlement, expireTime: claimed.expireTime }
       : entitlementOf(
@@ -70,29 +71,13 @@ export async function provisionClaimed(
       lease: undefined,
       lastError: undefined,
     });
-    if ((await ctx.deps.store.updateInstance(ready)) === 'written') return ready;
-    return afterLostRace(ctx, claimed);
-  })();
-  try {
-    return { state: 'ready', record: await work };
+    const record =
+      (await ctx.deps.store.updateInstance(ready)) === 'written'
+        ? ready
+        : await afterLostRace(ctx, claimed);
+    return { state: 'ready', record };
   } catch (error) {
     await releaseClaim(ctx, claimed, error);
-    throw error;
-  }
-}
-
-/**
- * Runs {@link provisionClaimed} and turns a failure into an outcome instead of an exception.
- * `order`, when given, is the order already being read (a purchase starts reading it at once).
- */
-export async function provision(
-  ctx: ScenarioContext,
-  claimed: InstanceRecord,
-  order?: Promise<OrderInfo>,
-): Promise<ProvisioningOutcome> {
-  try {
-    return await provisionClaimed(ctx, claimed, order);
-  } catch (error) {
     return { state: 'failed', error };
   }
 }
