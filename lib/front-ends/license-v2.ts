@@ -1,14 +1,23 @@
 import { InvalidRequestError } from '../errors';
 import type { HttpRequest } from '../http';
 import { licenseInstanceIdFor } from '../ids';
-import { activityOf, parseKooTime, REFRESH_SCENES } from '../protocol/v2-requests';
+import {
+  activityOf,
+  INSTANCE_STATUS_CHANGES,
+  oneOf,
+  parseKooTime,
+  REFRESH_SCENES,
+  readString,
+  readTestFlag,
+  type StatusChange,
+} from '../protocol/v2-requests';
 import { namespaceOf } from '../scenarios/instance-access';
 import { renew } from '../scenarios/refresh-instance';
 import { release } from '../scenarios/release-instance';
 import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
 import { success } from '../scenarios/scenario';
 import { changeStatus } from '../scenarios/update-instance-status';
-import { type InstanceRecord, STATUS } from '../store/instance-store';
+import { STATUS } from '../store/instance-store';
 import type { FrontEnd } from './front-end';
 import { authenticateQuerySignature, parseJsonBody, shapeV2 } from './saas-v2';
 
@@ -61,7 +70,7 @@ export type LicenseV2Command =
       activity: 'updateLicenseCodeStatus';
       test: boolean;
       license: string;
-      status: 'FREEZE' | 'UNFREEZE';
+      status: StatusChange;
     }
   | {
       activity: 'releaseLicenseCode';
@@ -92,37 +101,13 @@ export function peekActivity(http: HttpRequest): string | undefined {
   }
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** A required string field of at most `max` characters (`000002` naming it otherwise). */
+const required = (b: Record<string, unknown>, name: string, max = 64): string =>
+  readString(b, name, { max, required: true }) as string;
 
-function field(body: Record<string, unknown>, name: string, required: true, max?: number): string;
-function field(
-  body: Record<string, unknown>,
-  name: string,
-  required: false,
-  max?: number,
-): string | undefined;
-function field(
-  body: Record<string, unknown>,
-  name: string,
-  required: boolean,
-  max = 64,
-): string | undefined {
-  const value = Object.hasOwn(body, name) ? body[name] : undefined;
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-    if (required) throw new InvalidRequestError(`missing required field: ${name}`);
-    return undefined;
-  }
-  if (typeof value !== 'string') throw new InvalidRequestError(`field ${name} must be a string`);
-  if (value.length > max) throw new InvalidRequestError(`field ${name} is longer than ${max}`);
-  if (CONTROL.test(value)) throw new InvalidRequestError(`field ${name} has control characters`);
-  return value;
-}
-
-function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new InvalidRequestError(`field ${name} must be one of ${allowed.join(', ')}`);
-}
+/** An optional string field of at most `max` characters. */
+const optional = (b: Record<string, unknown>, name: string, max = 64): string | undefined =>
+  readString(b, name, { max, required: false });
 
 /** Validates a License 2.0 body; every failure names the field (`000002`). */
 export function parseLicenseV2Request(body: unknown): LicenseV2Command {
@@ -130,18 +115,14 @@ export function parseLicenseV2Request(body: unknown): LicenseV2Command {
     throw new InvalidRequestError('body must be a JSON object');
   }
   const b = body as Record<string, unknown>;
-  const activity = field(b, 'activity', true, 32);
+  const activity = required(b, 'activity', 32);
   if (!isLicenseV2Activity(activity))
     throw new InvalidRequestError('unknown activity: field activity');
-  const flag = field(b, 'testFlag', false, 2);
-  if (flag !== undefined && flag !== '0' && flag !== '1') {
-    throw new InvalidRequestError('field testFlag must be "0" or "1"');
-  }
-  const test = flag === '1';
-  const license = field(b, 'license', true, 128);
+  const test = readTestFlag(b);
+  const license = required(b, 'license', 128);
   switch (activity) {
     case 'refreshLicenseCode': {
-      const expireTime = parseKooTime(field(b, 'expireTime', true, 20));
+      const expireTime = parseKooTime(required(b, 'expireTime', 20));
       if (expireTime === undefined) {
         throw new InvalidRequestError('field expireTime must be yyyyMMddHHmmss (UTC)');
       }
@@ -149,10 +130,10 @@ export function parseLicenseV2Request(body: unknown): LicenseV2Command {
         activity,
         test,
         license,
-        scene: oneOf(field(b, 'scene', true), LICENSE_REFRESH_SCENES, 'scene'),
-        orderId: field(b, 'orderId', true),
-        orderLineId: field(b, 'orderLineId', true),
-        productId: field(b, 'productId', false),
+        scene: oneOf(required(b, 'scene'), LICENSE_REFRESH_SCENES, 'scene'),
+        orderId: required(b, 'orderId'),
+        orderLineId: required(b, 'orderLineId'),
+        productId: optional(b, 'productId'),
         expireTime,
       };
     }
@@ -161,36 +142,37 @@ export function parseLicenseV2Request(body: unknown): LicenseV2Command {
         activity,
         test,
         license,
-        status: oneOf(field(b, 'status', true, 16), ['FREEZE', 'UNFREEZE'] as const, 'status'),
+        status: oneOf(required(b, 'status', 16), Object.values(INSTANCE_STATUS_CHANGES), 'status'),
       };
     case 'releaseLicenseCode':
       return {
         activity,
         test,
         license,
-        orderId: field(b, 'orderId', false),
-        orderLineId: field(b, 'orderLineId', false),
+        orderId: optional(b, 'orderId'),
+        orderLineId: optional(b, 'orderLineId'),
       };
   }
 }
 
 /**
- * The record of a license code, created ACTIVE on the first notification about it
- * (`attribute_not_exists`: concurrent first notifications create it once).
+ * True when the license code's record is released. The first notification about a code creates
+ * its record ACTIVE (`attribute_not_exists`: concurrent first notifications create it once); only
+ * a create that lost to a concurrent one reads the record again.
  */
-async function licenseRecord(
+async function isReleased(
   cmd: LicenseV2Command,
   instanceId: string,
   ctx: ScenarioContext,
-): Promise<InstanceRecord | undefined> {
+): Promise<boolean> {
   const namespace = namespaceOf(cmd.test);
   const current = await ctx.deps.store.getInstance(namespace, instanceId);
-  if (current) return current;
+  if (current) return current.status === STATUS.RELEASED;
   const now = ctx.deps.clock.now();
   const orderId = 'orderId' in cmd ? (cmd.orderId ?? '') : '';
   const orderLineId = 'orderLineId' in cmd ? (cmd.orderLineId ?? '') : '';
   const productId = 'productId' in cmd ? cmd.productId : undefined;
-  await ctx.deps.store.createInstance({
+  const created = await ctx.deps.store.createInstance({
     namespace,
     instanceId,
     status: STATUS.ACTIVE,
@@ -204,14 +186,14 @@ async function licenseRecord(
     createdAt: now,
     updatedAt: now,
   });
-  return ctx.deps.store.getInstance(namespace, instanceId);
+  if (created === 'written') return false;
+  return (await ctx.deps.store.getInstance(namespace, instanceId))?.status === STATUS.RELEASED;
 }
 
 async function runLicenseV2(cmd: LicenseV2Command, ctx: ScenarioContext): Promise<ScenarioResult> {
   const instanceId = licenseInstanceIdFor(cmd.license);
   ctx.annotate({ instanceId });
-  const record = await licenseRecord(cmd, instanceId, ctx);
-  if (record?.status === STATUS.RELEASED) {
+  if (await isReleased(cmd, instanceId, ctx)) {
     return success(undefined, 'success (license code was released)');
   }
   const { test } = cmd;

@@ -131,7 +131,7 @@ const ACTIVITY_MAX: Record<V2Activity, number> = {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-function readString(
+export function readString(
   body: Record<string, unknown>,
   name: string,
   spec: FieldSpec,
@@ -182,14 +182,14 @@ export function formatKooTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-function readTestFlag(body: Record<string, unknown>): boolean {
+export function readTestFlag(body: Record<string, unknown>): boolean {
   const flag = readString(body, 'testFlag', { max: 2, required: false });
   if (flag === undefined || flag === '' || flag === '0') return false;
   if (flag === '1') return true;
   throw new InvalidRequestError('field testFlag must be "0" or "1"');
 }
 
-function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
+export function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new InvalidRequestError(`field ${field} must be one of ${allowed.join(', ')}`);
 }

@@ -202,6 +202,20 @@ describe('License 2.0 through HTTP', () => {
     });
   });
 
+  it('creates one record when the first notifications about a code arrive concurrently', async () => {
+    const code = codeOf();
+    const answers = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => svc.sendLicense(refresh(code, 1, '20300101000000'))),
+    );
+    for (const a of answers) {
+      expect(a.json.resultCode).toBe('000000');
+      expect(a.json.resultMsg).not.toMatch(/released/);
+    }
+    const record = await svc.store.getInstance('real', licenseInstanceIdFor(code));
+    expect(record).toMatchObject({ status: 'ACTIVE', expireTime: Date.UTC(2030, 0, 1) });
+    expect(record?.appliedOrders).toEqual(['CSR1/CSR1-000001']);
+  });
+
   it('answers 000000 to every notification in any order, real or test, and ends released', async () => {
     for (const testFlag of ['0', '1']) {
       const code = codeOf();
