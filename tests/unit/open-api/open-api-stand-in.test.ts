@@ -1,10 +1,7 @@
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../../lib/local/open-api-stand-in';
 import { formatSdkDate, signApigRequest } from '../../../lib/open-api/aksk-signer';
 import { QUERY_ORDER_PATH } from '../../../lib/open-api/query-order-client';
-
-const AK = 'TESTAK0123456789';
-const SK = 'TestSecretKey0123456789abcdef';
-const NOW = Date.UTC(2024, 0, 31, 10, 0, 0);
+import { AK, NOW, SK } from './fixtures';
 
 let standIn: OpenApiStandIn;
 

@@ -11,11 +11,7 @@ import {
   type QueryOrderClientOptions,
   RETRY_BACKOFF_MS,
 } from '../../../lib/open-api/query-order-client';
-
-const AK = 'TESTAK0123456789';
-const SK = 'TestSecretKey0123456789abcdef';
-/** 2024-01-31T10:00:00Z: the synthesized month ends on a clamped day (Feb 29). */
-const NOW = Date.UTC(2024, 0, 31, 10, 0, 0);
+import { AK, failure, NOW, SK } from './fixtures';
 
 let standIn: OpenApiStandIn;
 
@@ -37,15 +33,6 @@ function client(overrides: Partial<QueryOrderClientOptions> = {}) {
     now: () => NOW,
     ...overrides,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 const EXPECTED_MOCKS: Record<string, [string, string, string | undefined, number | undefined]> = {

@@ -9,9 +9,8 @@ import {
   usageBody,
   validateUsageRecords,
 } from '../../../lib/open-api/usage-client';
+import { AK, failure, SK } from './fixtures';
 
-const AK = 'TESTAK0123456789';
-const SK = 'TestSecretKey0123456789abcdef';
 const ACCESS_KEY = 'test-access-key-123';
 
 /** The record of the around-v2 §5.3 illustration, keys deliberately out of order. */
@@ -34,15 +33,6 @@ function record(overrides: Partial<UsageRecord> = {}): UsageRecord {
     metering_sn: 'sn-1',
     ...overrides,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('signUsageBody', () => {
