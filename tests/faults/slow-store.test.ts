@@ -1,10 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { startTcpFaultProxy, type TcpFaultProxy } from '../helpers/fault-proxies';
-import { createSignedClient, retryUntilSuccess, type SignedClient } from '../helpers/signed-client';
+import { createSignedClient, type SignedClient } from '../helpers/signed-client';
 import { type ProxiedService, startProxiedService } from './proxied-service';
+import { expectConverged, ordersOf, purchaseOf } from './purchases';
 
-/** KooGallery waits 5 s for an answer (spec saas-v2.md): the one deadline this test checks. */
-const KOOGALLERY_TIMEOUT_MS = 5000;
+/**
+ * The default RESPONSE_BUDGET_MS: the app answers 000004 at it, well inside the 5 s KooGallery
+ * waits (spec saas-v2.md), so that work slowed by the store goes on in the background.
+ */
+const BUDGET_MS = 3000;
 
 describe('the store slowed by a delaying proxy (#6)', () => {
   let proxy: TcpFaultProxy;
@@ -26,40 +29,32 @@ describe('the store slowed by a delaying proxy (#6)', () => {
     await svc.close();
   });
 
-  // Per-direction delays: 150 ms keeps every store call well inside its 1.5 s timeout; 650 ms
-  // makes one purchase's four store round trips outlast the 3 s response budget; 700 ms used to
-  // answer after 6 s, before the app's backstop answered 000004 at the deadline.
-  it.each([150, 650, 700])(
-    'answers a burst within KooGallery 5 s with 000000 or 000004 at %i ms per direction, then converges',
-    async (delayMs) => {
+  // Per-direction delays. 150 ms: a purchase's three sequential store round trips (its nonce,
+  // its claim, its sealed instance; Query Order is read alongside the claim) take about 1 s, well
+  // inside the 3 s budget and each call's 1.5 s timeout. 650 ms: they take about 4 s, so the app
+  // answers 000004 at the budget; without that deadline they would answer 000000 after 3.9 s.
+  it.each([
+    [150, 'done'],
+    [650, 'in progress'],
+  ] as const)(
+    'answers a burst well within KooGallery 5 s at %i ms per direction (%s), then converges',
+    async (delayMs, expected) => {
       // Arrange
-      const orders = Array.from(
-        { length: 6 },
-        (_, i) => `SLOW${randomBytes(4).toString('hex')}${i}`,
-      );
-      const purchase = (o: string) => ({
-        activity: 'newInstance',
-        orderId: o,
-        orderLineId: `${o}-000001`,
-        businessId: 'b',
-      });
+      const orders = ordersOf(6, 'SLOW');
       proxy.setDelay(delayMs);
 
       // Act
-      const answers = await Promise.all(orders.map((o) => client.send(purchase(o))));
+      const answers = await Promise.all(orders.map((o) => client.send(purchaseOf(o))));
 
-      // Assert: every answer came before KooGallery gave up, and says done or in progress.
-      expect(answers.filter((a) => !['000000', '000004'].includes(a.resultCode))).toEqual([]);
-      expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(KOOGALLERY_TIMEOUT_MS);
+      // Assert: done, or in progress answered at the budget, long before KooGallery gives up.
+      const codes = answers.map((a) => a.resultCode);
+      expect(codes.filter((c) => !['000000', '000004'].includes(c))).toEqual([]);
+      if (expected === 'done') expect(codes).toEqual(orders.map(() => '000000'));
+      else expect(codes).toContain('000004');
+      expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(BUDGET_MS + 700);
 
       proxy.setDelay(0);
-      const finals = await Promise.all(
-        orders.map((o) => retryUntilSuccess(() => client.send(purchase(o)), 60, 250)),
-      );
-      expect(finals.map((f) => f[0]?.resultCode)).toEqual(orders.map(() => '000000'));
-      const ours = (await svc.scan()).instances.filter((r) => orders.includes(r.orderId));
-      expect(ours).toHaveLength(orders.length);
-      expect(ours.every((r) => r.status === 'ACTIVE' && r.sealedAppInfo !== undefined)).toBe(true);
+      await expectConverged(client, svc.scan, orders);
     },
     60_000,
   );

@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { instanceIdFor } from '../../lib/ids';
-import type { InstanceRecord } from '../../lib/store/instance-store';
 import {
   startTcpFaultProxy,
   startWriteRefusingProxy,
@@ -14,47 +11,10 @@ import {
   type TimedAnswer,
 } from '../helpers/signed-client';
 import { type ProxiedService, startProxiedService } from './proxied-service';
+import { expectConverged, halfMade, instanceOf, ordersOf, purchaseOf } from './purchases';
 
 // Claims left by a failed attempt are taken over after 5 s, so recovery fits in a test.
 const SETTINGS = { PROVISIONING_LEASE_SECONDS: '5' };
-
-const purchaseOf = (orderId: string) => ({
-  activity: 'newInstance',
-  orderId,
-  orderLineId: `${orderId}-000001`,
-  businessId: 'b',
-});
-
-const ordersOf = (n: number, tag: string) =>
-  Array.from({ length: n }, (_, i) => `${tag}${randomBytes(4).toString('hex')}${i}`);
-
-/** Records an instance may never be in: ACTIVE without credentials, or not ours. */
-function halfMade(instances: InstanceRecord[]): InstanceRecord[] {
-  return instances.filter(
-    (r) =>
-      (r.status === 'ACTIVE' && r.sealedAppInfo === undefined) ||
-      (r.status === 'PROVISIONING' && r.sealedAppInfo !== undefined),
-  );
-}
-
-/** Retries every purchase until 000000, then checks one sealed ACTIVE instance per order. */
-async function expectRecovery(client: SignedClient, svc: ProxiedService, orders: string[]) {
-  const finals = await Promise.all(
-    orders.map((o) => retryUntilSuccess(() => client.send(purchaseOf(o)), 60, 250)),
-  );
-  expect(finals.map((answers) => answers[0]?.resultCode)).toEqual(orders.map(() => '000000'));
-  const ids = orders.map((o) => instanceIdFor('real', o, `${o}-000001`)).sort();
-  const real = (await svc.scan()).instances.filter(
-    (r) => r.namespace === 'real' && orders.includes(r.orderId),
-  );
-  expect(real.map((r) => r.instanceId).sort()).toEqual(ids);
-  expect(real.every((r) => r.status === 'ACTIVE' && r.sealedAppInfo !== undefined)).toBe(true);
-  for (const id of ids) {
-    expect((await client.send({ activity: 'queryInstance', instanceId: id })).resultCode).toBe(
-      '000000',
-    );
-  }
-}
 
 describe('the store unreachable mid-burst (#6)', () => {
   let proxy: TcpFaultProxy;
@@ -96,7 +56,7 @@ describe('the store unreachable mid-burst (#6)', () => {
 
     // Act + Assert: the store comes back; KooGallery's retries converge.
     await proxy.setMode('pass');
-    await expectRecovery(client, svc, orders);
+    await expectConverged(client, svc.scan, orders);
   });
 });
 
@@ -141,7 +101,7 @@ describe('the store refusing writes mid-burst (#6)', () => {
       else expect(ours).toEqual([]);
 
       proxy.refuse('none');
-      await expectRecovery(client, svc, orders);
+      await expectConverged(client, svc.scan, orders);
     },
     60_000,
   );
@@ -150,7 +110,7 @@ describe('the store refusing writes mid-burst (#6)', () => {
     // Arrange: an instance, then its renewal while instance writes are refused.
     const [order] = ordersOf(1, 'RNW') as [string];
     expect((await client.send(purchaseOf(order))).resultCode).toBe('000000');
-    const instanceId = instanceIdFor('real', order, `${order}-000001`);
+    const instanceId = instanceOf(order);
     const renewal = {
       activity: 'refreshInstance',
       scene: 'RENEWAL',
