@@ -7,15 +7,19 @@ import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
 import { success } from '../scenarios/scenario';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import type { FrontEnd } from './front-end';
-import { expire, renewAndRestore, v1RefreshScene } from './saas-v1';
+import { expire, renewAndRestore } from './saas-v1';
 import { shapeV2 } from './saas-v2';
 import {
   authenticateV1,
+  describeV1Command,
   paramsOf,
   queryActivity,
+  readV1Instance,
   readV1Order,
+  readV1Renewal,
   type V1Order,
   type V1Params,
+  type V1Renewal,
 } from './v1-transport';
 
 /**
@@ -49,14 +53,7 @@ export const IDENTIFICATION_CODE = 'identificationCode';
 /** A validated License 1.0 request. */
 export type LicenseV1Command =
   | ({ activity: 'getLicense'; test: boolean } & V1Order)
-  | {
-      activity: 'refreshLicense';
-      test: boolean;
-      instanceId: string;
-      orderId: string;
-      scene: string;
-      expireTime: number;
-    }
+  | ({ activity: 'refreshLicense'; test: boolean } & V1Renewal)
   | {
       activity: 'expireLicense' | 'releaseLicense';
       test: boolean;
@@ -79,22 +76,10 @@ function parseLicenseV1(p: V1Params): LicenseV1Command {
     case 'getLicense':
       return { activity, test, ...readV1Order(p) };
     case 'refreshLicense':
-      return {
-        activity,
-        test,
-        instanceId: p.required('instanceId'),
-        orderId: p.required('orderId'),
-        scene: v1RefreshScene(p),
-        expireTime: p.time('expireTime', true),
-      };
+      return { activity, test, ...readV1Renewal(p) };
     case 'expireLicense':
     case 'releaseLicense':
-      return {
-        activity,
-        test,
-        instanceId: p.required('instanceId'),
-        orderId: p.optional('orderId'),
-      };
+      return { activity, test, ...readV1Instance(p) };
   }
 }
 
@@ -204,16 +189,7 @@ async function runLicenseV1(cmd: LicenseV1Command, ctx: ScenarioContext): Promis
     case 'getLicense':
       return getLicense(cmd, ctx);
     case 'refreshLicense': {
-      const renewed = await renewAndRestore(
-        {
-          test,
-          instanceId: cmd.instanceId,
-          orderId: cmd.orderId,
-          scene: cmd.scene,
-          expireTime: cmd.expireTime,
-        },
-        ctx,
-      );
+      const renewed = await renewAndRestore(cmd, ctx);
       if (renewed.resultCode !== '000000') return renewed;
       await reissueForExpiry(ctx, test, cmd.instanceId);
       return renewed;
@@ -233,11 +209,6 @@ export const licenseV1FrontEnd: FrontEnd<LicenseV1Command> = {
   authenticate: authenticateV1,
   parse: (http, auth) => parseLicenseV1(paramsOf(http, auth)),
   run: runLicenseV1,
-  describe: (cmd) => ({
-    activity: cmd.activity,
-    test: cmd.test,
-    orderId: 'orderId' in cmd ? cmd.orderId : undefined,
-    instanceId: 'instanceId' in cmd ? cmd.instanceId : undefined,
-  }),
+  describe: describeV1Command,
   shape: shapeV2,
 };

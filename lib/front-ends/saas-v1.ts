@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../errors';
-import { MAX_QUERY_IDS, REFRESH_SCENES, type StatusChange } from '../protocol/v2-requests';
+import { MAX_QUERY_IDS, type StatusChange } from '../protocol/v2-requests';
 import { dispatch } from '../scenarios';
 import {
   encryptionFields,
@@ -17,7 +17,18 @@ import { upgrade } from '../scenarios/upgrade-instance';
 import { type Entitlement, STATUS } from '../store/instance-store';
 import type { FrontEnd } from './front-end';
 import { shapeV2 } from './saas-v2';
-import { authenticateV1, paramsOf, readV1Order, type V1Order, type V1Params } from './v1-transport';
+import {
+  authenticateV1,
+  describeV1Command,
+  paramsOf,
+  readV1Instance,
+  readV1Order,
+  readV1Renewal,
+  readV1Specification,
+  type V1Order,
+  type V1Params,
+  type V1Renewal,
+} from './v1-transport';
 
 /**
  * SaaS V1.0 (spec around-v2.md §1): GET, every parameter in the query string, `authToken` under
@@ -60,15 +71,7 @@ const V1_STATUS: Record<string, StatusChange> = { FREEZE: 'FREEZE', NORMAL: 'UNF
 /** A validated SaaS V1.0 request. */
 export type SaasV1Command =
   | ({ activity: 'newInstance'; test: boolean } & V1Order)
-  | {
-      activity: 'refreshInstance';
-      test: boolean;
-      instanceId: string;
-      orderId: string;
-      scene: string;
-      expireTime: number;
-      productId?: string;
-    }
+  | ({ activity: 'refreshInstance'; test: boolean } & V1Renewal)
   | { activity: 'expireInstance'; test: boolean; instanceId: string; orderId?: string }
   | { activity: 'releaseInstance'; test: boolean; instanceId: string; orderId?: string }
   | {
@@ -86,17 +89,6 @@ export function isSaasV1Activity(activity: string | undefined): activity is Saas
   return (SAAS_V1_ACTIVITIES as readonly string[]).includes(activity ?? '');
 }
 
-/**
- * The scene of a V1.0 renewal: `trialToFormal` "1" is a trial conversion, a negative
- * `orderAmount` a renewal refund (退续费), anything else a renewal.
- */
-export function v1RefreshScene(p: V1Params): string {
-  if (p.optional('trialToFormal', 2) === '1') return REFRESH_SCENES.TRIAL_TO_FORMAL;
-  const amount = p.amount('orderAmount');
-  if (amount !== undefined && amount < 0) return REFRESH_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD;
-  return REFRESH_SCENES.RENEWAL;
-}
-
 function parseSaasV1(p: V1Params): SaasV1Command {
   const activity = p.required('activity', 32);
   if (!isSaasV1Activity(activity))
@@ -106,39 +98,18 @@ function parseSaasV1(p: V1Params): SaasV1Command {
     case 'newInstance':
       return { activity, test, ...readV1Order(p) };
     case 'refreshInstance':
-      return {
-        activity,
-        test,
-        instanceId: p.required('instanceId'),
-        orderId: p.required('orderId'),
-        scene: v1RefreshScene(p),
-        expireTime: p.time('expireTime', true),
-        productId: p.optional('productId'),
-      };
+      return { activity, test, ...readV1Renewal(p) };
     case 'expireInstance':
     case 'releaseInstance':
-      return {
-        activity,
-        test,
-        instanceId: p.required('instanceId'),
-        orderId: p.optional('orderId'),
-      };
-    case 'upgrade': {
-      const entitlement: Entitlement = {};
-      const productId = p.optional('productId');
-      const skuCode = p.optional('skuCode');
-      const linear = p.integer('amount') ?? p.integer('diskSize') ?? p.integer('bandWidth');
-      if (productId) entitlement.productId = productId;
-      if (skuCode) entitlement.skuCode = skuCode;
-      if (linear !== undefined) entitlement.linearValue = linear;
+      return { activity, test, ...readV1Instance(p) };
+    case 'upgrade':
       return {
         activity,
         test,
         instanceId: p.required('instanceId'),
         orderId: p.required('orderId'),
-        entitlement,
+        entitlement: readV1Specification(p),
       };
-    }
     case 'instanceStatus': {
       const value = p.oneOf('instanceStatus', Object.keys(V1_STATUS));
       return {
@@ -244,17 +215,7 @@ function runSaasV1(cmd: SaasV1Command, ctx: ScenarioContext): Promise<ScenarioRe
     case 'newInstance':
       return newInstanceV1(cmd, ctx);
     case 'refreshInstance':
-      return renewAndRestore(
-        {
-          test,
-          instanceId: cmd.instanceId,
-          orderId: cmd.orderId,
-          scene: cmd.scene,
-          expireTime: cmd.expireTime,
-          productId: cmd.productId,
-        },
-        ctx,
-      );
+      return renewAndRestore(cmd, ctx);
     case 'expireInstance':
       return expire({ test, instanceId: cmd.instanceId }, ctx);
     case 'releaseInstance':
@@ -279,11 +240,6 @@ export const saasV1FrontEnd: FrontEnd<SaasV1Command> = {
   authenticate: authenticateV1,
   parse: (http, auth) => parseSaasV1(paramsOf(http, auth)),
   run: runSaasV1,
-  describe: (cmd) => ({
-    activity: cmd.activity,
-    test: cmd.test,
-    orderId: 'orderId' in cmd ? cmd.orderId : undefined,
-    instanceId: 'instanceId' in cmd ? cmd.instanceId : undefined,
-  }),
+  describe: describeV1Command,
   shape: shapeV2,
 };

@@ -1,8 +1,9 @@
 import type { Deps } from '../deps';
 import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
+import type { LogFields } from '../log';
 import { v1ReplayNonce, verifyV1AuthToken } from '../protocol/v1-auth-token';
-import { parseKooTime } from '../protocol/v2-requests';
+import { parseKooTime, REFRESH_SCENES, readString } from '../protocol/v2-requests';
 import type { Entitlement } from '../store/instance-store';
 import type { Authenticated } from './front-end';
 
@@ -44,9 +45,6 @@ export function queryActivity(http: HttpRequest): string | undefined {
   return http.method === 'GET' ? http.query.activity : undefined;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /** Reads the verified V1.0 parameters; every failure names the parameter (`000002`). */
 export class V1Params {
   constructor(private readonly params: Readonly<Record<string, string>>) {}
@@ -60,11 +58,8 @@ export class V1Params {
 
   /** A parameter that may be absent or empty (both read as undefined). */
   optional(name: string, max = 64): string | undefined {
-    const v = Object.hasOwn(this.params, name) ? this.params[name] : undefined;
-    if (v === undefined || v.trim() === '') return undefined;
-    if (v.length > max) throw new InvalidRequestError(`parameter ${name} is longer than ${max}`);
-    if (CONTROL.test(v)) throw new InvalidRequestError(`parameter ${name} has control characters`);
-    return v;
+    const v = readString(this.params, name, { max, required: false });
+    return v?.trim() ? v : undefined;
   }
 
   /** `testFlag`: "1" is a debug or probe call, absent or "0" a real one. */
@@ -186,27 +181,38 @@ export interface V1Order {
   extendParams?: ExtendParam[];
 }
 
+/**
+ * The specification a V1.0 purchase or upgrade carries: product, SKU, and the linear value
+ * (`amount`, `diskSize` or `bandWidth`).
+ */
+export function readV1Specification(p: V1Params): Entitlement {
+  const entitlement: Entitlement = {};
+  const productId = p.optional('productId');
+  if (productId) entitlement.productId = productId;
+  const skuCode = p.optional('skuCode');
+  if (skuCode) entitlement.skuCode = skuCode;
+  const linear = p.integer('amount') ?? p.integer('diskSize') ?? p.integer('bandWidth');
+  if (linear !== undefined) entitlement.linearValue = linear;
+  return entitlement;
+}
+
 /** Reads the order details of a V1.0 purchase request (`newInstance`, `getLicense`). */
 export function readV1Order(p: V1Params): V1Order {
   const orderId = p.required('orderId');
   const businessId = p.required('businessId');
   const customerId = p.required('customerId', 100);
   const productId = p.required('productId');
-  const skuCode = p.optional('skuCode');
   const chargingCode = p.optional('chargingMode', 2);
   if (chargingCode !== undefined && !Object.hasOwn(V1_CHARGING_MODES, chargingCode)) {
     throw new InvalidRequestError('parameter chargingMode must be 0, 1, 3 or 5');
   }
-  const entitlement: Entitlement = { productId, customerId };
-  if (skuCode) entitlement.skuCode = skuCode;
+  const entitlement: Entitlement = { ...readV1Specification(p), customerId };
   const chargingMode = chargingCode === undefined ? undefined : V1_CHARGING_MODES[chargingCode];
   if (chargingMode) entitlement.chargingMode = chargingMode;
   const periodType = p.optional('periodType', 16);
   if (periodType) entitlement.periodType = periodType;
   const periodNumber = p.integer('periodNumber');
   if (periodNumber !== undefined) entitlement.periodNumber = periodNumber;
-  const linear = p.integer('amount') ?? p.integer('diskSize') ?? p.integer('bandWidth');
-  if (linear !== undefined) entitlement.linearValue = linear;
   return {
     orderId,
     orderLineId: v1OrderLineId(orderId, chargingCode, productId),
@@ -214,5 +220,52 @@ export function readV1Order(p: V1Params): V1Order {
     entitlement,
     expireTime: p.time('expireTime', false),
     extendParams: decodeExtendParams(p.optional('saasExtendParams', 8192)),
+  };
+}
+
+/** The renewal a V1.0 `refreshInstance` or `refreshLicense` carries. */
+export interface V1Renewal {
+  instanceId: string;
+  orderId: string;
+  scene: string;
+  /** The new expiry, epoch ms. */
+  expireTime: number;
+  productId?: string;
+}
+
+/**
+ * The scene of a V1.0 renewal: `trialToFormal` "1" is a trial conversion, a negative
+ * `orderAmount` a renewal refund (退续费), anything else a renewal.
+ */
+function v1RefreshScene(p: V1Params): string {
+  if (p.optional('trialToFormal', 2) === '1') return REFRESH_SCENES.TRIAL_TO_FORMAL;
+  const amount = p.amount('orderAmount');
+  if (amount !== undefined && amount < 0) return REFRESH_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD;
+  return REFRESH_SCENES.RENEWAL;
+}
+
+/** Reads a V1.0 renewal (`refreshInstance`, `refreshLicense`). */
+export function readV1Renewal(p: V1Params): V1Renewal {
+  return {
+    instanceId: p.required('instanceId'),
+    orderId: p.required('orderId'),
+    scene: v1RefreshScene(p),
+    expireTime: p.time('expireTime', true),
+    productId: p.optional('productId'),
+  };
+}
+
+/** The instance (and the order, when sent) a V1.0 expiry or release names. */
+export function readV1Instance(p: V1Params): { instanceId: string; orderId?: string } {
+  return { instanceId: p.required('instanceId'), orderId: p.optional('orderId') };
+}
+
+/** The log fields of a V1.0 command (SaaS or License): never a parameter's secret value. */
+export function describeV1Command(cmd: { activity: string; test: boolean }): LogFields {
+  return {
+    activity: cmd.activity,
+    test: cmd.test,
+    orderId: 'orderId' in cmd ? cmd.orderId : undefined,
+    instanceId: 'instanceId' in cmd ? cmd.instanceId : undefined,
   };
 }

@@ -48,6 +48,23 @@ describe('SaaS V1.0 and License 1.0 refusals', () => {
     );
   });
 
+  it('answers 000002 for a parameter that is too long or holds a control character', async () => {
+    expectAnswer(
+      await svc.sendV1(purchaseV1({ orderId: 'C'.repeat(65) })),
+      '000002',
+      /orderId is longer than 64/,
+      svc.v1AccessKey,
+    );
+    expectAnswer(
+      await svc.sendV1(purchaseV1({ customerId: 'c\u0001' })),
+      '000002',
+      /customerId contains control characters/,
+    );
+    expect((await svc.sendV1(purchaseV1({ orderId: 'C'.repeat(64) }))).json.resultCode).toBe(
+      '000000',
+    );
+  });
+
   it('answers 000002 for saasExtendParams that is not base64 of a JSON array', async () => {
     for (const value of ['%%%not-base64%%%', b64('{not json'), b64('{"name":"a"}'), b64('[1]')]) {
       expectAnswer(
