@@ -7,19 +7,21 @@
  * result codes; what the service stored is not observable through the protocol.
  */
 import { randomBytes } from 'node:crypto';
-import { call, type Exchange, type SignedRequest } from './client';
+import type { Exchange } from './client';
 import {
+  afterReleaseInvariant,
   codeOf,
   DAY_MS,
   freshOrderId,
   type Invariant,
   type LifecycleOptions,
   type LifecycleReport,
+  type LifecycleStep,
+  refusedInvariant,
+  STALE_V2,
   Story,
 } from './lifecycle-story';
 import { licenseRefreshFields, mockLine, utcStamp } from './suites';
-
-const STALE_BY_MS = 5 * 60_000;
 
 /** A fresh, never-seen license code in KooGallery's style (`PL…`). */
 export function freshLicenseCode(nowMs: number): string {
@@ -33,9 +35,8 @@ export function freshLicenseCode(nowMs: number): string {
  * const report = await runLicenseLifecycle({ target: { url, key: licenseKey, protocol: 'license' } });
  */
 export async function runLicenseLifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
-  const started = Date.now();
-  const { target } = options;
-  const story = new Story(target, options.onStep);
+  const story = new Story(options);
+  const { started } = story;
   const license = freshLicenseCode(started);
   const orderId = freshOrderId(started);
   options.onStart?.(license);
@@ -63,25 +64,15 @@ export async function runLicenseLifecycle(options: LifecycleOptions): Promise<Li
   });
 
   // Authentication: nothing may happen for a call that is not KooGallery's.
-  await story.one('renewal R1 signed with a wrong key', renew(1, e1), {
-    expect: ['000001'],
-    signWith: `wrong-${randomBytes(12).toString('hex')}`,
-  });
-  await story.one('renewal R1 with a stale timestamp (5 min old)', renew(1, e1), {
-    expect: ['000001'],
-    timestampMs: Date.now() - STALE_BY_MS,
-  });
+  const refused = await story.refusals('renewal R1', () => renew(1, e1), STALE_V2);
 
   // The first notification about the code, delivered many times at once.
-  const concurrency = options.concurrency ?? 20;
-  const burst = await Promise.all(
-    Array.from({ length: concurrency }, () => call(target, renew(1, e1))),
+  const burst = await story.burst(
+    (n) => `first notification (renewal R1) ×${n} at once`,
+    () => renew(1, e1),
+    ['000000'],
   );
-  story.record(`first notification (renewal R1) ×${concurrency} at once`, burst, ['000000']);
-  await story.one('the first delivery replayed (same nonce)', burst[0]?.body ?? {}, {
-    expect: ['000001'],
-    replay: burst[0]?.request as SignedRequest,
-  });
+  refused.push(await story.replay('the first delivery replayed (same nonce)', burst[0]));
   await story.one('renewal R1 delivered again', renew(1, e1));
   await story.one(`renewal R2 (expiry ${utcStamp(e2)})`, renew(2, e2));
   await story.one('renewal R1 delivered late, after R2', renew(1, e1));
@@ -116,21 +107,19 @@ export async function runLicenseLifecycle(options: LifecycleOptions): Promise<Li
     },
     { expect: ['000000', '000003'], note: (ex) => `answered ${codeOf(ex)}` },
   );
-  return finish(story, license, orderId, burst, afterRelease, unknown, started);
+  return story.report('license', orderId, invariants(burst, afterRelease, unknown, refused), {
+    license,
+  });
 }
 
-function finish(
-  story: Story,
-  license: string,
-  orderId: string,
+function invariants(
   burst: Exchange[],
   afterRelease: Exchange[],
   unknown: Exchange,
-  started: number,
-): LifecycleReport {
-  const stepOk = (title: string) => story.steps.find((s) => s.title.startsWith(title))?.ok === true;
+  refused: LifecycleStep[],
+): Invariant[] {
   const unknownCode = codeOf(unknown);
-  const invariants: Invariant[] = [
+  return [
     {
       name: 'one record per license code',
       ok: burst.every((ex) => codeOf(ex) === '000000') ? undefined : false,
@@ -144,11 +133,7 @@ function finish(
       detail:
         'not observable: License 2.0 has no query; every renewal, refund and repeat answered as checked above',
     },
-    {
-      name: 'nothing after release but 000000 for repeats',
-      ok: afterRelease.every((ex) => codeOf(ex) === '000000'),
-      detail: `repeats after release answered ${afterRelease.map(codeOf).join(', ')}`,
-    },
+    afterReleaseInvariant(afterRelease),
     {
       name: '000003 for an unknown license code',
       ok: unknownCode === '000003' ? true : unknownCode === '000000' ? undefined : false,
@@ -157,22 +142,6 @@ function finish(
           ? 'answered 000000: the service takes the first notification about a code as its creation (2.0 sends no purchase), so 000003 never applies'
           : `answered ${unknownCode}`,
     },
-    {
-      name: '000001 for a wrong key, a stale timestamp, a replayed nonce',
-      ok:
-        stepOk('renewal R1 signed with a wrong key') &&
-        stepOk('renewal R1 with a stale timestamp') &&
-        stepOk('the first delivery replayed (same nonce)'),
-      detail: 'each refused before anything changed',
-    },
+    refusedInvariant('000001 for a wrong key, a stale timestamp, a replayed nonce', refused),
   ];
-  return {
-    ok: story.steps.every((s) => s.ok) && invariants.every((i) => i.ok !== false),
-    protocol: 'license',
-    orderId,
-    license,
-    steps: story.steps,
-    invariants,
-    totalMs: Date.now() - started,
-  };
 }

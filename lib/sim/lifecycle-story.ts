@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CallOptions, call, type Exchange, type Target } from './client';
+import { type CallOptions, call, type Exchange, type SignedRequest, type Target } from './client';
 import type { Finding, FindingName } from './judge';
 import type { Protocol } from './protocols';
 import { utcStamp } from './suites';
@@ -75,10 +75,41 @@ export interface LifecycleOptions {
 export const DAY_MS = 86_400_000;
 const UNEXPECTED = 'unexpected-result-code';
 
+/**
+ * How stale a V2.0-style call (SaaS V2.0, License 2.0) is made: beyond the 60 s window KooGallery
+ * documents, and its label in step titles.
+ */
+export const STALE_V2 = { byMs: 5 * 60_000, label: 'timestamp (5 min old)' } as const;
+
 /** A fresh, never-seen order id in KooGallery's style (`CS…`), which the order stand-in synthesizes. */
 export function freshOrderId(nowMs: number): string {
   const stamp = utcStamp(nowMs).slice(2, 14);
   return `CSSIM${stamp}${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+/** The orders and expiries of one story: the purchase, two renewals and an upgrade. */
+export interface OrderPlan {
+  orderId: string;
+  renewal1: string;
+  renewal2: string;
+  upgrade1: string;
+  /** R1's expiry, `yyyyMMddHHmmss`: 60 days after the start. */
+  expire1: string;
+  /** R2's expiry: 120 days after the start. */
+  expire2: string;
+}
+
+/** A fresh order and the orders and expiries that follow it, from the story's start. */
+export function orderPlan(started: number): OrderPlan {
+  const orderId = freshOrderId(started);
+  return {
+    orderId,
+    renewal1: `${orderId}R1`,
+    renewal2: `${orderId}R2`,
+    upgrade1: `${orderId}U1`,
+    expire1: utcStamp(started + 60 * DAY_MS),
+    expire2: utcStamp(started + 120 * DAY_MS),
+  };
 }
 
 /** The result code an exchange got, or why it got none. */
@@ -116,11 +147,23 @@ export function expiryOf(ex: Exchange): string | undefined {
 /** A story being told: its steps so far, each judged and printed as soon as it is done. */
 export class Story {
   readonly steps: LifecycleStep[] = [];
+  /** Every call of the story, in the order recorded. */
+  readonly exchanges: Exchange[] = [];
+  readonly started = Date.now();
 
-  constructor(
-    private readonly target: Target,
-    private readonly onStep?: (step: LifecycleStep) => void,
-  ) {}
+  constructor(private readonly options: LifecycleOptions) {}
+
+  private get poll() {
+    return {
+      intervalMs: this.options.pollIntervalMs ?? 250,
+      attempts: this.options.pollAttempts ?? 60,
+    };
+  }
+
+  /** The last step recorded. */
+  private get last(): LifecycleStep {
+    return this.steps[this.steps.length - 1] as LifecycleStep;
+  }
 
   /**
    * Records a step from its exchanges; `problems` are the story's own checks. Findings named in
@@ -134,6 +177,7 @@ export class Story {
     note?: string,
     tolerate: readonly FindingName[] = [],
   ): LifecycleStep {
+    this.exchanges.push(...exchanges);
     const findings: Finding[] = [];
     const got = exchanges.map(codeOf);
     for (const ex of exchanges) {
@@ -168,7 +212,7 @@ export class Story {
       ...(note !== undefined ? { note } : {}),
     };
     this.steps.push(step);
-    this.onStep?.(step);
+    this.options.onStep?.(step);
     return step;
   }
 
@@ -184,7 +228,7 @@ export class Story {
     } = {},
   ): Promise<Exchange> {
     const expect = options.expect ?? ['000000'];
-    const ex = await call(this.target, body, { ...options, expect });
+    const ex = await call(this.options.target, body, { ...options, expect });
     this.record(
       title,
       [ex],
@@ -203,15 +247,15 @@ export class Story {
   async untilDone(
     title: string,
     body: () => Record<string, unknown>,
-    poll: { intervalMs: number; attempts: number },
     check?: (ex: Exchange) => Problem[],
     describe?: (ex: Exchange) => string | undefined,
   ): Promise<Exchange> {
+    const { poll } = this;
     const exchanges: Exchange[] = [];
     let last: Exchange | undefined;
     for (let i = 0; i < poll.attempts; i++) {
       if (i > 0) await sleep(poll.intervalMs);
-      last = await call(this.target, body(), { expect: ['000000', '000004'] });
+      last = await call(this.options.target, body(), { expect: ['000000', '000004'] });
       exchanges.push(last);
       if (codeOf(last) !== '000004') break;
     }
@@ -243,22 +287,212 @@ export class Story {
     );
     return final;
   }
+
+  /**
+   * The calls KooGallery never makes, `subject` signed with a wrong key and with a stale
+   * timestamp: each must answer `000001`. Returns their steps.
+   */
+  async refusals(
+    subject: string,
+    body: () => Record<string, unknown>,
+    stale: { byMs: number; label: string },
+  ): Promise<LifecycleStep[]> {
+    await this.one(`${subject} signed with a wrong key`, body(), {
+      expect: ['000001'],
+      signWith: `wrong-${randomBytes(12).toString('hex')}`,
+    });
+    const wrongKey = this.last;
+    await this.one(`${subject} with a stale ${stale.label}`, body(), {
+      expect: ['000001'],
+      timestampMs: Date.now() - stale.byMs,
+    });
+    return [wrongKey, this.last];
+  }
+
+  /** `ex`'s exact request sent again (same nonce or authToken), which must answer `000001`. */
+  async replay(title: string, ex: Exchange | undefined): Promise<LifecycleStep> {
+    await this.one(title, ex?.body ?? {}, {
+      expect: ['000001'],
+      replay: ex?.request as SignedRequest,
+    });
+    return this.last;
+  }
+
+  /**
+   * The same delivery `concurrency` times at once (default 20), one step; `check` and `note`
+   * read all the answers.
+   */
+  async burst(
+    title: (n: number) => string,
+    body: () => Record<string, unknown>,
+    expect: readonly string[],
+    check: (exchanges: Exchange[]) => Problem[] = () => [],
+    note?: (exchanges: Exchange[]) => string,
+  ): Promise<Exchange[]> {
+    const n = this.options.concurrency ?? 20;
+    const exchanges = await Promise.all(
+      Array.from({ length: n }, () => call(this.options.target, body(), { expect })),
+    );
+    this.record(title(n), exchanges, expect, check(exchanges), note?.(exchanges));
+    return exchanges;
+  }
+
+  /**
+   * Renewal R1, R1 again, R2, then R1 delivered late, after R2: each `000000`, `peek` after each
+   * (the expiry, when the service exposes one). `first` titles R1's first delivery.
+   */
+  async renewals(
+    plan: OrderPlan,
+    renew: (order: string, expireTime: string) => Record<string, unknown>,
+    peek: (label: string) => Promise<void>,
+    first = 'renewal R1',
+  ): Promise<void> {
+    const { renewal1, renewal2, expire1, expire2 } = plan;
+    await this.one(`${first} (expiry ${expire1})`, renew(renewal1, expire1));
+    await peek('R1');
+    await this.one('renewal R1 delivered again', renew(renewal1, expire1));
+    await peek('R1 again');
+    await this.one(`renewal R2 (expiry ${expire2})`, renew(renewal2, expire2));
+    await peek('R2');
+    await this.one('renewal R1 delivered late, after R2', renew(renewal1, expire1));
+    await peek('R1 late');
+  }
+
+  /** The distinct instanceIds answered to `purchase` calls over the whole story. */
+  instanceIdsOf(purchase: string): Set<string> {
+    const ids = this.exchanges.filter((ex) => ex.activity === purchase).map(instanceIdOf);
+    return new Set(ids.filter((id) => id !== undefined));
+  }
+
+  /** The report: ok when every step passed and no invariant failed. */
+  report(
+    protocol: Protocol,
+    orderId: string,
+    invariants: Invariant[],
+    subject: { instanceId?: string | undefined; license?: string },
+  ): LifecycleReport {
+    const { instanceId, license } = subject;
+    return {
+      ok: this.steps.every((s) => s.ok) && invariants.every((i) => i.ok !== false),
+      protocol,
+      orderId,
+      ...(license !== undefined ? { license } : {}),
+      ...(instanceId !== undefined ? { instanceId } : {}),
+      steps: this.steps,
+      invariants,
+      totalMs: Date.now() - this.started,
+    };
+  }
+}
+
+/** A check that `queryInstance` answered `instanceId` in `info[0]`. */
+export function infoNames(instanceId: string): (ex: Exchange) => Problem[] {
+  return (ex) => {
+    const id = firstInfo(ex)?.instanceId;
+    return id === instanceId
+      ? []
+      : [
+          {
+            message: `info[0].instanceId is ${String(id)}, expected ${instanceId}`,
+            fix: 'answer queryInstance with one info entry per requested instanceId',
+          },
+        ];
+  };
+}
+
+/** A check that a purchase delivered again answered the order's instance; `fix` says how. */
+export function sameInstance(
+  instanceId: string | undefined,
+  fix: string,
+): (ex: Exchange) => Problem[] {
+  return (ex) => {
+    const id = instanceIdOf(ex);
+    return id === instanceId
+      ? []
+      : [
+          {
+            message: `instanceId ${id ?? 'missing'}, but this order's instance is ${instanceId}`,
+            fix,
+          },
+        ];
+  };
+}
+
+/** Concurrent purchases of one order must answer one instanceId; `fix` says how. */
+export function oneInstance(exchanges: Exchange[], fix: string): Problem[] {
+  const ids = new Set(exchanges.map(instanceIdOf).filter((x) => x !== undefined));
+  return ids.size === 1
+    ? []
+    : [
+        {
+          message: `${ids.size} different instanceIds for one order: ${[...ids].join(', ') || 'none'}`,
+          fix,
+        },
+      ];
+}
+
+/** "One instanceId per order", over every answer to `purchase` in the story. */
+export function oneInstanceInvariant(
+  story: Story,
+  purchase: string,
+  instanceId: string | undefined,
+): Invariant {
+  const ids = story.instanceIdsOf(purchase);
+  return {
+    name: 'one instanceId per order',
+    ok: instanceId !== undefined && ids.size === 1,
+    detail:
+      ids.size === 1
+        ? `every ${purchase} answer named ${instanceId}`
+        : `${purchase} answers named ${ids.size} instances: ${[...ids].join(', ') || 'none'}`,
+  };
+}
+
+/** "Nothing after release but 000000 for repeats"; `afterRelease` undefined when not reached. */
+export function afterReleaseInvariant(afterRelease: Exchange[] | undefined): Invariant {
+  const name = 'nothing after release but 000000 for repeats';
+  if (afterRelease === undefined) {
+    return { name, ok: false, detail: 'not reached: the purchase gave no instanceId' };
+  }
+  return {
+    name,
+    ok: afterRelease.every((ex) => codeOf(ex) === '000000'),
+    detail: `repeats after release answered ${afterRelease.map(codeOf).join(', ')}`,
+  };
+}
+
+/** "000003 for an unknown instance", over the calls about a never-seen instance. */
+export function unknownInstanceInvariant(unknown: Exchange[]): Invariant {
+  return {
+    name: '000003 for an unknown instance',
+    ok: unknown.every((ex) => codeOf(ex) === '000003'),
+    detail: `${unknown.map((ex) => ex.activity).join(', ')} of a never-seen instance answered ${unknown.map(codeOf).join(', ')}`,
+  };
+}
+
+/** "000001 for …": every step that had to be refused was. */
+export function refusedInvariant(name: string, steps: LifecycleStep[]): Invariant {
+  return {
+    name,
+    ok: steps.length > 0 && steps.every((s) => s.ok),
+    detail: 'each refused before anything changed',
+  };
+}
+
+/** The expiry the service exposed after each renewal delivery, and the ones expected. */
+export interface ExpiryObservations {
+  exposesExpiry: boolean;
+  /** By delivery: `R1`, `R1 again`, `R2`, `R1 late`. */
+  expiries: Record<string, string | undefined>;
+  expire1: string;
+  expire2: string;
 }
 
 /**
  * "Expiry moved once per renewal order": R1, R1 again, R2, R1 late after R2 must leave R1's, R1's,
  * R2's and R2's expiry; not observable when the service exposes no expiry.
  */
-export function expiryInvariant(
-  later:
-    | {
-        exposesExpiry: boolean;
-        expiries: Record<string, string | undefined>;
-        expire1: string;
-        expire2: string;
-      }
-    | undefined,
-): Invariant {
+export function expiryInvariant(later: ExpiryObservations | undefined): Invariant {
   const name = 'expiry moved once per renewal order';
   if (later === undefined) return { name, ok: false, detail: 'not reached' };
   if (!later.exposesExpiry) {

@@ -7,29 +7,34 @@
  * service must refuse.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { call, type Exchange, type SignedRequest } from './client';
+import type { Exchange } from './client';
 import { FINDINGS } from './judge';
 import {
+  afterReleaseInvariant,
   codeOf,
-  DAY_MS,
+  type ExpiryObservations,
   expiryInvariant,
   expiryOf,
-  firstInfo,
-  freshOrderId,
   type Invariant,
+  infoNames,
   instanceIdOf,
   type LifecycleOptions,
   type LifecycleReport,
-  type Problem,
+  oneInstance,
+  oneInstanceInvariant,
+  orderPlan,
+  refusedInvariant,
   Story,
+  sameInstance,
+  unknownInstanceInvariant,
 } from './lifecycle-story';
-import { extendParams, utcStamp, V1_PRODUCT_ID, v1PurchaseFields } from './suites';
+import { extendParams, V1_PRODUCT_ID, v1PurchaseFields } from './suites';
 
 /**
  * How old the stale call's `timeStamp` is: beyond the widest window the function can be set to
  * (`V1_TIMESTAMP_WINDOW_SECONDS` at most 86400), since V1.0 documents none.
  */
-export const V1_STALE_BY_MS = 25 * 3_600_000;
+const STALE_V1 = { byMs: 25 * 3_600_000, label: 'timeStamp (25 h old)' } as const;
 
 /** The activity names of the two V1.0-transport protocols. */
 const NAMES = {
@@ -83,43 +88,24 @@ function deliveryNote(ex: Exchange): string | undefined {
  * const report = await runV1Lifecycle({ target: { url, key, protocol: 'v1' } });
  */
 export async function runV1Lifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
-  const started = Date.now();
-  const { target } = options;
-  const protocol = target.protocol === 'license-v1' ? 'license-v1' : 'v1';
+  const protocol = options.target.protocol === 'license-v1' ? 'license-v1' : 'v1';
   const saas = protocol === 'v1';
   const A = NAMES[protocol];
-  const poll = { intervalMs: options.pollIntervalMs ?? 250, attempts: options.pollAttempts ?? 60 };
-  const story = new Story(target, options.onStep);
-  const orderId = freshOrderId(started);
+  const story = new Story(options);
+  const plan = orderPlan(story.started);
+  const { orderId, renewal2, upgrade1, expire1, expire2 } = plan;
   options.onStart?.(orderId);
-  const renewal1 = `${orderId}R1`;
-  const renewal2 = `${orderId}R2`;
-  const upgrade1 = `${orderId}U1`;
-  const expire1 = utcStamp(started + 60 * DAY_MS);
-  const expire2 = utcStamp(started + 120 * DAY_MS);
   const machineCode = `SIM-${randomBytes(4).toString('hex').toUpperCase()}`;
   // The paid period has just ended, so that the expiry has something to expire.
   const purchaseBody = (): Record<string, unknown> => ({
     activity: A.purchase,
-    ...v1PurchaseFields(orderId, randomUUID(), '1', started - 60_000),
+    ...v1PurchaseFields(orderId, randomUUID(), '1', story.started - 60_000),
     ...(saas ? {} : { saasExtendParams: extendParams({ identificationCode: machineCode }) }),
   });
-  const instanceIds = new Set<string>();
   const licenses = new Set<string>();
-  const noteDelivery = (ex: Exchange) => {
-    const id = instanceIdOf(ex);
-    if (id !== undefined) instanceIds.add(id);
-  };
 
   // Authentication: nothing may happen for a call that is not KooGallery's.
-  await story.one(`${A.purchase} signed with a wrong key`, purchaseBody(), {
-    expect: ['000001'],
-    signWith: `wrong-${randomBytes(12).toString('hex')}`,
-  });
-  await story.one(`${A.purchase} with a stale timeStamp (25 h old)`, purchaseBody(), {
-    expect: ['000001'],
-    timestampMs: Date.now() - V1_STALE_BY_MS,
-  });
+  const refused = await story.refusals(A.purchase, purchaseBody, STALE_V1);
   const unknownId = randomUUID();
   const unknownCalls: [string, Record<string, unknown>][] = [
     [
@@ -149,62 +135,47 @@ export async function runV1Lifecycle(options: LifecycleOptions): Promise<Lifecyc
   }
 
   // Purchase: concurrent retries of the same order (each a new businessId), a replayed token.
-  const concurrency = options.concurrency ?? 20;
-  const burst = await Promise.all(
-    Array.from({ length: concurrency }, () =>
-      call(target, purchaseBody(), { expect: ['000000', '000004'] }),
-    ),
-  );
-  for (const ex of burst) noteDelivery(ex);
-  const burstIds = new Set(burst.map(instanceIdOf).filter((x) => x !== undefined));
-  const burstLicenses = new Set(burst.map(licenseOf).filter((x) => x !== undefined));
-  for (const l of burstLicenses) licenses.add(l);
-  const burstProblems: Problem[] = [];
-  if (burstIds.size !== 1) {
-    burstProblems.push({
-      message: `${burstIds.size} different instanceIds for one order: ${[...burstIds].join(', ') || 'none'}`,
-      fix: 'derive the instance from orderId with one conditional write, so retries find it',
-    });
-  }
-  if (burstLicenses.size > 1) {
-    burstProblems.push({
-      message: `${burstLicenses.size} different licenses for one order`,
-      fix: 'issue the license once per order and answer the stored one to every retry',
-    });
-  }
-  story.record(
-    `${A.purchase} ×${concurrency} at once (new businessId each)`,
-    burst,
+  const burst = await story.burst(
+    (n) => `${A.purchase} ×${n} at once (new businessId each)`,
+    purchaseBody,
     ['000000', '000004'],
-    burstProblems,
-    `instanceId ${[...burstIds][0] ?? 'none'}`,
+    (exchanges) => {
+      const burstLicenses = new Set(exchanges.map(licenseOf).filter((x) => x !== undefined));
+      for (const l of burstLicenses) licenses.add(l);
+      const problems = oneInstance(
+        exchanges,
+        'derive the instance from orderId with one conditional write, so retries find it',
+      );
+      if (burstLicenses.size > 1) {
+        problems.push({
+          message: `${burstLicenses.size} different licenses for one order`,
+          fix: 'issue the license once per order and answer the stored one to every retry',
+        });
+      }
+      return problems;
+    },
+    (exchanges) =>
+      `instanceId ${exchanges.map(instanceIdOf).find((x) => x !== undefined) ?? 'none'}`,
   );
-  const instanceId = [...burstIds][0];
-  const firstRequest = burst[0]?.request as SignedRequest;
-  await story.one('first purchase request replayed (same authToken)', burst[0]?.body ?? {}, {
-    expect: ['000001'],
-    replay: firstRequest,
-  });
-  const sameDelivery = (ex: Exchange): Problem[] => {
-    noteDelivery(ex);
-    const problems: Problem[] = [];
-    const id = instanceIdOf(ex);
-    if (id !== instanceId) {
-      problems.push({
-        message: `instanceId ${id ?? 'missing'}, but this order's instance is ${instanceId}`,
-        fix: 'answer every delivery of the same orderId with the same instanceId, forever',
-      });
-    }
-    return problems;
-  };
-  if (instanceId === undefined) {
-    return finish(story, protocol, orderId, undefined, instanceIds, unknown, started);
-  }
+  const instanceId = burst.map(instanceIdOf).find((x) => x !== undefined);
+  refused.push(await story.replay('first purchase request replayed (same authToken)', burst[0]));
+  const sameDelivery = sameInstance(
+    instanceId,
+    'answer every delivery of the same orderId with the same instanceId, forever',
+  );
+  const invariants = (later?: Later): Invariant[] => [
+    oneInstanceInvariant(story, A.purchase, instanceId),
+    ...(protocol === 'license-v1' ? [oneLicenseInvariant(later)] : []),
+    expiryInvariant(later),
+    afterReleaseInvariant(later?.afterRelease),
+    unknownInstanceInvariant(unknown),
+    refusedInvariant('000001 for a wrong key, a stale timeStamp, a replayed authToken', refused),
+  ];
+  if (instanceId === undefined) return story.report(protocol, orderId, invariants(), {});
   // V1.0 has no poll: KooGallery re-sends newInstance (and the buyer's 资源详情 does) until 000000.
   const delivered = await story.untilDone(
     `${A.purchase} re-sent until delivered (re-entry)`,
     purchaseBody,
-    poll,
     (ex) => {
       const problems = sameDelivery(ex);
       const license = licenseOf(ex);
@@ -227,15 +198,7 @@ export async function runV1Lifecycle(options: LifecycleOptions): Promise<Lifecyc
 
   // What the service exposes of the expiry: the re-issued license's, or queryInstance's if any.
   const query = () => ({ activity: 'queryInstance', instanceId });
-  const infoIsOurs = (ex: Exchange): Problem[] =>
-    firstInfo(ex)?.instanceId === instanceId
-      ? []
-      : [
-          {
-            message: `info[0].instanceId is ${String(firstInfo(ex)?.instanceId)}, expected ${instanceId}`,
-            fix: 'answer queryInstance with one info entry per requested instanceId',
-          },
-        ];
+  const infoIsOurs = infoNames(instanceId);
   let exposesExpiry = false;
   if (saas) {
     const q = await story.one('query: the same instance', query(), {
@@ -279,14 +242,7 @@ export async function runV1Lifecycle(options: LifecycleOptions): Promise<Lifecyc
   });
   await story.one(`${A.expire} (the period ended)`, expire());
   await story.one(`${A.expire} delivered again`, expire());
-  await story.one(`renewal R1 after expiry (expiry ${expire1})`, renew(renewal1, expire1));
-  await peekExpiry('R1');
-  await story.one('renewal R1 delivered again', renew(renewal1, expire1));
-  await peekExpiry('R1 again');
-  await story.one(`renewal R2 (expiry ${expire2})`, renew(renewal2, expire2));
-  await peekExpiry('R2');
-  await story.one('renewal R1 delivered late, after R2', renew(renewal1, expire1));
-  await peekExpiry('R1 late');
+  await story.renewals(plan, renew, peekExpiry, 'renewal R1 after expiry');
   await story.one(`${A.expire} delivered late, after the renewals`, expire());
   if (!saas && exposesExpiry) {
     await story.one('getLicense re-entry: still the renewed license', purchaseBody(), {
@@ -325,7 +281,7 @@ export async function runV1Lifecycle(options: LifecycleOptions): Promise<Lifecyc
     await story.one('query while frozen', query(), { check: infoIsOurs });
     await story.one('instanceStatus NORMAL (paid)', status('NORMAL'));
     await story.one('instanceStatus NORMAL delivered again', status('NORMAL'));
-    await story.untilDone('upgrade U1', upgrade, poll);
+    await story.untilDone('upgrade U1', upgrade);
     await story.one('upgrade U1 delivered again', upgrade());
     await story.one('query after upgrade: same instance', query(), { check: infoIsOurs });
   }
@@ -357,7 +313,7 @@ export async function runV1Lifecycle(options: LifecycleOptions): Promise<Lifecyc
       note: (ex) => `answered ${codeOf(ex)}`,
     });
   }
-  return finish(story, protocol, orderId, instanceId, instanceIds, unknown, started, {
+  const later = {
     exposesExpiry,
     expiries,
     expire1,
@@ -365,85 +321,26 @@ export async function runV1Lifecycle(options: LifecycleOptions): Promise<Lifecyc
     afterRelease,
     firstLicense,
     licensesBeforeRenewal,
-  });
+  };
+  return story.report(protocol, orderId, invariants(later), { instanceId });
 }
 
-function finish(
-  story: Story,
-  protocol: 'v1' | 'license-v1',
-  orderId: string,
-  instanceId: string | undefined,
-  instanceIds: Set<string>,
-  unknown: Exchange[],
-  started: number,
-  later?: {
-    exposesExpiry: boolean;
-    expiries: Record<string, string | undefined>;
-    expire1: string;
-    expire2: string;
-    afterRelease: Exchange[];
-    firstLicense: string | undefined;
-    licensesBeforeRenewal: number;
-  },
-): LifecycleReport {
-  const A = NAMES[protocol];
-  const stepOk = (prefix: string) =>
-    story.steps.some((s) => s.title.startsWith(prefix)) &&
-    story.steps.filter((s) => s.title.startsWith(prefix)).every((s) => s.ok);
-  const invariants: Invariant[] = [
-    {
-      name: 'one instanceId per order',
-      ok: instanceId !== undefined && instanceIds.size === 1,
-      detail:
-        instanceIds.size === 1
-          ? `every ${A.purchase} answer named ${instanceId}`
-          : `${A.purchase} answers named ${instanceIds.size} instances: ${[...instanceIds].join(', ') || 'none'}`,
-    },
-  ];
-  if (protocol === 'license-v1') {
-    invariants.push({
-      name: 'one license per order until a renewal',
-      ok:
-        later !== undefined &&
-        later.firstLicense !== undefined &&
-        later.licensesBeforeRenewal === 1,
-      detail:
-        later?.firstLicense === undefined
-          ? 'no license was delivered'
-          : `the concurrent retries and the re-entry answered ${later.licensesBeforeRenewal} license(s)`,
-    });
-  }
-  invariants.push(
-    expiryInvariant(later),
-    {
-      name: 'nothing after release but 000000 for repeats',
-      ok: later === undefined ? false : later.afterRelease.every((ex) => codeOf(ex) === '000000'),
-      detail:
-        later === undefined
-          ? 'not reached: the purchase gave no instanceId'
-          : `repeats after release answered ${later.afterRelease.map(codeOf).join(', ')}`,
-    },
-    {
-      name: '000003 for an unknown instance',
-      ok: unknown.every((ex) => codeOf(ex) === '000003'),
-      detail: `${unknown.map((ex) => ex.activity).join(', ')} of a never-seen instance answered ${unknown.map(codeOf).join(', ')}`,
-    },
-    {
-      name: '000001 for a wrong key, a stale timeStamp, a replayed authToken',
-      ok:
-        stepOk(`${A.purchase} signed with a wrong key`) &&
-        stepOk(`${A.purchase} with a stale timeStamp`) &&
-        stepOk('first purchase request replayed (same authToken)'),
-      detail: 'each refused before anything changed',
-    },
-  );
+/** What the story saw once it had an instance. */
+interface Later extends ExpiryObservations {
+  afterRelease: Exchange[];
+  firstLicense: string | undefined;
+  licensesBeforeRenewal: number;
+}
+
+/** License 1.0: every delivery before a renewal carries one license. */
+function oneLicenseInvariant(later: Later | undefined): Invariant {
   return {
-    ok: story.steps.every((s) => s.ok) && invariants.every((i) => i.ok !== false),
-    protocol,
-    orderId,
-    ...(instanceId !== undefined ? { instanceId } : {}),
-    steps: story.steps,
-    invariants,
-    totalMs: Date.now() - started,
+    name: 'one license per order until a renewal',
+    ok:
+      later !== undefined && later.firstLicense !== undefined && later.licensesBeforeRenewal === 1,
+    detail:
+      later?.firstLicense === undefined
+        ? 'no license was delivered'
+        : `the concurrent retries and the re-entry answered ${later.licensesBeforeRenewal} license(s)`,
   };
 }

@@ -5,25 +5,31 @@
  * of issue #3 (one instanceId per order, expiry moved once per renewal order, nothing after release
  * but `000000` for repeats, `000003` for an unknown instance, `000001` for bad signatures).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { call, type Exchange, type SignedRequest } from './client';
+import { randomUUID } from 'node:crypto';
+import type { Exchange } from './client';
 import { runLicenseLifecycle } from './lifecycle-license';
 import {
+  afterReleaseInvariant,
   codeOf,
-  DAY_MS,
+  type ExpiryObservations,
   expiryInvariant,
   expiryOf,
   firstInfo,
-  freshOrderId,
-  type Invariant,
+  infoNames,
   instanceIdOf,
   type LifecycleOptions,
   type LifecycleReport,
-  type Problem,
+  oneInstance,
+  oneInstanceInvariant,
+  orderPlan,
+  refusedInvariant,
+  STALE_V2,
   Story,
+  sameInstance,
+  unknownInstanceInvariant,
 } from './lifecycle-story';
 import { runV1Lifecycle } from './lifecycle-v1';
-import { CHANGE_PRODUCT_INFO, utcStamp } from './suites';
+import { CHANGE_PRODUCT_INFO } from './suites';
 
 export type {
   Invariant,
@@ -32,8 +38,6 @@ export type {
   LifecycleStep,
   Problem,
 } from './lifecycle-story';
-
-const STALE_BY_MS = 5 * 60_000;
 
 /**
  * Runs the whole story of one fresh real order (License 2.0: license code) in the target's
@@ -51,40 +55,20 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
 
 /** The SaaS V2.0 story. */
 async function runV2Lifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
-  const started = Date.now();
-  const { target } = options;
-  const poll = { intervalMs: options.pollIntervalMs ?? 250, attempts: options.pollAttempts ?? 60 };
-  const story = new Story(target, options.onStep);
-  const orderId = freshOrderId(started);
+  const story = new Story(options);
+  const plan = orderPlan(story.started);
+  const { orderId, renewal2, upgrade1, expire1, expire2 } = plan;
   const orderLineId = `${orderId}-000001`;
   options.onStart?.(orderId);
-  const renewal1 = `${orderId}R1`;
-  const renewal2 = `${orderId}R2`;
-  const upgrade1 = `${orderId}U1`;
-  const expire1 = utcStamp(started + 60 * DAY_MS);
-  const expire2 = utcStamp(started + 120 * DAY_MS);
   const purchaseBody = () => ({
     activity: 'newInstance',
     orderId,
     orderLineId,
     businessId: randomUUID(),
   });
-  const instanceIds = new Set<string>();
-  const noteId = (ex: Exchange) => {
-    const id = instanceIdOf(ex);
-    if (id !== undefined) instanceIds.add(id);
-  };
 
   // Authentication: nothing may happen for a call that is not KooGallery's.
-  const wrongKey = `wrong-${randomBytes(12).toString('hex')}`;
-  await story.one('purchase signed with a wrong key', purchaseBody(), {
-    expect: ['000001'],
-    signWith: wrongKey,
-  });
-  await story.one('purchase with a stale timestamp (5 min old)', purchaseBody(), {
-    expect: ['000001'],
-    timestampMs: Date.now() - STALE_BY_MS,
-  });
+  const refused = await story.refusals('purchase', purchaseBody, STALE_V2);
   const unknownId = randomUUID();
   const unknown = [
     await story.one(
@@ -105,68 +89,42 @@ async function runV2Lifecycle(options: LifecycleOptions): Promise<LifecycleRepor
   ];
 
   // Purchase: concurrent retries of the same order, then a replay and a late duplicate.
-  const concurrency = options.concurrency ?? 20;
-  const burst = await Promise.all(
-    Array.from({ length: concurrency }, () =>
-      call(target, purchaseBody(), { expect: ['000000', '000004'] }),
-    ),
-  );
-  for (const ex of burst) noteId(ex);
-  const burstIds = new Set(burst.map(instanceIdOf).filter((x) => x !== undefined));
-  story.record(
-    `purchase, ${concurrency} retries at once (new businessId each)`,
-    burst,
+  const burst = await story.burst(
+    (n) => `purchase, ${n} retries at once (new businessId each)`,
+    purchaseBody,
     ['000000', '000004'],
-    burstIds.size === 1
-      ? []
-      : [
-          {
-            message: `${burstIds.size} different instanceIds for one order: ${[...burstIds].join(', ')}`,
-            fix: 'derive the instance from orderId + orderLineId with one conditional write, so retries find it',
-          },
-        ],
-    `instanceId ${[...burstIds][0] ?? 'none'}`,
+    (exchanges) =>
+      oneInstance(
+        exchanges,
+        'derive the instance from orderId + orderLineId with one conditional write, so retries find it',
+      ),
+    (exchanges) =>
+      `instanceId ${exchanges.map(instanceIdOf).find((x) => x !== undefined) ?? 'none'}`,
   );
-  const instanceId = [...burstIds][0];
-  const firstRequest = burst[0]?.request as SignedRequest;
-  await story.one('the first purchase request replayed (same nonce)', burst[0]?.body ?? {}, {
-    expect: ['000001'],
-    replay: firstRequest,
-  });
-  const sameId = (ex: Exchange): Problem[] => {
-    noteId(ex);
-    const id = instanceIdOf(ex);
-    return id === instanceId
-      ? []
-      : [
-          {
-            message: `instanceId ${id ?? 'missing'}, but this order's instance is ${instanceId}`,
-            fix: 'answer every delivery of the same orderId + orderLineId with the same instanceId, forever',
-          },
-        ];
-  };
+  const instanceId = burst.map(instanceIdOf).find((x) => x !== undefined);
+  refused.push(await story.replay('the first purchase request replayed (same nonce)', burst[0]));
+  const sameId = sameInstance(
+    instanceId,
+    'answer every delivery of the same orderId + orderLineId with the same instanceId, forever',
+  );
   await story.one('purchase delivered again later (new businessId)', purchaseBody(), {
     expect: ['000000', '000004'],
     check: sameId,
   });
-  if (instanceId === undefined) {
-    return finish(story, orderId, undefined, instanceIds, unknown, started, undefined);
-  }
+  const invariants = (afterRelease?: Exchange[], expiry?: ExpiryObservations) => [
+    oneInstanceInvariant(story, 'newInstance', instanceId),
+    expiryInvariant(expiry),
+    afterReleaseInvariant(afterRelease),
+    unknownInstanceInvariant(unknown),
+    refusedInvariant('000001 for a wrong key, a stale timestamp, a replayed nonce', refused),
+  ];
+  if (instanceId === undefined) return story.report('v2', orderId, invariants(), {});
 
   const query = () => ({ activity: 'queryInstance', instanceId });
-  const infoIsOurs = (ex: Exchange): Problem[] =>
-    firstInfo(ex)?.instanceId === instanceId
-      ? []
-      : [
-          {
-            message: `info[0].instanceId is ${String(firstInfo(ex)?.instanceId)}, expected ${instanceId}`,
-            fix: 'answer queryInstance with one info entry per requested instanceId',
-          },
-        ];
+  const infoIsOurs = infoNames(instanceId);
   const ready = await story.untilDone(
     'query until ready',
     query,
-    poll,
     (ex) => [
       ...infoIsOurs(ex),
       ...(firstInfo(ex)?.appInfo === undefined
@@ -198,14 +156,7 @@ async function runV2Lifecycle(options: LifecycleOptions): Promise<LifecycleRepor
     instanceId,
     expireTime,
   });
-  await story.one(`renewal R1 (expiry ${expire1})`, renew(renewal1, expire1));
-  await peekExpiry('R1');
-  await story.one('renewal R1 delivered again', renew(renewal1, expire1));
-  await peekExpiry('R1 again');
-  await story.one(`renewal R2 (expiry ${expire2})`, renew(renewal2, expire2));
-  await peekExpiry('R2');
-  await story.one('renewal R1 delivered late, after R2', renew(renewal1, expire1));
-  await peekExpiry('R1 late');
+  await story.renewals(plan, renew, peekExpiry);
 
   // Status: an unfreeze arriving before its freeze, then each change delivered twice.
   const status = (s: string) => ({ activity: 'updateInstanceStatus', instanceId, status: s });
@@ -223,7 +174,7 @@ async function runV2Lifecycle(options: LifecycleOptions): Promise<LifecycleRepor
     orderId: upgrade1,
     orderLineId: `${upgrade1}-000001`,
   });
-  await story.untilDone('upgrade U1', upgrade, poll);
+  await story.untilDone('upgrade U1', upgrade);
   await story.one('upgrade U1 delivered again', upgrade());
   await story.one('query after upgrade: same instance', query(), { check: infoIsOurs });
   await story.one('change check before a renewal with a new spec', {
@@ -248,72 +199,10 @@ async function runV2Lifecycle(options: LifecycleOptions): Promise<LifecycleRepor
     expect: ['000000', '000003'],
     note: (ex) => `answered ${codeOf(ex)}`,
   });
-  return finish(story, orderId, instanceId, instanceIds, unknown, started, {
-    exposesExpiry,
-    expiries,
-    expire1,
-    expire2,
-    afterRelease,
-  });
-}
-
-function finish(
-  story: Story,
-  orderId: string,
-  instanceId: string | undefined,
-  instanceIds: Set<string>,
-  unknown: Exchange[],
-  started: number,
-  later:
-    | {
-        exposesExpiry: boolean;
-        expiries: Record<string, string | undefined>;
-        expire1: string;
-        expire2: string;
-        afterRelease: Exchange[];
-      }
-    | undefined,
-): LifecycleReport {
-  const stepOk = (title: string) => story.steps.find((s) => s.title === title)?.ok === true;
-  const invariants: Invariant[] = [
-    {
-      name: 'one instanceId per order',
-      ok: instanceId !== undefined && instanceIds.size === 1,
-      detail:
-        instanceIds.size === 1
-          ? `every purchase answer named ${instanceId}`
-          : `purchase answers named ${instanceIds.size} instances: ${[...instanceIds].join(', ') || 'none'}`,
-    },
-    expiryInvariant(later),
-    {
-      name: 'nothing after release but 000000 for repeats',
-      ok: later === undefined ? false : later.afterRelease.every((ex) => codeOf(ex) === '000000'),
-      detail:
-        later === undefined
-          ? 'not reached: the purchase gave no instanceId'
-          : `repeats after release answered ${later.afterRelease.map(codeOf).join(', ')}`,
-    },
-    {
-      name: '000003 for an unknown instance',
-      ok: unknown.every((ex) => codeOf(ex) === '000003'),
-      detail: `query, freeze, release of a never-seen instance answered ${unknown.map(codeOf).join(', ')}`,
-    },
-    {
-      name: '000001 for a wrong key, a stale timestamp, a replayed nonce',
-      ok:
-        stepOk('purchase signed with a wrong key') &&
-        stepOk('purchase with a stale timestamp (5 min old)') &&
-        stepOk('the first purchase request replayed (same nonce)'),
-      detail: 'each refused before anything changed',
-    },
-  ];
-  return {
-    ok: story.steps.every((s) => s.ok) && invariants.every((i) => i.ok !== false),
-    protocol: 'v2',
+  return story.report(
+    'v2',
     orderId,
-    ...(instanceId !== undefined ? { instanceId } : {}),
-    steps: story.steps,
-    invariants,
-    totalMs: Date.now() - started,
-  };
+    invariants(afterRelease, { exposesExpiry, expiries, expire1, expire2 }),
+    { instanceId },
+  );
 }
