@@ -10,7 +10,7 @@
  * AWS_PROFILE, a role).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { adviceFor, describeError, printableEndpoint } from '../lib/store/sdk-errors';
+import { adviceFor, printableEndpoint, summarizeSdkError } from '../lib/store/sdk-errors';
 import { ensureTable, tableNameProblems } from '../lib/store/table-schema';
 
 /** Where the script writes: progress to `out`, failures to `err`. */
@@ -93,7 +93,7 @@ export async function runTableCreate(
     );
     return 0;
   } catch (error) {
-    output.err(`table:create: failed at ${where}: ${describeError(error)}`);
+    output.err(`table:create: failed at ${where}: ${summarizeSdkError(error)}`);
     output.err(`table:create: ${adviceFor(error)}`);
     return 1;
   } finally {

@@ -29,7 +29,7 @@ import {
   type WriteOutcome,
 } from './instance-store';
 import { assertCreatable, assertExpiry, assertUpdatable, instanceKey, nonceKey } from './keys';
-import { adviceFor, describeError, isConditionFailure, printableEndpoint } from './sdk-errors';
+import { adviceFor, isConditionFailure, printableEndpoint, summarizeSdkError } from './sdk-errors';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from './table-schema';
 
 /** Where and how {@link createDynamooseStore} reaches the table. */
@@ -68,7 +68,7 @@ function unavailable(
 ): StoreUnavailableError {
   return new StoreUnavailableError(
     `store ${operation} on table "${where.tableName}" at ${where.endpoint} failed ` +
-      `(${describeError(error)}): ${adviceFor(error)}`,
+      `(${summarizeSdkError(error)}): ${adviceFor(error)}`,
     { cause: error },
   );
 }

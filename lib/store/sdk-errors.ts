@@ -50,7 +50,7 @@ export function isConditionFailure(error: unknown): boolean {
 }
 
 /** True when the endpoint refused, dropped or did not answer the connection in time. */
-export function isNetworkError(error: unknown): boolean {
+function isNetworkError(error: unknown): boolean {
   if (errorName(error) === 'TimeoutError') return true;
   const code = field(error, 'code');
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
@@ -75,8 +75,12 @@ export function printableEndpoint(endpoint: string | undefined, region: string):
   }
 }
 
-/** A short description of an error: name, code and the first 200 characters of its message. */
-export function describeError(error: unknown): string {
+/**
+ * A short description of an SDK error for an operator-facing message: name, code and the first
+ * 200 characters of its message (unlike `describeError` in `lib/errors.ts`, which builds log
+ * fields and withholds foreign messages).
+ */
+export function summarizeSdkError(error: unknown): string {
   const name = errorName(error);
   const code = field(error, 'code');
   const message = error instanceof Error ? error.message : String(error);
@@ -116,7 +120,10 @@ export function adviceFor(error: unknown): string {
     );
   }
   if (name === 'ValidationException') {
-    return `the service refused the request: check the table's key schema with verifyTable (one string hash key "${KEY_ATTRIBUTE}")`;
+    return (
+      `the service refused the request: check that TABLE_NAME is the state table (one string hash ` +
+      `key "${KEY_ATTRIBUTE}"); \`npm run table:create\` checks it`
+    );
   }
   return 'check DYNAMODB_ENDPOINT, TABLE_NAME, the region and the credentials';
 }
