@@ -48,7 +48,7 @@ export const LICENSE_V1_ACTIVITIES = [
 export type LicenseV1Activity = (typeof LICENSE_V1_ACTIVITIES)[number];
 
 /** The `saasExtendParams` name carrying the buyer's machine code (spec §2.1). */
-export const IDENTIFICATION_CODE = 'identificationCode';
+const IDENTIFICATION_CODE = 'identificationCode';
 
 /** A validated License 1.0 request. */
 export type LicenseV1Command =

@@ -14,7 +14,7 @@ import type { Authenticated } from './front-end';
  */
 
 /** The nonce family of V1.0 calls (SaaS and License 1.0 share the key, so they share replays). */
-export const V1_NONCE_FAMILY = 'v1';
+const V1_NONCE_FAMILY = 'v1';
 
 /**
  * Verifies the `authToken` with the V1.0 keys (decision 10's decoding fallbacks) and names the

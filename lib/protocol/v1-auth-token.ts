@@ -9,9 +9,32 @@ import { parseKooTime } from './v2-requests';
  */
 
 /** The query parameter carrying the token. */
-export const AUTH_TOKEN_PARAM = 'authToken';
+const AUTH_TOKEN_PARAM = 'authToken';
 /** The query parameter carrying the signed time, UTC `yyyyMMddHHmmssSSS`. */
-export const TIMESTAMP_PARAM = 'timeStamp';
+const TIMESTAMP_PARAM = 'timeStamp';
+
+/**
+ * The text a V1.0 token signs: every parameter but `authToken` (and, with `skipEmpty`, but the
+ * empty-valued ones), sorted by name, as `k=v` joined by `&`.
+ */
+function signedText(params: Readonly<Record<string, string>>, skipEmpty = false): string {
+  return (
+    Object.keys(params)
+      .filter((k) => k !== AUTH_TOKEN_PARAM && !(skipEmpty && params[k]?.trim() === ''))
+      // Java's TreeMap order: UTF-16 code units, which is what Array.prototype.sort compares.
+      .sort()
+      .map((k) => `${k}=${params[k]}`)
+      .join('&')
+  );
+}
+
+function tokenOf(
+  accessKey: string,
+  params: Readonly<Record<string, string>>,
+  text: string,
+): string {
+  return hmacSha256(accessKey + (params[TIMESTAMP_PARAM] ?? ''), text).toString('base64');
+}
 
 /**
  * The V1.0 token for decoded parameters. `skipEmpty` leaves out empty-valued parameters, as the
@@ -24,13 +47,7 @@ export function v1AuthToken(
   params: Readonly<Record<string, string>>,
   options: { skipEmpty?: boolean } = {},
 ): string {
-  const message = Object.keys(params)
-    .filter((k) => k !== AUTH_TOKEN_PARAM && !(options.skipEmpty && params[k]?.trim() === ''))
-    // Java's TreeMap order: UTF-16 code units, which is what Array.prototype.sort compares.
-    .sort()
-    .map((k) => `${k}=${params[k]}`)
-    .join('&');
-  return hmacSha256(accessKey + (params[TIMESTAMP_PARAM] ?? ''), message).toString('base64');
+  return tokenOf(accessKey, params, signedText(params, options.skipEmpty));
 }
 
 function decode(s: string, plusIsSpace: boolean): string {
@@ -134,23 +151,19 @@ export function verifyV1AuthToken(
   if (keys.length === 0) return { ok: false, reason: 'no key configured' };
   // Base64 never holds a space: a space here is a raw '+' that form decoding changed.
   const token = sent.replace(/ /g, '+');
+  const literal = decodeV1Query(rawQuery, false);
   let match: { key: string; params: Record<string, string> } | undefined;
   const tried = new Set<string>();
   for (const variant of VARIANTS) {
-    const params = variant.plusIsSpace ? form : decodeV1Query(rawQuery, false);
-    const names = Object.keys(params).filter(
-      (k) => k !== AUTH_TOKEN_PARAM && !(variant.skipEmpty && params[k]?.trim() === ''),
-    );
-    // Two variants that sign the same message need not be tried twice.
-    const id = names
-      .sort()
-      .map((k) => `${k}=${params[k]}`)
-      .join('&');
-    if (tried.has(id)) continue;
-    tried.add(id);
+    const params = variant.plusIsSpace ? form : literal;
+    const text = signedText(params, variant.skipEmpty);
+    // Two variants that sign the same text need not be tried twice (the timeStamp, all digits,
+    // decodes the same either way).
+    if (tried.has(text)) continue;
+    tried.add(text);
     // Every key is tried even after a match, so timing does not reveal which key matched.
     for (const key of keys) {
-      const ok = safeEqual(v1AuthToken(key, params, variant), token);
+      const ok = safeEqual(tokenOf(key, params, text), token);
       if (ok && !match) match = { key, params };
     }
   }

@@ -70,6 +70,21 @@ describe('verifyV1AuthToken', () => {
     expect(verifyV1AuthToken(query, ['k'], Date.UTC(2024, 0, 1), WINDOW).ok).toBe(true);
   });
 
+  it('accepts a literal "+" sent raw in a token computed without the empty-valued parameters', () => {
+    const params = {
+      activity: 'newInstance',
+      email: 'Ab+Cd',
+      orderAmount: '',
+      timeStamp: '20240101000000000',
+    };
+    const token = v1AuthToken('k', params, { skipEmpty: true });
+    const query = `activity=newInstance&email=Ab+Cd&orderAmount=&timeStamp=20240101000000000&authToken=${encodeURIComponent(token)}`;
+    expect(verifyV1AuthToken(query, ['k'], Date.UTC(2024, 0, 1), WINDOW)).toMatchObject({
+      ok: true,
+      params,
+    });
+  });
+
   it('accepts the second of two keys and names it', () => {
     const v = vectors.v1AuthToken[0] as (typeof vectors.v1AuthToken)[number];
     const verdict = verifyV1AuthToken(v.query, ['other', v.accessKey], at(v), WINDOW);
