@@ -265,6 +265,11 @@ export interface Exchange {
   verdict: Verdict;
 }
 
+/** The result code an exchange got, or why it got none. */
+export function codeOf(ex: Exchange): string {
+  return ex.verdict.resultCode ?? (ex.response.error !== undefined ? 'no answer' : 'none');
+}
+
 /** Options of {@link call}: expected result codes, a different signing key, fixed timestamp or nonce. */
 export interface CallOptions extends SignOverrides {
   expect?: readonly string[];

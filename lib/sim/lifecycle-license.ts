@@ -7,10 +7,9 @@
  * result codes; what the service stored is not observable through the protocol.
  */
 import { randomBytes } from 'node:crypto';
-import type { Exchange } from './client';
+import { codeOf, type Exchange } from './client';
 import {
   afterReleaseInvariant,
-  codeOf,
   DAY_MS,
   freshOrderId,
   type Invariant,

@@ -5,7 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CallOptions, call, type Exchange, type SignedRequest, type Target } from './client';
+import {
+  type CallOptions,
+  call,
+  codeOf,
+  type Exchange,
+  type SignedRequest,
+  type Target,
+} from './client';
 import type { Finding, FindingName } from './judge';
 import type { Protocol } from './protocols';
 import { utcStamp } from './suites';
@@ -110,11 +117,6 @@ export function orderPlan(started: number): OrderPlan {
     expire1: utcStamp(started + 60 * DAY_MS),
     expire2: utcStamp(started + 120 * DAY_MS),
   };
-}
-
-/** The result code an exchange got, or why it got none. */
-export function codeOf(ex: Exchange): string {
-  return ex.verdict.resultCode ?? (ex.response.error !== undefined ? 'no answer' : 'none');
 }
 
 /** The `instanceId` of an answer, when it has one. */

@@ -7,11 +7,10 @@
  * service must refuse.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Exchange } from './client';
+import { codeOf, type Exchange } from './client';
 import { FINDINGS } from './judge';
 import {
   afterReleaseInvariant,
-  codeOf,
   type ExpiryObservations,
   expiryInvariant,
   expiryOf,

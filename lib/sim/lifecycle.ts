@@ -6,11 +6,10 @@
  * but `000000` for repeats, `000003` for an unknown instance, `000001` for bad signatures).
  */
 import { randomUUID } from 'node:crypto';
-import type { Exchange } from './client';
+import { codeOf, type Exchange } from './client';
 import { runLicenseLifecycle } from './lifecycle-license';
 import {
   afterReleaseInvariant,
-  codeOf,
   type ExpiryObservations,
   expiryInvariant,
   expiryOf,

@@ -4,7 +4,7 @@
  * the target (`target.protocol`: SaaS V2.0, V1.0, License 2.0 or 1.0).
  */
 import { randomInt } from 'node:crypto';
-import { call, type Exchange, type Target } from './client';
+import { call, codeOf, type Exchange, type Target } from './client';
 import type { Finding } from './judge';
 import { isPurchase, type Protocol } from './protocols';
 import {
@@ -86,7 +86,7 @@ function newResult(c: SavedCase): CaseResult {
 function record(result: CaseResult, ex: Exchange): void {
   result.runs++;
   if (ex.verdict.ok) result.passed++;
-  const code = ex.verdict.resultCode ?? (ex.response.error ? 'no answer' : 'none');
+  const code = codeOf(ex);
   result.codes[code] = (result.codes[code] ?? 0) + 1;
   result.latenciesMs.push(ex.response.elapsedMs);
   for (const f of ex.verdict.findings) {
