@@ -38,8 +38,12 @@ describe('SaaS V1.0 and License 1.0 refusals', () => {
   it('answers 000002 naming a missing parameter, signed with the V1 key', async () => {
     const { orderId: _omitted, ...params } = purchaseV1();
     expectAnswer(await svc.sendV1(params), '000002', /orderId/, svc.v1AccessKey);
-    const { instanceId: _none, ...release } = { activity: 'releaseInstance', instanceId: 'x' };
-    expectAnswer(await svc.sendV1(release), '000002', /instanceId/, svc.v1AccessKey);
+    expectAnswer(
+      await svc.sendV1({ activity: 'releaseInstance' }),
+      '000002',
+      /instanceId/,
+      svc.v1AccessKey,
+    );
     expectAnswer(
       await svc.sendV1({ activity: 'getLicense', orderId: 'CS1', businessId: 'b', productId: 'P' }),
       '000002',
@@ -145,7 +149,7 @@ describe('keys per interface type (000001 across families)', () => {
     }
   });
 
-  it('refuses a License 2.0 activity signed with the V2.0 key, and a V2.0 one signed with the License key', async () => {
+  it('refuses a License 2.0 activity signed with the V2.0 or V1.0 key, and a V2.0 one signed with the License or V1.0 key', async () => {
     const license = {
       activity: 'releaseLicenseCode',
       license: 'PLABCDEF',
@@ -153,8 +157,14 @@ describe('keys per interface type (000001 across families)', () => {
       orderLineId: 'CS1-000001',
       testFlag: '1',
     };
-    const asV2 = await svc.send(license);
-    expectAnswer(asV2, '000001', /signature mismatch/, svc.licenseAccessKey);
+    for (const key of [svc.accessKey, svc.v1AccessKey]) {
+      expectAnswer(
+        await svc.send(license, { key }),
+        '000001',
+        /signature mismatch/,
+        svc.licenseAccessKey,
+      );
+    }
     expect((await svc.sendLicense(license)).json.resultCode).toBe('000000');
 
     const v2 = { activity: 'releaseInstance', instanceId: 'x', testFlag: '1' };
