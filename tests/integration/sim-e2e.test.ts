@@ -69,6 +69,27 @@ function sim(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   });
 }
 
+/**
+ * Asserts that a SaaS lifecycle printed its order, every step and invariant ok (the `lines` among
+ * them), a passing verdict, and never the key.
+ */
+function expectStoryPassed(run: Run, lines: RegExp[]): void {
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/one real order \(CSSIM\w+, no testFlag\)/);
+  for (const line of [
+    ...lines,
+    /^ok +one instanceId per order/m,
+    /^ok +nothing after release but 000000 for repeats/m,
+    /^ok +000003 for an unknown instance/m,
+    /steps passed in [\d.]+ s: PASS$/m,
+  ]) {
+    expect(run.stdout).toMatch(line);
+  }
+  expect(run.stdout).not.toMatch(/^FAIL/m);
+  expect(run.stdout).not.toContain(key);
+}
+
 let service: ChildProcess | undefined;
 let serviceOutput = '';
 let dataDir: string;
@@ -182,10 +203,7 @@ describe('koogallery-sim against the service as npm start runs it', () => {
       const run = await sim(['lifecycle', '--url', url], cleanEnv({ KOOGALLERY_ACCESS_KEY: key }));
 
       // Assert
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/one real order \(CSSIM\w+, no testFlag\)/);
-      for (const step of [
+      expectStoryPassed(run, [
         /^ok +\d+ +purchase signed with a wrong key +newInstance +000001/m,
         /^ok +\d+ +purchase with a stale timestamp .*000001/m,
         /^ok +\d+ +query an unknown instance +queryInstance +000003/m,
@@ -196,18 +214,8 @@ describe('koogallery-sim against the service as npm start runs it', () => {
         /^ok +\d+ +unfreeze delivered before any freeze/m,
         /^ok +\d+ +release delivered again +releaseInstance +000000/m,
         /^ok +\d+ +purchase delivered again after release +newInstance +000000/m,
-      ]) {
-        expect(run.stdout).toMatch(step);
-      }
-      expect(run.stdout).not.toMatch(/^FAIL/m);
-      expect(run.stdout).toMatch(/^ok +one instanceId per order/m);
-      expect(run.stdout).toMatch(/^ok +nothing after release but 000000 for repeats/m);
-      expect(run.stdout).toMatch(/^ok +000003 for an unknown instance/m);
-      expect(run.stdout).toMatch(
         /^ok +000001 for a wrong key, a stale timestamp, a replayed nonce/m,
-      );
-      expect(run.stdout).toMatch(/steps passed in [\d.]+ s: PASS$/m);
-      expect(run.stdout).not.toContain(key);
+      ]);
     },
     CLI_TIMEOUT_MS,
   );
@@ -346,10 +354,7 @@ describe('koogallery-sim against the service as npm start runs it', () => {
         cleanEnv({ KOOGALLERY_V1_ACCESS_KEY: key }),
       );
 
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/one real order \(CSSIM\w+, no testFlag\)/);
-      for (const step of [
+      expectStoryPassed(run, [
         /^ok +\d+ +newInstance signed with a wrong key +newInstance +000001/m,
         /^ok +\d+ +newInstance with a stale timeStamp \(25 h old\) .*000001/m,
         /^ok +\d+ +releaseInstance for an unknown instance +releaseInstance +000003/m,
@@ -360,18 +365,8 @@ describe('koogallery-sim against the service as npm start runs it', () => {
         /^ok +\d+ +renewal R1 delivered late, after R2 +refreshInstance +000000/m,
         /^ok +\d+ +releaseInstance delivered again +releaseInstance +000000/m,
         /^ok +\d+ +newInstance delivered again after release +newInstance +000000/m,
-      ]) {
-        expect(run.stdout).toMatch(step);
-      }
-      expect(run.stdout).not.toMatch(/^FAIL/m);
-      expect(run.stdout).toMatch(/^ok +one instanceId per order/m);
-      expect(run.stdout).toMatch(/^ok +nothing after release but 000000 for repeats/m);
-      expect(run.stdout).toMatch(/^ok +000003 for an unknown instance/m);
-      expect(run.stdout).toMatch(
         /^ok +000001 for a wrong key, a stale timeStamp, a replayed authToken/m,
-      );
-      expect(run.stdout).toMatch(/steps passed in [\d.]+ s: PASS$/m);
-      expect(run.stdout).not.toContain(key);
+      ]);
     },
     CLI_TIMEOUT_MS,
   );
