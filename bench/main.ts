@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -97,8 +97,8 @@ async function main(argv: string[]): Promise<void> {
         for (let i = next++; i < bodies.length; i = next++) {
           const a = await client.send(bodies[i]);
           ms.push(a.ms);
-          codes[a.resultCode || String(a.status)] =
-            (codes[a.resultCode || String(a.status)] ?? 0) + 1;
+          const code = a.resultCode || String(a.status);
+          codes[code] = (codes[code] ?? 0) + 1;
         }
       }),
     );
@@ -145,74 +145,44 @@ async function main(argv: string[]): Promise<void> {
   const pool64 = newOrders(N64);
   await measure('newInstance', fn.url, 1, pool1);
   await measure('newInstance', fn.url, 64, pool64);
-  const pools: [number, string[]][] = [
-    [1, pool1.map(idOf)],
-    [64, pool64.map(idOf)],
-  ];
   const product = { productId: 'OFFI000000000000MOCK', skuCode: 'sku-2', productName: 'p' };
-  for (const [c, ids] of pools) {
-    await measure(
-      'queryInstance',
-      fn.url,
-      c,
-      ids.map((instanceId) => ({ activity: 'queryInstance', instanceId })),
-    );
-  }
-  for (const [c, ids] of pools) {
-    await measure(
+  // Each activity over the instances bought above, in an order the state rules allow (release last).
+  const activities: [string, (instanceId: string, tag: string) => Record<string, unknown>][] = [
+    ['queryInstance', (instanceId) => ({ instanceId })],
+    [
       'refreshInstance',
-      fn.url,
-      c,
-      ids.map((instanceId, i) => ({
-        activity: 'refreshInstance',
+      (instanceId, tag) => ({
         scene: 'RENEWAL',
         instanceId,
-        orderId: `${run}R${c}x${i}`,
-        orderLineId: `${run}R${c}x${i}-1`,
+        orderId: `${run}R${tag}`,
+        orderLineId: `${run}R${tag}-1`,
         expireTime: '20991231235959',
-      })),
-    );
-  }
-  for (const [c, ids] of pools) {
-    await measure(
+      }),
+    ],
+    [
       'upgradeInstance',
-      fn.url,
-      c,
-      ids.map((instanceId, i) => ({
-        activity: 'upgradeInstance',
+      (instanceId, tag) => ({
         instanceId,
-        orderId: `${run}U${c}x${i}`,
-        orderLineId: `${run}U${c}x${i}-1`,
-      })),
-    );
-  }
-  for (const [c, ids] of pools) {
-    await measure(
-      'changeInstanceCheck',
-      fn.url,
-      c,
-      ids.map((instanceId) => ({
-        activity: 'changeInstanceCheck',
-        instanceId,
-        productInfo: product,
-      })),
-    );
-  }
-  for (const [c, ids] of pools) {
-    await measure(
-      'updateInstanceStatus',
-      fn.url,
-      c,
-      ids.map((instanceId) => ({ activity: 'updateInstanceStatus', instanceId, status: 'FREEZE' })),
-    );
-  }
-  for (const [c, ids] of pools) {
-    await measure(
-      'releaseInstance',
-      fn.url,
-      c,
-      ids.map((instanceId) => ({ activity: 'releaseInstance', instanceId })),
-    );
+        orderId: `${run}U${tag}`,
+        orderLineId: `${run}U${tag}-1`,
+      }),
+    ],
+    ['changeInstanceCheck', (instanceId) => ({ instanceId, productInfo: product })],
+    ['updateInstanceStatus', (instanceId) => ({ instanceId, status: 'FREEZE' })],
+    ['releaseInstance', (instanceId) => ({ instanceId })],
+  ];
+  for (const [activity, bodyOf] of activities) {
+    for (const [c, pool] of [
+      [1, pool1],
+      [64, pool64],
+    ] as const) {
+      await measure(
+        activity,
+        fn.url,
+        c,
+        pool.map((b, i) => ({ activity, ...bodyOf(idOf(b), `${c}x${i}`) })),
+      );
+    }
   }
 
   say('cold starts…');
@@ -232,7 +202,7 @@ async function main(argv: string[]): Promise<void> {
     rows,
     cold,
     nodeVersion: process.version,
-    cpus: require('node:os').cpus().length,
+    cpus: cpus().length,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
