@@ -14,7 +14,6 @@ import { signRequest } from '../../lib/protocol/request-signature';
 import { formatV1Timestamp, v1AuthToken } from '../../lib/protocol/v1-auth-token';
 import type { Provisioner } from '../../lib/provisioner/provisioner';
 import { createTemplateProvisioner } from '../../lib/provisioner/template-provisioner';
-import { createDynamooseStore } from '../../lib/store/dynamoose-store';
 import type { InstanceStore } from '../../lib/store/instance-store';
 import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from './dynalite';
 
@@ -120,6 +119,9 @@ export async function startTestService(
     KOOGALLERY_API_ENDPOINT: standIn.endpoint,
     TABLE_NAME: dynalite.tableName,
     DYNAMODB_ENDPOINT: dynalite.endpoint,
+    DYNAMODB_REGION: TEST_DYNAMO.region,
+    DYNAMODB_ACCESS_KEY_ID: TEST_DYNAMO.credentials.accessKeyId,
+    DYNAMODB_SECRET_ACCESS_KEY: TEST_DYNAMO.credentials.secretAccessKey,
     FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
     ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
     ORDER_QUERY_TIMEOUT_MS: '300',
@@ -129,14 +131,8 @@ export async function startTestService(
   const logs: string[] = [];
   const provisionerCalls: Record<string, number> = {};
   const templates = createTemplateProvisioner({ ...config.provisioner, ids: cryptoIds });
-  const store = createDynamooseStore({
-    tableName: dynalite.tableName,
-    endpoint: dynalite.endpoint,
-    region: TEST_DYNAMO.region,
-    credentials: TEST_DYNAMO.credentials,
-  });
+  // The store is built by buildDeps from the settings, as in production.
   const deps = buildDeps(config, {
-    store,
     log: createJsonLogger('debug', (line) => logs.push(line)),
     provisioner: countingProvisioner(
       options.provisioner?.(templates) ?? templates,
