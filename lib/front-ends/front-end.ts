@@ -53,3 +53,16 @@ export interface FrontEnd<
   /** The response body for a result (V2.0: resultCode, resultMsg, then the fields). */
   shape(result: ScenarioResult): Record<string, unknown>;
 }
+
+/**
+ * The log fields of a command, whatever its protocol: activity, test flag, and the order and
+ * instance it names (never a parameter's secret value).
+ */
+export function describeCommand(cmd: { activity: string; test: boolean }): LogFields {
+  return {
+    activity: cmd.activity,
+    test: cmd.test,
+    orderId: 'orderId' in cmd ? cmd.orderId : undefined,
+    instanceId: 'instanceId' in cmd ? cmd.instanceId : undefined,
+  };
+}

@@ -6,12 +6,11 @@ import { release } from '../scenarios/release-instance';
 import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
 import { success } from '../scenarios/scenario';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
-import type { FrontEnd } from './front-end';
+import { describeCommand, type FrontEnd } from './front-end';
 import { expire, renewAndRestore } from './saas-v1';
 import { shapeV2 } from './saas-v2';
 import {
   authenticateV1,
-  describeV1Command,
   paramsOf,
   queryActivity,
   readV1Instance,
@@ -209,6 +208,6 @@ export const licenseV1FrontEnd: FrontEnd<LicenseV1Command> = {
   authenticate: authenticateV1,
   parse: (http, auth) => parseLicenseV1(paramsOf(http, auth)),
   run: runLicenseV1,
-  describe: describeV1Command,
+  describe: describeCommand,
   shape: shapeV2,
 };

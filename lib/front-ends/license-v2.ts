@@ -18,7 +18,7 @@ import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
 import { success } from '../scenarios/scenario';
 import { changeStatus } from '../scenarios/update-instance-status';
 import { STATUS } from '../store/instance-store';
-import type { FrontEnd } from './front-end';
+import { describeCommand, type FrontEnd } from './front-end';
 import { authenticateQuerySignature, parseJsonBody, shapeV2 } from './saas-v2';
 
 /**
@@ -232,10 +232,6 @@ export const licenseV2FrontEnd: FrontEnd<LicenseV2Command> = {
     authenticateQuerySignature(http, deps, 'license', deps.config.licenseAccessKeys),
   parse: (http) => parseLicenseV2Request(parseJsonBody(http)),
   run: runLicenseV2,
-  describe: (cmd) => ({
-    activity: cmd.activity,
-    test: cmd.test,
-    orderId: 'orderId' in cmd ? cmd.orderId : undefined,
-  }),
+  describe: describeCommand,
   shape: shapeV2,
 };

@@ -15,11 +15,10 @@ import { success } from '../scenarios/scenario';
 import { changeStatus } from '../scenarios/update-instance-status';
 import { upgrade } from '../scenarios/upgrade-instance';
 import { type Entitlement, STATUS } from '../store/instance-store';
-import type { FrontEnd } from './front-end';
+import { describeCommand, type FrontEnd } from './front-end';
 import { shapeV2 } from './saas-v2';
 import {
   authenticateV1,
-  describeV1Command,
   paramsOf,
   readV1Instance,
   readV1Order,
@@ -240,6 +239,6 @@ export const saasV1FrontEnd: FrontEnd<SaasV1Command> = {
   authenticate: authenticateV1,
   parse: (http, auth) => parseSaasV1(paramsOf(http, auth)),
   run: runSaasV1,
-  describe: describeV1Command,
+  describe: describeCommand,
   shape: shapeV2,
 };

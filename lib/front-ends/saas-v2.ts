@@ -5,7 +5,7 @@ import { verifyRequestSignature } from '../protocol/request-signature';
 import { parseV2Request, type ScenarioRequest } from '../protocol/v2-requests';
 import { dispatch } from '../scenarios';
 import type { ScenarioResult } from '../scenarios/scenario';
-import type { Authenticated, FrontEnd } from './front-end';
+import { type Authenticated, describeCommand, type FrontEnd } from './front-end';
 
 /** Parses a body as JSON, answering `000002` when it is not. */
 export function parseJsonBody(http: HttpRequest): unknown {
@@ -67,11 +67,6 @@ export const saasV2FrontEnd: FrontEnd<ScenarioRequest> = {
     authenticateQuerySignature(http, deps, 'v2', deps.config.accessKeys),
   parse: (http) => parseV2Request(parseJsonBody(http)),
   run: (command, ctx) => dispatch(command, ctx),
-  describe: (command) => ({
-    activity: command.activity,
-    test: command.test,
-    orderId: 'orderId' in command ? command.orderId : undefined,
-    instanceId: 'instanceId' in command ? command.instanceId : undefined,
-  }),
+  describe: describeCommand,
   shape: shapeV2,
 };

@@ -1,7 +1,6 @@
 import type { Deps } from '../deps';
 import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
-import type { LogFields } from '../log';
 import { v1ReplayNonce, verifyV1AuthToken } from '../protocol/v1-auth-token';
 import { parseKooTime, REFRESH_SCENES, readString } from '../protocol/v2-requests';
 import type { Entitlement } from '../store/instance-store';
@@ -258,14 +257,4 @@ export function readV1Renewal(p: V1Params): V1Renewal {
 /** The instance (and the order, when sent) a V1.0 expiry or release names. */
 export function readV1Instance(p: V1Params): { instanceId: string; orderId?: string } {
   return { instanceId: p.required('instanceId'), orderId: p.optional('orderId') };
-}
-
-/** The log fields of a V1.0 command (SaaS or License): never a parameter's secret value. */
-export function describeV1Command(cmd: { activity: string; test: boolean }): LogFields {
-  return {
-    activity: cmd.activity,
-    test: cmd.test,
-    orderId: 'orderId' in cmd ? cmd.orderId : undefined,
-    instanceId: 'instanceId' in cmd ? cmd.instanceId : undefined,
-  };
 }

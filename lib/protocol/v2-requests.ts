@@ -131,6 +131,10 @@ const ACTIVITY_MAX: Record<V2Activity, number> = {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/**
+ * Reads an optional or required string field: present, a string, within `spec.max`, without
+ * control characters; throws `InvalidRequestError` naming the field. Shared by the JSON protocols.
+ */
 export function readString(
   body: Record<string, unknown>,
   name: string,
@@ -182,6 +186,7 @@ export function formatKooTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
+/** Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (decision 8). */
 export function readTestFlag(body: Record<string, unknown>): boolean {
   const flag = readString(body, 'testFlag', { max: 2, required: false });
   if (flag === undefined || flag === '' || flag === '0') return false;
@@ -189,6 +194,7 @@ export function readTestFlag(body: Record<string, unknown>): boolean {
   throw new InvalidRequestError('field testFlag must be "0" or "1"');
 }
 
+/** Checks that `value` is one of `allowed`; throws `InvalidRequestError` naming the field. */
 export function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new InvalidRequestError(`field ${field} must be one of ${allowed.join(', ')}`);
