@@ -107,8 +107,13 @@ function authenticate(deps: Deps): Phase {
 /** parse: the front end's validation into a command. */
 function parse(): Phase {
   return {
-    before: ({ event: call }) => {
-      call.command = call.frontEnd.parse(call.http, call.auth);
+    before: async ({ event: call }) => {
+      try {
+        call.command = call.frontEnd.parse(call.http, call.auth);
+      } catch (error) {
+        await call.replayRecorded; // a replayed request is 000001, malformed or not
+        throw error;
+      }
       Object.assign(call.log, call.frontEnd.describe(call.command));
     },
   };

@@ -57,6 +57,13 @@ describe('authentication (000001)', () => {
     expect(await itemCount()).toBe(before);
   });
 
+  it('refuses a replayed malformed request as a replay (000001), not as malformed', async () => {
+    const nonce = randomBytes(32).toString('hex');
+    const malformed = '{"activity":"newInstance","orderId":"o"}';
+    expect((await svc.send(malformed, { nonce })).json.resultCode).toBe('000002');
+    expect((await svc.send(malformed, { nonce })).json.resultCode).toBe('000001');
+  });
+
   it('refuses missing and malformed signature parameters', async () => {
     const text = JSON.stringify(purchase());
     const cases: Record<string, string>[] = [
