@@ -10,27 +10,7 @@
  *    never reads SSM locally: the `*_SSM_PARAMETER` names from serverless.yml are dropped and
  *    values come from the local environment or from your shell.
  */
-const { randomBytes } = require('node:crypto');
-const fs = require('node:fs');
 const path = require('node:path');
-
-/**
- * The development access key `npm start` keeps in DATA_DIR/access-key, created the same way when
- * this is the first local run, so freshly signed events from `npx koogallery-sim event` verify.
- */
-function developmentKey(dataDir) {
-  const file = path.join(dataDir, 'access-key');
-  try {
-    const existing = fs.readFileSync(file, 'utf8').trim();
-    if (existing) return existing;
-  } catch {
-    // First run on this clone.
-  }
-  fs.mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(24).toString('base64url');
-  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
-}
 
 /** The serverless.yml-facing plugin class. */
 class KooGalleryServerlessPlugin {
@@ -78,12 +58,16 @@ class KooGalleryServerlessPlugin {
       this.log.notice(`invoke local: DYNAMODB_ENDPOINT=${env.DYNAMODB_ENDPOINT} from the shell`);
       return;
     }
-    const { startLocalEnvironment } = this.requireTs('lib/local/local-environment.ts');
+    const { readOrCreateKey, startLocalEnvironment } = this.requireTs(
+      'lib/local/local-environment.ts',
+    );
     const { CONFIG_KEYS } = this.requireTs('lib/config.ts');
     const dataDir = path.resolve(this.serverless.serviceDir, this.shellEnv.DATA_DIR || '.data');
     // The same access key as `npm start` and `npx koogallery-sim event` (DATA_DIR/access-key),
     // but a store of its own: a running `npm start` holds the lock on DATA_DIR/dynalite.
-    const accessKey = this.shellEnv.KOOGALLERY_ACCESS_KEY || developmentKey(dataDir);
+    const accessKey =
+      this.shellEnv.KOOGALLERY_ACCESS_KEY ||
+      (await readOrCreateKey(path.join(dataDir, 'access-key'))).value;
     this.local = await startLocalEnvironment({
       dataDir: path.join(dataDir, 'invoke-local'),
       lookup: (key) =>
@@ -96,11 +80,6 @@ class KooGalleryServerlessPlugin {
     // The local environment has just ensured the table; a background check could also outlive
     // the store, which closes right after the call.
     env.TABLE_CHECK_ON_START = this.shellEnv.TABLE_CHECK_ON_START || 'false';
-    // dynalite checks no credentials, but the SDK signs every request: give it placeholders.
-    if (!env.AWS_ACCESS_KEY_ID) {
-      env.AWS_ACCESS_KEY_ID = 'local';
-      env.AWS_SECRET_ACCESS_KEY = 'local';
-    }
     for (const note of this.local.notes) this.log.notice(`invoke local: ${note}`);
   }
 

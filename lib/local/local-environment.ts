@@ -1,9 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Lookup } from '../config';
-import type { Deps } from '../deps';
-import { createDynamooseStore } from '../store/dynamoose-store';
 import { startEmbeddedStore } from './embedded-store';
 import { startOpenApiStandIn } from './open-api-stand-in';
 
@@ -18,8 +16,6 @@ const LOCAL_DEFAULTS: Record<string, string> = {
 export interface LocalEnvironment {
   /** Settings: the caller's own first, then the local stand-ins' (store endpoint, dev keys…). */
   lookup: Lookup;
-  /** Dependencies that replace the production ones (the embedded store's client). */
-  overrides: Partial<Deps>;
   /** The SaaS V2.0 access key in force, and whether it is the generated development key. */
   accessKey: { value: string; generated: boolean; file: string };
   /** One line per stand-in that was started, for the start-up banner. */
@@ -27,7 +23,10 @@ export interface LocalEnvironment {
   close(): Promise<void>;
 }
 
-async function readOrCreateKey(file: string): Promise<{ value: string; generated: boolean }> {
+/** Reads a key kept in `file`, or creates a random one there (mode 0600) on first use. */
+export async function readOrCreateKey(
+  file: string,
+): Promise<{ value: string; generated: boolean }> {
   try {
     const value = (await readFile(file, 'utf8')).trim();
     if (value) return { value, generated: false };
@@ -35,6 +34,7 @@ async function readOrCreateKey(file: string): Promise<{ value: string; generated
     // Not created yet.
   }
   const value = randomBytes(24).toString('base64url');
+  await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${value}\n`, { mode: 0o600 });
   return { value, generated: true };
 }
@@ -79,7 +79,6 @@ export async function startLocalEnvironment(options: {
   const lookup: Lookup = (k) => outer(k) || set[k] || LOCAL_DEFAULTS[k];
   const closers: (() => Promise<void>)[] = [];
   const notes: string[] = [];
-  const overrides: Partial<Deps> = {};
   try {
     const keyFile = join(dataDir, 'access-key');
     let accessKey = {
@@ -106,11 +105,11 @@ export async function startLocalEnvironment(options: {
       const embedded = await startEmbeddedStore({ dataDir: join(dataDir, 'dynalite'), tableName });
       closers.push(() => embedded.close());
       set.DYNAMODB_ENDPOINT = embedded.endpoint;
-      overrides.store = createDynamooseStore({
-        tableName,
-        endpoint: embedded.endpoint,
-        region: embedded.region,
-        credentials: embedded.credentials,
+      // buildDeps builds the store from these, as it builds GeminiDB's from the deployed settings.
+      Object.assign(set, {
+        DYNAMODB_REGION: embedded.region,
+        DYNAMODB_ACCESS_KEY_ID: embedded.credentials.accessKeyId,
+        DYNAMODB_SECRET_ACCESS_KEY: embedded.credentials.secretAccessKey,
       });
       notes.push(`embedded store: ${embedded.endpoint} (data in ${join(dataDir, 'dynalite')})`);
     }
@@ -128,7 +127,6 @@ export async function startLocalEnvironment(options: {
     }
     return {
       lookup,
-      overrides,
       accessKey,
       notes,
       close: async () => {

@@ -19,7 +19,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
   const dataDir = env.DATA_DIR || '.data';
   const local = await startLocalEnvironment({ dataDir, lookup: (k) => env[k] || undefined });
-  const deps = buildDeps(loadConfig(local.lookup), local.overrides);
+  const deps = buildDeps(loadConfig(local.lookup));
   const server = await startLocalHttpServer(createApp(deps), {
     port,
     maxBodyBytes: deps.config.maxBodyBytes,
