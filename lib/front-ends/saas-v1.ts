@@ -7,7 +7,7 @@ import {
   provisionerFor,
   wireAppInfo,
 } from '../scenarios/instance-access';
-import { purchase } from '../scenarios/new-instance';
+import { purchaseInstance } from '../scenarios/new-instance';
 import { type Renewal, renew } from '../scenarios/refresh-instance';
 import { release } from '../scenarios/release-instance';
 import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
@@ -176,7 +176,7 @@ async function newInstanceV1(
   ctx: ScenarioContext,
 ): Promise<ScenarioResult> {
   ctx.annotate({ orderId: cmd.orderId });
-  const result = await purchase(
+  const { result, record } = await purchaseInstance(
     {
       test: cmd.test,
       orderId: cmd.orderId,
@@ -188,7 +188,6 @@ async function newInstanceV1(
   );
   const instanceId = result.fields?.instanceId as string;
   if (result.resultCode !== '000000') return result;
-  const record = await ctx.deps.store.getInstance(namespaceOf(cmd.test), instanceId);
   const info = record?.sealedAppInfo
     ? ctx.deps.vault.open(record.sealedAppInfo)
     : cmd.test

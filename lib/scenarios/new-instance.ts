@@ -8,6 +8,12 @@ import type { RequestOf, Scenario, ScenarioContext, ScenarioResult } from './sce
 /** How often a duplicate purchase re-reads the instance while another call provisions it. */
 const WAIT_STEP_MS = 100;
 
+/** A purchase's answer and, when it succeeded, the instance as it now stands. */
+export interface Purchased {
+  result: ScenarioResult;
+  record?: InstanceRecord;
+}
+
 /** The facts of a purchase, whatever protocol carried it. */
 export interface Purchase {
   test: boolean;
@@ -57,20 +63,26 @@ async function waitForReady(
  * A claim left by a crash or a failure is taken over by the next retry or poll once it expires.
  * Shared by every protocol that creates instances.
  */
-export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<ScenarioResult> {
+export async function purchaseInstance(p: Purchase, ctx: ScenarioContext): Promise<Purchased> {
   const namespace = namespaceOf(p.test);
   const instanceId = instanceIdFor(namespace, p.orderId, p.orderLineId);
   ctx.annotate({ instanceId });
-  const done = (r: InstanceRecord): ScenarioResult => ({
-    resultCode: '000000',
-    resultMsg:
-      r.status === STATUS.ACTIVE || r.status === STATUS.FROZEN
-        ? 'success'
-        : 'success (instance was released)',
-    fields: { instanceId },
+  const done = (record: InstanceRecord): Purchased => ({
+    result: {
+      resultCode: '000000',
+      resultMsg:
+        record.status === STATUS.ACTIVE || record.status === STATUS.FROZEN
+          ? 'success'
+          : 'success (instance was released)',
+      fields: { instanceId },
+    },
+    record,
   });
-  const answer = (outcome: ProvisioningOutcome): ScenarioResult =>
-    outcome.state === 'ready' ? done(outcome.record) : failedAnswer(instanceId, outcome.error);
+  const answer = (outcome: ProvisioningOutcome): Purchased =>
+    outcome.state === 'ready'
+      ? done(outcome.record)
+      : { result: failedAnswer(instanceId, outcome.error) };
+  const pending = (): Purchased => ({ result: inProgress(instanceId) });
 
   const now = ctx.deps.clock.now();
   const fresh: InstanceRecord = {
@@ -116,12 +128,17 @@ export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<Scena
       current = await waitForReady(ctx, current);
       if (!current) continue;
       if (current.status !== STATUS.PROVISIONING) return done(current);
-      if (!leaseIsFree(ctx, current)) return inProgress(instanceId);
+      if (!leaseIsFree(ctx, current)) return pending();
     }
     const claimed = await claim(ctx, current);
     if (claimed) return answer(await provision(ctx, claimed, order));
   }
-  return inProgress(instanceId);
+  return pending();
+}
+
+/** {@link purchaseInstance}'s answer alone. */
+export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<ScenarioResult> {
+  return (await purchaseInstance(p, ctx)).result;
 }
 
 /** `newInstance` (spec §3.1): same `orderId` + `orderLineId`, same `instanceId`, forever. */
