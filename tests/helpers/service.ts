@@ -170,6 +170,18 @@ export async function startTestService(
   };
 }
 
+/** The answer as received: status, headers, exact text, and the JSON body (empty when not JSON). */
+async function capture(res: Response): Promise<Answer> {
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Not JSON: `json` stays empty and the test sees `text`.
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
 /** Signs and sends one V2.0 request; `body` may be a string (sent as is) or an object. */
 export async function sendSigned(
   url: string,
@@ -188,14 +200,7 @@ export async function sendSigned(
     headers: { 'Content-Type': 'application/json;charset=utf8', Accept: 'application/json' },
     body: o.method === 'GET' ? undefined : (o.sendBody ?? text),
   });
-  const raw = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    json = {};
-  }
-  return { status: res.status, headers: res.headers, text: raw, json };
+  return capture(res);
 }
 
 /** Signs V1.0 parameters with `key` (authToken over the decoded values) and sends them as a GET. */
@@ -214,12 +219,5 @@ export async function sendV1Signed(
     pairs.push(`authToken=${o.rawToken ? token : encodeURIComponent(token)}`);
   }
   const res = await fetch(`${url}?${pairs.join('&')}`, { method: 'GET' });
-  const raw = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    json = {};
-  }
-  return { status: res.status, headers: res.headers, text: raw, json };
+  return capture(res);
 }
