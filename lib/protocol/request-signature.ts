@@ -26,7 +26,8 @@ function innerDigest(accessKey: string, body: Buffer | string, reading: BodyDige
 }
 
 /**
- * The V2.0 request signature (spec saas-v2.md §1.3, decision 1), shared by SaaS V2.0 and License 2.0:
+ * The V2.0 request signature (docs/protocol.md#request-signature, decision 1), shared by SaaS V2.0
+ * and License 2.0:
  * `HEX(HMAC(key, key + nonce + timestamp + lowerhex(inner)))`, upper-case hex, where `inner` is
  * `HMAC(key, rawBody)` (reading `hmac`, the default) or `SHA256(rawBody)` (reading `sha256`).
  *
@@ -76,7 +77,7 @@ const DIGITS = /^\d{10}$|^\d{13}$/;
 const NONCE = /^[\x21-\x7e]{1,128}$/;
 
 /**
- * Reads a KooGallery timestamp: 13 digits are milliseconds, 10 digits are seconds (decision 2).
+ * Reads a KooGallery timestamp: 13 digits are milliseconds, 10 digits are seconds (docs/protocol.md, decision 2).
  * Returns undefined for anything else.
  */
 export function parseTimestampMs(timestamp: string): number | undefined {

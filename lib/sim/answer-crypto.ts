@@ -1,8 +1,9 @@
 /**
  * How the simulator checks the cryptography of an answer, written here on its own rather than
  * imported from the function (the simulator judges the function, so a bug they shared would pass
- * unseen): the `Body-Sign` header (saas-v2.md §1.6), `appInfo` credentials encrypted with a key
- * derived from the access key by Java's SHA1PRNG (§5), and the default License 1.0 license format.
+ * unseen): the `Body-Sign` header (docs/protocol.md#body-sign), `appInfo` credentials encrypted
+ * with a key derived from the access key by Java's SHA1PRNG (docs/protocol.md#credential-encryption),
+ * and the default License 1.0 license format.
  * Pinned by the known-answer vectors (tests/unit/sim/signing.test.ts).
  */
 import {

@@ -1,8 +1,9 @@
 /**
  * How the simulator signs what it sends, written here on its own rather than imported from the
  * function (the simulator checks the function, so a shared bug must not hide): the V2.0-style
- * request signature of SaaS V2.0 and License 2.0 (saas-v2.md §1.3) in both readings of its inner
- * digest, and the V1.0 `authToken` of SaaS V1.0 and License 1.0 (around-v2.md §1.3). Pinned by the
+ * request signature of SaaS V2.0 and License 2.0 (docs/protocol.md#request-signature) in both
+ * readings of its inner digest, and the V1.0 `authToken` of SaaS V1.0 and License 1.0
+ * (docs/protocol.md#authtoken). Pinned by the
  * known-answer vectors (tests/unit/sim/signing.test.ts).
  */
 import { createHash, createHmac } from 'node:crypto';
