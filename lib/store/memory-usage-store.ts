@@ -89,7 +89,8 @@ export function createMemoryUsageStore(): UsageStore {
       assertTotal(next);
       const key = usageTotalKey(next.instanceId);
       const stored = totals.get(key);
-      const holds = next.version === 1 ? stored === undefined : stored?.version === next.version - 1;
+      const holds =
+        next.version === 1 ? stored === undefined : stored?.version === next.version - 1;
       if (!holds) return 'conflict';
       totals.set(key, copy(next));
       return 'written';

@@ -58,9 +58,7 @@ export function describeUsageStoreContract(name: string, make: () => UsageStore)
       await store.createHour(hour);
 
       expect(await store.markAccepted(hour, 1_700_000_100_000, 1_702_000_000_000)).toBe('written');
-      expect(await store.markAccepted(hour, 1_700_000_200_000, 1_703_000_000_000)).toBe(
-        'conflict',
-      );
+      expect(await store.markAccepted(hour, 1_700_000_200_000, 1_703_000_000_000)).toBe('conflict');
 
       expect(await store.getHour(hour.instanceId, hour.hour)).toEqual({
         ...hour,
@@ -101,7 +99,11 @@ export function describeUsageStoreContract(name: string, make: () => UsageStore)
       await store.createHour(a);
       await store.createHour(b);
 
-      const listed = await store.listHours(a.instanceId, ['2026112901', '2026112902', '2026112903']);
+      const listed = await store.listHours(a.instanceId, [
+        '2026112901',
+        '2026112902',
+        '2026112903',
+      ]);
 
       expect(listed.sort((x, y) => x.hour.localeCompare(y.hour))).toEqual([a, b]);
     });

@@ -10,6 +10,7 @@ import { cryptoIds } from '../../lib/ids';
 import { startLocalHttpServer } from '../../lib/local/http-server';
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
 import { createJsonLogger } from '../../lib/log';
+import { withUsageReports } from '../../lib/metering/usage-route';
 import { signRequest } from '../../lib/protocol/request-signature';
 import { formatV1Timestamp, v1AuthToken } from '../../lib/protocol/v1-auth-token';
 import type { Provisioner } from '../../lib/provisioner/provisioner';
@@ -140,7 +141,7 @@ export async function startTestService(
     ),
     ...options.overrides,
   });
-  const server = await startLocalHttpServer(createApp(deps), {
+  const server = await startLocalHttpServer(withUsageReports(deps, createApp(deps)), {
     port: 0,
     maxBodyBytes: config.maxBodyBytes,
   });
