@@ -50,9 +50,10 @@ export interface UsageClient {
 }
 
 /**
- * How a push failed: `invalid` (not sent: the records are malformed), `unreachable` (no answer:
- * network error or timeout; KooGallery may or may not have them) or `refused` (KooGallery answered
- * something other than success).
+ * How a push failed: `invalid` (not sent: the records are malformed), `unreachable` (no usable
+ * answer: network error, timeout, a server error or rate limiting; KooGallery may or may not have
+ * them, and the same push may succeed later) or `refused` (KooGallery answered a refusal of the
+ * request: signature, parameters, records).
  */
 export type UsagePushFailure = 'invalid' | 'unreachable' | 'refused';
 
@@ -242,12 +243,23 @@ export function createUsageClient(options: UsageClientOptions): UsageClient {
         return;
       }
       const message = quoteServerMessage(reply?.error_msg ?? reply?.resultMsg, secrets);
+      const named = typeof code === 'string' ? code : undefined;
+      // A server error, rate limiting or an answer that is not KooGallery's says nothing about the
+      // records: the same push may succeed later.
+      const unavailable =
+        answer.status >= 500 ||
+        answer.status === 406 ||
+        answer.status === 429 ||
+        named === undefined ||
+        /\.(0999|0250)$/.test(named);
       throw new UsagePushError(
-        `usage push of ${records.length} records refused: HTTP ${answer.status}, ` +
-          `${typeof code === 'string' ? code : 'no result code'}${message}. Check HUAWEICLOUD_AK/HUAWEICLOUD_SK, ` +
-          'the access key bound to the basic interface, and the records.',
-        'refused',
-        typeof code === 'string' ? code : undefined,
+        `usage push of ${records.length} records ${unavailable ? 'failed' : 'refused'}: HTTP ${answer.status}, ` +
+          `${named ?? 'no result code'}${message}. ` +
+          (unavailable
+            ? 'KooGallery could not take it now; pushing again later is safe.'
+            : 'Check HUAWEICLOUD_AK/HUAWEICLOUD_SK, the access key bound to the basic interface, and the records.'),
+        unavailable ? 'unreachable' : 'refused',
+        named,
       );
     },
   };
