@@ -185,12 +185,24 @@ function addPeriod(ms: number, type: PeriodType, count: number): number {
 }
 
 /**
- * The Query Order `orderInfo` the stand-in answers: a documented mock order, or a synthesized new
- * monthly subscription for any other id. Dates derive from `nowMs`; the order line is the one asked
+ * The documented mock order an order id stands for: the id itself, or the part before the first
+ * `-` (`MOCKONDEMAND-<anything>` is a fresh on-demand order), so a simulator or test can buy a
+ * never-seen order of every charging mode.
+ */
+function mockIdOf(orderId: string): string {
+  if (orderId in MOCK_ORDERS) return orderId;
+  const dash = orderId.indexOf('-');
+  return dash > 0 ? orderId.slice(0, dash) : orderId;
+}
+
+/**
+ * The Query Order `orderInfo` the stand-in answers: a documented mock order (also for
+ * `<mock id>-<suffix>`, e.g. `MOCKONDEMAND-7f3a`), or a synthesized new monthly subscription for
+ * any other id. Dates derive from `nowMs`; the order line is the one asked
  * for, `<orderId>-000001` by default.
  */
 export function standInOrder(orderId: string, orderLineId: string | undefined, nowMs: number) {
-  const shape = MOCK_ORDERS[orderId as keyof typeof MOCK_ORDERS] ?? SYNTHESIZED;
+  const shape = MOCK_ORDERS[mockIdOf(orderId) as keyof typeof MOCK_ORDERS] ?? SYNTHESIZED;
   const line: Record<string, unknown> = {
     orderLineId: orderLineId ?? `${orderId}-000001`,
     chargingMode: shape.chargingMode,

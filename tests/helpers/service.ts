@@ -57,6 +57,8 @@ export interface TestService {
   v1AccessKey: string;
   /** The License 2.0 key (empty when the settings unset it). */
   licenseAccessKey: string;
+  /** The secret usage reports are signed with (`USAGE_REPORT_SECRET`; empty when unset). */
+  usageReportSecret: string;
   /** The public half of LICENSE_SIGNING_KEY, to verify issued licenses. */
   licensePublicKey: KeyObject;
   deps: Deps;
@@ -126,6 +128,7 @@ export async function startTestService(
     FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
     ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
     ORDER_QUERY_TIMEOUT_MS: '300',
+    USAGE_REPORT_SECRET: `usage-secret-${randomBytes(8).toString('hex')}`,
     ...options.settings,
   };
   const config = loadConfig((k) => settings[k]);
@@ -153,6 +156,7 @@ export async function startTestService(
     v1AccessKey,
     licenseAccessKey,
     licensePublicKey: signing.publicKey,
+    usageReportSecret: config.usageReportSecrets[0] ?? '',
     deps,
     store: deps.store,
     dynalite,
