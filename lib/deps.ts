@@ -9,7 +9,7 @@ import { createUsageClient, type UsageClient } from './open-api/usage-client';
 import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/license-issuer';
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
-import { createDynamooseStore } from './store/dynamoose-store';
+import { createDynamooseStore, type DynamooseStoreOptions } from './store/dynamoose-store';
 import { createDynamooseUsageStore } from './store/dynamoose-usage-store';
 import type { InstanceStore } from './store/instance-store';
 import type { UsageStore } from './store/usage-store';
@@ -125,4 +125,15 @@ export function buildUsageClient(config: Config, clock: Clock = systemClock): Us
     timeoutMs: USAGE_PUSH_TIMEOUT_MS,
     now: () => clock.now(),
   });
+}
+
+/**
+ * The table's ports for an operator tool (`koogallery-admin`): the instance and usage stores on
+ * one table, without the rest of the function's configuration.
+ */
+export function buildTablePorts(table: DynamooseStoreOptions): {
+  store: InstanceStore;
+  usage: UsageStore;
+} {
+  return { store: createDynamooseStore(table), usage: createDynamooseUsageStore(table) };
 }
