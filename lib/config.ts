@@ -51,6 +51,11 @@ export interface Config {
   credentialsKey?: Buffer;
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Secrets the seller's SaaS signs usage reports with (`USAGE_REPORT_SECRET`, then
+   * `USAGE_REPORT_PREVIOUS_SECRET` while rotating); empty when unset: the report route answers 503.
+   */
+  usageReportSecrets: string[];
 }
 
 /** Reads one setting; environment variables in Lambda, `context.getUserData` in FunctionGraph. */
@@ -92,6 +97,9 @@ export const CONFIG_KEYS = {
   CREDENTIALS_KEY: '32-byte key (base64 or hex) sealing credentials at rest (default: derived)',
   MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
   LOG_LEVEL: 'debug, info (default), warn or error',
+  USAGE_REPORT_SECRET:
+    'secret the SaaS signs usage reports with (X-KooGallery-Signature; optional: reports are refused while unset)',
+  USAGE_REPORT_PREVIOUS_SECRET: 'previous usage report secret, accepted while rotating (optional)',
 } as const;
 
 class Reader {
@@ -278,6 +286,10 @@ export function loadConfig(lookup: Lookup): Config {
     credentialsKey: parseKey(r, r.optional('CREDENTIALS_KEY')),
     maxBodyBytes: r.integer('MAX_BODY_BYTES', 65536, 1024, 1048576),
     logLevel: logLevel as Config['logLevel'],
+    usageReportSecrets: [
+      r.optional('USAGE_REPORT_SECRET'),
+      r.optional('USAGE_REPORT_PREVIOUS_SECRET'),
+    ].filter((v): v is string => v !== undefined),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

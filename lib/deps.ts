@@ -5,11 +5,14 @@ import { cryptoIds, type Ids } from './ids';
 import { createJsonLogger, type Logger } from './log';
 import type { OrderClient } from './open-api/order-client';
 import { createQueryOrderClient } from './open-api/query-order-client';
+import { createUsageClient, type UsageClient } from './open-api/usage-client';
 import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/license-issuer';
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
-import { createDynamooseStore } from './store/dynamoose-store';
+import { createDynamooseStore, type DynamooseStoreOptions } from './store/dynamoose-store';
+import { createDynamooseUsageStore } from './store/dynamoose-usage-store';
 import type { InstanceStore } from './store/instance-store';
+import type { UsageStore } from './store/usage-store';
 
 /** Work a call started but did not wait for (a slow provisioning); awaited on shutdown and in tests. */
 export interface BackgroundWork {
@@ -22,6 +25,8 @@ export interface BackgroundWork {
 export interface Deps {
   config: Config;
   store: InstanceStore;
+  /** Hourly usage of metered instances (same table): `queryInstance`'s usageInfo, usage reports. */
+  usage: UsageStore;
   clock: Clock;
   ids: Ids;
   log: Logger;
@@ -65,21 +70,21 @@ export function createBackgroundWork(): BackgroundWork {
 export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
   const ids = overrides.ids ?? cryptoIds;
   const templates = createTemplateProvisioner({ ...config.provisioner, ids });
+  const table = {
+    tableName: config.tableName,
+    endpoint: config.dynamodbEndpoint,
+    region: config.dynamodbRegion,
+    credentials: config.dynamodbCredentials,
+    // Leaves room in KooGallery's 5 s for a retry and the answer when the store hangs.
+    requestTimeoutMs: 1500,
+  };
   return {
     config,
     clock: overrides.clock ?? systemClock,
     ids,
     log: overrides.log ?? createJsonLogger(config.logLevel),
-    store:
-      overrides.store ??
-      createDynamooseStore({
-        tableName: config.tableName,
-        endpoint: config.dynamodbEndpoint,
-        region: config.dynamodbRegion,
-        credentials: config.dynamodbCredentials,
-        // Leaves room in KooGallery's 5 s for a retry and the answer when the store hangs.
-        requestTimeoutMs: 1500,
-      }),
+    store: overrides.store ?? createDynamooseStore(table),
+    usage: overrides.usage ?? createDynamooseUsageStore(table),
     orders:
       overrides.orders ??
       createQueryOrderClient({
@@ -102,4 +107,33 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
       createSignedLicenseIssuer({ privateKey: config.licenseSigningKey, test: true }),
     background: overrides.background ?? createBackgroundWork(),
   };
+}
+
+/** How long one usage push call may take (the push job is not on KooGallery's 5 s clock). */
+const USAGE_PUSH_TIMEOUT_MS = 10_000;
+
+/**
+ * The usage push client for the configured open API (`KOOGALLERY_API_ENDPOINT`), signed with
+ * `HUAWEICLOUD_AK`/`HUAWEICLOUD_SK` and the current `KOOGALLERY_ACCESS_KEY`.
+ */
+export function buildUsageClient(config: Config, clock: Clock = systemClock): UsageClient {
+  return createUsageClient({
+    endpoint: config.apiEndpoint,
+    ak: config.huaweiCloud.ak,
+    sk: config.huaweiCloud.sk,
+    accessKey: config.accessKeys[0] as string,
+    timeoutMs: USAGE_PUSH_TIMEOUT_MS,
+    now: () => clock.now(),
+  });
+}
+
+/**
+ * The table's ports for an operator tool (`koogallery-admin`): the instance and usage stores on
+ * one table, without the rest of the function's configuration.
+ */
+export function buildTablePorts(table: DynamooseStoreOptions): {
+  store: InstanceStore;
+  usage: UsageStore;
+} {
+  return { store: createDynamooseStore(table), usage: createDynamooseUsageStore(table) };
 }

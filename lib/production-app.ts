@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type App, createApp } from './app';
 import { type Lookup, loadConfig } from './config';
 import { buildDeps, type Deps } from './deps';
+import { withUsageReports } from './metering/usage-route';
 import { checkTableOnce, tableCheckEnabled } from './startup-check';
 
 /**
@@ -25,5 +26,6 @@ export async function createProductionApp(
     // Not awaited: the first call does not wait for it; the check logs one clear error if needed.
     void checkTableOnce(client, config.tableName, deps.log).finally(() => client.destroy());
   }
-  return createApp(deps);
+  // The seller's usage reports route before KooGallery's front ends (#11).
+  return withUsageReports(deps, createApp(deps));
 }

@@ -17,6 +17,8 @@ export const OPTIONAL_SECRET_KEYS: ReadonlySet<string> = new Set([
   'KOOGALLERY_V1_ACCESS_KEY',
   'KOOGALLERY_LICENSE_ACCESS_KEY',
   'LICENSE_SIGNING_KEY',
+  'USAGE_REPORT_SECRET',
+  'USAGE_REPORT_PREVIOUS_SECRET',
 ]);
 
 /** GetParameters accepts at most ten names per call. */

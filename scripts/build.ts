@@ -2,9 +2,11 @@
  * Bundles the production function with esbuild (minified, source maps, only what the entry
  * imports) and zips it, for both clouds:
  *
- * - `aws`: `dist/aws/production.zip` with `functions/production/handler.js`, the artifact
- *   `serverless.yml` deploys (handler `functions/production/handler.handler`);
- * - `functiongraph`: `dist/functiongraph.zip` with `index.js` (handler `index.handler`, Node.js 20).
+ * - `aws`: `dist/aws/production.zip` with `functions/production/handler.js` and
+ *   `functions/usage-push/handler.js`, the artifact `serverless.yml` deploys for both functions
+ *   (handlers `functions/production/handler.handler` and `functions/usage-push/handler.handler`);
+ * - `functiongraph`: `dist/functiongraph.zip` with `index.js` (handlers `index.handler` and
+ *   `index.usagePush`, Node.js 20).
  *
  * Usage: `node -r ./scripts/register.js scripts/build.ts [aws|functiongraph|all]`
  * (`npm run build`, `npm run package:functiongraph`). Prints each bundle's size.
@@ -27,6 +29,8 @@ export interface BuildTarget {
   zip: string;
   /** Modules left out of the bundle (required lazily, never on this platform). */
   external?: readonly string[];
+  /** Further entries bundled into the same archive (a second function from the same package). */
+  more?: readonly { entry: string; outName: string }[];
 }
 
 /** The two deployable packages. */
@@ -35,6 +39,8 @@ export const TARGETS = {
     entry: 'functions/production/handler.ts',
     outName: 'functions/production/handler',
     zip: 'dist/aws/production.zip',
+    // The hourly usage push (serverless.yml's `usagePush`) ships in the same package (#11).
+    more: [{ entry: 'functions/usage-push/handler.ts', outName: 'functions/usage-push/handler' }],
   },
   functiongraph: {
     entry: 'functions/production/functiongraph.ts',
@@ -100,30 +106,43 @@ function writeAtomically(path: string, data: string | Uint8Array): void {
  */
 export async function buildTarget(target: TargetName): Promise<BuildResult> {
   const spec: BuildTarget = TARGETS[target];
-  const outfile = join(ROOT, '.build', target, `${spec.outName}.js`);
-  const result = await build({
-    ...BUNDLE_OPTIONS,
-    entryPoints: [join(ROOT, spec.entry)],
-    outfile,
-    external: [...(spec.external ?? [])],
-  });
-  const files = result.outputFiles ?? [];
-  const js = files.find((f) => f.path === outfile);
-  const map = files.find((f) => f.path === `${outfile}.map`);
-  if (!js || !map) throw new Error(`esbuild produced no bundle for ${spec.entry}`);
+  const entries = [{ entry: spec.entry, outName: spec.outName }, ...(spec.more ?? [])];
+  const files: { name: string; data: Uint8Array }[] = [];
+  let first: { js: Uint8Array; map: Uint8Array; metafile: unknown; outputs: unknown } | undefined;
+  for (const { entry, outName } of entries) {
+    const outfile = join(ROOT, '.build', target, `${outName}.js`);
+    const result = await build({
+      ...BUNDLE_OPTIONS,
+      entryPoints: [join(ROOT, entry)],
+      outfile,
+      external: [...(spec.external ?? [])],
+    });
+    const out = result.outputFiles ?? [];
+    const js = out.find((f) => f.path === outfile);
+    const map = out.find((f) => f.path === `${outfile}.map`);
+    if (!js || !map) throw new Error(`esbuild produced no bundle for ${entry}`);
+    files.push(
+      { name: `${outName}.js`, data: js.contents },
+      { name: `${outName}.js.map`, data: map.contents },
+    );
+    first ??= {
+      js: js.contents,
+      map: map.contents,
+      metafile: result.metafile,
+      outputs: result.metafile?.outputs,
+    };
+  }
+  if (!first) throw new Error(`no entry for ${target}`);
 
   const zipPath = join(ROOT, spec.zip);
-  const archive = writeZip([
-    { name: `${spec.outName}.js`, data: js.contents },
-    { name: `${spec.outName}.js.map`, data: map.contents },
-  ]);
+  const archive = writeZip(files);
   mkdirSync(dirname(zipPath), { recursive: true });
   writeAtomically(zipPath, archive);
-  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(result.metafile));
+  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(first.metafile));
 
-  const output = Object.entries(result.metafile?.outputs ?? {}).find(([name]) =>
-    name.endsWith('.js'),
-  )?.[1];
+  const output = Object.entries(
+    (first.outputs ?? {}) as Record<string, { inputs: Record<string, { bytesInOutput: number }> }>,
+  ).find(([name]) => name.endsWith('.js'))?.[1];
   const largestInputs = Object.entries(output?.inputs ?? {})
     .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes)
@@ -131,8 +150,8 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
   return {
     target,
     zipPath,
-    bundleBytes: js.contents.length,
-    sourceMapBytes: map.contents.length,
+    bundleBytes: first.js.length,
+    sourceMapBytes: first.map.length,
     zipBytes: archive.length,
     largestInputs,
   };

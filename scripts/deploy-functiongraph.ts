@@ -33,6 +33,8 @@ export const DEPLOY_SETTINGS = {
   APIG_ENV_NAME: 'environment name (default RELEASE)',
   APIG_API_NAME: 'API name (default koogallery_production)',
   APIG_PATH: 'request path registered at KooGallery (default /koogallery)',
+  FG_PUSH_FUNCTION_NAME: 'the hourly usage push function (default <FG_FUNCTION_NAME>-usage-push)',
+  FG_PUSH_TIMEOUT_SECONDS: 'its timeout in seconds (default 300)',
 } as const;
 
 /** The function's own settings copied from the deployer's shell: plain ones into user data. */
@@ -69,7 +71,25 @@ export const SECRET_FUNCTION_SETTINGS = {
   LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
   GEMINIDB_AK: 'DYNAMODB_ACCESS_KEY_ID',
   GEMINIDB_SK: 'DYNAMODB_SECRET_ACCESS_KEY',
+  USAGE_REPORT_SECRET: 'USAGE_REPORT_SECRET',
+  USAGE_REPORT_PREVIOUS_SECRET: 'USAGE_REPORT_PREVIOUS_SECRET',
 } as const;
+
+/**
+ * The secrets the usage push function gets (#11): what signs a push and reaches GeminiDB, and
+ * nothing else (no credentials key, no report secret, no license key).
+ */
+export const PUSH_SECRETS: readonly string[] = [
+  'KOOGALLERY_ACCESS_KEY',
+  'HUAWEICLOUD_AK',
+  'HUAWEICLOUD_SK',
+  'DYNAMODB_ACCESS_KEY_ID',
+  'DYNAMODB_SECRET_ACCESS_KEY',
+];
+/** The push function's handler in the same zip (`usagePush` of `functions/production/functiongraph.ts`). */
+export const PUSH_HANDLER = 'index.usagePush';
+/** The timer trigger's name and schedule: hourly, like serverless.yml's `rate(1 hour)`. */
+export const PUSH_TIMER = { name: 'koogallery_usage_push', schedule: '1h' } as const;
 
 const REQUIRED_FUNCTION_SETTINGS = ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'FRONTEND_URL_TEMPLATE'];
 const REQUIRED_SECRETS = [
@@ -99,6 +119,8 @@ export interface DeployConfig {
   subnetId: string;
   memoryMb: number;
   timeoutSeconds: number;
+  /** The usage push function (#11). */
+  push: { functionName: string; timeoutSeconds: number };
   apig: {
     instanceId: string;
     groupId: string;
@@ -149,6 +171,12 @@ export function readDeployConfig(
     subnetId: need('FG_SUBNET_ID', s.FG_SUBNET_ID),
     memoryMb: int('FG_MEMORY_MB', 512, 128, 10240),
     timeoutSeconds: int('FG_TIMEOUT_SECONDS', 10, 3, 900),
+    push: {
+      functionName:
+        get('FG_PUSH_FUNCTION_NAME') ??
+        `${get('FG_FUNCTION_NAME') ?? 'koogallery-production'}-usage-push`,
+      timeoutSeconds: int('FG_PUSH_TIMEOUT_SECONDS', 300, 30, 900),
+    },
     apig: {
       instanceId: need('APIG_INSTANCE_ID', s.APIG_INSTANCE_ID),
       groupId: need('APIG_GROUP_ID', s.APIG_GROUP_ID),
@@ -195,9 +223,9 @@ export function readDeployConfig(
   return config;
 }
 
-/** The function's URN, as FunctionGraph's per-function APIs take it. */
-export function functionUrn(config: DeployConfig): string {
-  return `urn:fss:${config.region}:${config.projectId}:function:${config.app}:${config.functionName}:latest`;
+/** The function's URN, as FunctionGraph's per-function APIs take it (the production one by default). */
+export function functionUrn(config: DeployConfig, functionName = config.functionName): string {
+  return `urn:fss:${config.region}:${config.projectId}:function:${config.app}:${functionName}:latest`;
 }
 
 /** The request bodies one deployment sends, as they go on the wire (snake_case JSON). */
@@ -207,6 +235,16 @@ export interface DeploymentPlan {
   code: Record<string, unknown>;
   configuration: Record<string, unknown>;
   trigger: Record<string, unknown>;
+  /** The APIG trigger of the seller's usage reports, `<APIG_PATH>/usage` (#11). */
+  usageTrigger: Record<string, unknown>;
+  /** The hourly usage push: a second function from the same zip, and its timer trigger (#11). */
+  push: {
+    urn: string;
+    create: Record<string, unknown>;
+    code: Record<string, unknown>;
+    configuration: Record<string, unknown>;
+    timer: Record<string, unknown>;
+  };
 }
 
 /** Builds every request body from the settings and the zip; pure, so tests can read it. */
@@ -225,39 +263,76 @@ export function planDeployment(config: DeployConfig, zip: Buffer): DeploymentPla
     encrypted_user_data: JSON.stringify(config.secrets),
     description: 'KooGallery SaaS V2.0 production interface',
   };
+  const pushSecrets = Object.fromEntries(
+    Object.entries(config.secrets).filter(([k]) => PUSH_SECRETS.includes(k)),
+  );
+  const pushCommon = {
+    ...common,
+    handler: PUSH_HANDLER,
+    timeout: config.push.timeoutSeconds,
+    encrypted_user_data: JSON.stringify(pushSecrets),
+    description: 'KooGallery pay-per-use usage push, hourly',
+  };
+  const apig = (name: string, path: string, method: string) => ({
+    trigger_type_code: 'DEDICATEDGATEWAY',
+    trigger_status: 'ACTIVE',
+    event_type_code: 'APIGCreateApi',
+    event_data: {
+      name,
+      instance_id: config.apig.instanceId,
+      group_id: config.apig.groupId,
+      env_id: config.apig.envId,
+      env_name: config.apig.envName,
+      path,
+      req_method: method,
+      match_mode: 'NORMAL',
+      protocol: 'HTTPS',
+      // Neither KooGallery nor the seller's SaaS signs for APIG: the app checks each signature.
+      auth: 'NONE',
+      backend_type: 'FUNCTION',
+      type: 1,
+      func_info: { timeout: config.timeoutSeconds * 1000 },
+    },
+  });
+  const code = { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode };
   return {
     urn: functionUrn(config),
     create: {
       func_name: config.functionName,
       package: config.app,
       type: 'v2',
-      code_type: 'zip',
-      code_filename: 'functiongraph.zip',
-      func_code: funcCode,
+      ...code,
       ...common,
     },
-    code: { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode },
+    code,
     configuration: { func_name: config.functionName, ...common },
-    trigger: {
-      trigger_type_code: 'DEDICATEDGATEWAY',
-      trigger_status: 'ACTIVE',
-      event_type_code: 'APIGCreateApi',
-      event_data: {
-        name: config.apig.apiName,
-        instance_id: config.apig.instanceId,
-        group_id: config.apig.groupId,
-        env_id: config.apig.envId,
-        env_name: config.apig.envName,
-        path: config.apig.path,
-        // KooGallery POSTs (V2.0) and GETs (V1.0); ANY keeps one API for both.
-        req_method: 'ANY',
-        match_mode: 'NORMAL',
-        protocol: 'HTTPS',
-        // KooGallery cannot sign for APIG: authentication is the request signature in the app.
-        auth: 'NONE',
-        backend_type: 'FUNCTION',
-        type: 1,
-        func_info: { timeout: config.timeoutSeconds * 1000 },
+    // KooGallery POSTs (V2.0) and GETs (V1.0); ANY keeps one API for both.
+    trigger: apig(config.apig.apiName, config.apig.path, 'ANY'),
+    usageTrigger: apig(
+      `${config.apig.apiName}_usage`,
+      `${config.apig.path.replace(/\/+$/, '')}/usage`,
+      'POST',
+    ),
+    push: {
+      urn: functionUrn(config, config.push.functionName),
+      create: {
+        func_name: config.push.functionName,
+        package: config.app,
+        type: 'v2',
+        ...code,
+        ...pushCommon,
+      },
+      code,
+      configuration: { func_name: config.push.functionName, ...pushCommon },
+      timer: {
+        trigger_type_code: 'TIMER',
+        trigger_status: 'ACTIVE',
+        event_data: {
+          name: PUSH_TIMER.name,
+          schedule_type: 'Rate',
+          schedule: PUSH_TIMER.schedule,
+          user_event: 'usage-push',
+        },
       },
     },
   };
@@ -279,6 +354,12 @@ export function maskPlan(plan: DeploymentPlan): DeploymentPlan {
     create: mask(plan.create),
     code: mask(plan.code),
     configuration: mask(plan.configuration),
+    push: {
+      ...plan.push,
+      create: mask(plan.push.create),
+      code: mask(plan.push.code),
+      configuration: mask(plan.push.configuration),
+    },
   };
 }
 
@@ -297,10 +378,55 @@ export interface FunctionGraphPort {
 export interface DeployOutcome {
   function: 'created' | 'updated' | 'code-updated';
   trigger: 'created' | 'exists' | 'skipped';
+  /** The APIG trigger of `<APIG_PATH>/usage`. */
+  usageTrigger: 'created' | 'exists' | 'skipped';
+  /** The usage push function, from the same zip. */
+  pushFunction: 'created' | 'updated' | 'code-updated';
+  /** Its hourly timer trigger. */
+  timerTrigger: 'created' | 'exists' | 'skipped';
+}
+
+async function ensureFunction(
+  port: FunctionGraphPort,
+  fn: {
+    urn: string;
+    create: Record<string, unknown>;
+    code: Record<string, unknown>;
+    configuration: Record<string, unknown>;
+  },
+  codeOnly: boolean,
+): Promise<DeployOutcome['function']> {
+  if (!(await port.showFunction(fn.urn))) {
+    await port.createFunction(fn.create);
+    return 'created';
+  }
+  await port.updateCode(fn.urn, fn.code);
+  if (codeOnly) return 'code-updated';
+  await port.updateConfiguration(fn.urn, fn.configuration);
+  return 'updated';
+}
+
+/** Creates `trigger` on the function unless one of the same type family and name exists. */
+async function ensureTrigger(
+  port: FunctionGraphPort,
+  urn: string,
+  trigger: Record<string, unknown>,
+  types: readonly string[],
+): Promise<'created' | 'exists'> {
+  const wanted = (trigger.event_data as { name: string }).name;
+  const found = (await port.listTriggers(urn)).some((t) => {
+    const data = (t.event_data ?? {}) as Record<string, unknown>;
+    return types.includes(String(t.trigger_type_code ?? '')) && data.name === wanted;
+  });
+  if (found) return 'exists';
+  await port.createTrigger(urn, trigger);
+  return 'created';
 }
 
 /**
- * Creates or updates the function, then makes sure its APIG trigger exists. Safe to rerun.
+ * Creates or updates the production function and its APIG triggers (the production path and
+ * `<path>/usage`), then the usage push function and its hourly timer trigger. Safe to rerun;
+ * with `codeOnly` only both functions' code is replaced.
  *
  * @example await deploy(sdkPort(config, ak, sk), planDeployment(config, zip));
  */
@@ -309,27 +435,20 @@ export async function deploy(
   plan: DeploymentPlan,
   options: { codeOnly?: boolean } = {},
 ): Promise<DeployOutcome> {
-  const existing = await port.showFunction(plan.urn);
-  let fn: DeployOutcome['function'];
-  if (!existing) {
-    await port.createFunction(plan.create);
-    fn = 'created';
-  } else {
-    await port.updateCode(plan.urn, plan.code);
-    if (options.codeOnly) return { function: 'code-updated', trigger: 'skipped' };
-    await port.updateConfiguration(plan.urn, plan.configuration);
-    fn = 'updated';
-  }
-  const wanted = plan.trigger.event_data as { name: string };
-  const triggers = await port.listTriggers(plan.urn);
-  const found = triggers.some((t) => {
-    const type = String(t.trigger_type_code ?? '');
-    const data = (t.event_data ?? {}) as Record<string, unknown>;
-    return (type === 'DEDICATEDGATEWAY' || type === 'APIG') && data.name === wanted.name;
-  });
-  if (found) return { function: fn, trigger: 'exists' };
-  await port.createTrigger(plan.urn, plan.trigger);
-  return { function: fn, trigger: 'created' };
+  const codeOnly = options.codeOnly === true;
+  const fn = await ensureFunction(port, plan, codeOnly);
+  const apigTypes = ['DEDICATEDGATEWAY', 'APIG'];
+  const trigger = codeOnly
+    ? 'skipped'
+    : await ensureTrigger(port, plan.urn, plan.trigger, apigTypes);
+  const usageTrigger = codeOnly
+    ? 'skipped'
+    : await ensureTrigger(port, plan.urn, plan.usageTrigger, apigTypes);
+  const pushFunction = await ensureFunction(port, plan.push, codeOnly);
+  const timerTrigger = codeOnly
+    ? 'skipped'
+    : await ensureTrigger(port, plan.push.urn, plan.push.timer, ['TIMER']);
+  return { function: fn, trigger, usageTrigger, pushFunction, timerTrigger };
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -424,7 +543,9 @@ async function main(argv: string[]): Promise<void> {
   if (!ak || !sk) throw new Error('HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK are required');
   const outcome = await deploy(sdkPort(config, ak, sk), plan, { codeOnly });
   console.log(
-    `function ${config.functionName}: ${outcome.function}; APIG trigger ${config.apig.apiName}: ${outcome.trigger}`,
+    `function ${config.functionName}: ${outcome.function}; APIG trigger ${config.apig.apiName}: ${outcome.trigger}; ` +
+      `usage report trigger ${config.apig.apiName}_usage: ${outcome.usageTrigger}\n` +
+      `function ${config.push.functionName}: ${outcome.pushFunction}; timer trigger ${PUSH_TIMER.name} (every ${PUSH_TIMER.schedule}): ${outcome.timerTrigger}`,
   );
 }
 

@@ -20,6 +20,11 @@ export interface LocalEnvironment {
   accessKey: { value: string; generated: boolean; file: string };
   /** One line per stand-in that was started, for the start-up banner. */
   notes: string[];
+  /**
+   * The settings this environment provided (store endpoint, stand-in AK/SK, development keys are
+   * left out), for the runtime file that `koogallery-admin` reads.
+   */
+  published: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -95,6 +100,11 @@ export async function startLocalEnvironment(options: {
       set.KOOGALLERY_LICENSE_ACCESS_KEY = (await readOrCreateKey(licenseKeyFile)).value;
       notes.push(`License 2.0 development access key: kept in ${licenseKeyFile}`);
     }
+    if (!outer('USAGE_REPORT_SECRET')) {
+      const secretFile = join(dataDir, 'usage-report-secret');
+      set.USAGE_REPORT_SECRET = (await readOrCreateKey(secretFile)).value;
+      notes.push(`usage report secret (X-KooGallery-Signature): kept in ${secretFile}`);
+    }
     if (!outer('LICENSE_SIGNING_KEY')) {
       const signing = await readOrCreateSigningKey(dataDir);
       set.LICENSE_SIGNING_KEY = signing.pem;
@@ -123,12 +133,29 @@ export async function startLocalEnvironment(options: {
         HUAWEICLOUD_SK: sk,
         KOOGALLERY_API_ENDPOINT: standIn.endpoint,
       });
-      notes.push(`Query Order stand-in: ${standIn.endpoint}`);
+      notes.push(`Query Order and usage push stand-in: ${standIn.endpoint}`);
+    }
+    const published: Record<string, string> = {};
+    for (const key of [
+      'TABLE_NAME',
+      'DYNAMODB_ENDPOINT',
+      'DYNAMODB_REGION',
+      'DYNAMODB_ACCESS_KEY_ID',
+      'DYNAMODB_SECRET_ACCESS_KEY',
+      'KOOGALLERY_API_ENDPOINT',
+      'HUAWEICLOUD_AK',
+      'HUAWEICLOUD_SK',
+    ]) {
+      // Only what this environment made up (embedded store, stand-in): never a setting of yours.
+      const value =
+        set[key] ?? (key === 'TABLE_NAME' && !outer(key) ? LOCAL_DEFAULTS[key] : undefined);
+      if (value !== undefined) published[key] = value;
     }
     return {
       lookup,
       accessKey,
       notes,
+      published,
       close: async () => {
         for (const close of closers.reverse()) await close();
       },

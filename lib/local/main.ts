@@ -1,9 +1,45 @@
 import { createApp } from '../app';
 import { loadConfig } from '../config';
-import { buildDeps } from '../deps';
+import { buildDeps, buildUsageClient, type Deps } from '../deps';
 import { describeError } from '../errors';
+import { pushUsage } from '../metering/push-usage';
+import { withUsageReports } from '../metering/usage-route';
 import { startLocalHttpServer } from './http-server';
 import { startLocalEnvironment } from './local-environment';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file';
+
+/** Default of USAGE_PUSH_INTERVAL_SECONDS: hourly, like the deployed schedule. */
+const DEFAULT_PUSH_INTERVAL_SECONDS = 3600;
+
+/** USAGE_PUSH_INTERVAL_SECONDS: 10 to 86400 seconds, or 0 to run the push job only on demand. */
+export function pushIntervalSeconds(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PUSH_INTERVAL_SECONDS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || (n !== 0 && (n < 10 || n > 86_400))) {
+    throw new Error(
+      `USAGE_PUSH_INTERVAL_SECONDS must be a whole number of seconds from 10 to 86400, or 0 for never, got "${raw}"`,
+    );
+  }
+  return n;
+}
+
+/** Runs the usage push job every `seconds` (never when 0); its outcome goes to the log. */
+function startPushInterval(deps: Deps, seconds: number): NodeJS.Timeout | undefined {
+  if (seconds === 0) return undefined;
+  const client = buildUsageClient(deps.config, deps.clock);
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    pushUsage({ usage: deps.usage, client, clock: deps.clock, ids: deps.ids, log: deps.log })
+      .catch((error: unknown) => deps.log.error('usage push failed', describeError(error)))
+      .finally(() => {
+        running = false;
+      });
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
+}
 
 /** How long Ctrl-C waits for background work before stopping anyway. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -18,9 +54,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     throw new Error(`PORT must be a port number (0 for any free port), got "${env.PORT}"`);
   }
   const dataDir = env.DATA_DIR || '.data';
+  const intervalSeconds = pushIntervalSeconds(env.USAGE_PUSH_INTERVAL_SECONDS);
   const local = await startLocalEnvironment({ dataDir, lookup: (k) => env[k] || undefined });
   const deps = buildDeps(loadConfig(local.lookup));
-  const server = await startLocalHttpServer(createApp(deps), {
+  const server = await startLocalHttpServer(withUsageReports(deps, createApp(deps)), {
     port,
     maxBodyBytes: deps.config.maxBodyBytes,
     onError: (error) => deps.log.error('local server error', describeError(error)),
@@ -31,12 +68,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       `development access key: ${local.accessKey.value} (kept in ${local.accessKey.file})\n`,
     );
   }
+  await writeRuntimeFile(dataDir, { pid: process.pid, url: server.url, settings: local.published });
+  const pushTimer = startPushInterval(deps, intervalSeconds);
   process.stdout.write(`KooGallery production interface listening on ${server.url}\n`);
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${signal}: stopping (finishing open requests)…\n`);
+    clearInterval(pushTimer);
+    await removeRuntimeFile(dataDir).catch(() => undefined);
     await server.close();
     // Work still running (a slow provisioning) gets a few seconds; a hung one must not keep the
     // process up: its claim expires and the next retry or poll takes it over.

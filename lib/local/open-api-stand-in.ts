@@ -7,6 +7,7 @@ import {
   signUsageBody,
   USAGE_PATH,
   type UsageRecord,
+  usageBody,
   validateUsageRecords,
 } from '../open-api/usage-client';
 import { safeEqual } from '../protocol/hmac';
@@ -44,11 +45,18 @@ export interface OpenApiStandIn {
   readonly endpoint: string;
   /** Usage records received and accepted, first one per `metering_sn`. */
   readonly usageRecords: UsageRecord[];
+  /**
+   * How many times each `metering_sn` arrived in a push that passed the checks (a resend of an
+   * accepted record counts again): a push job that sends a record once leaves 1.
+   */
+  readonly usageReceived: ReadonlyMap<string, number>;
   /** Query Order requests received, failed ones (faults, bad signatures) included. */
   readonly queryCount: number;
   readonly faults: {
     /** Fails the next `count` requests (Query Order or usage) with `mode`. */
     failNext(count: number, mode: FaultMode): void;
+    /** Fails the next `count` usage pushes only (Query Order unaffected) with `mode`. */
+    failNextPushes(count: number, mode: FaultMode): void;
     /** Forgets pending faults. */
     clear(): void;
   };
@@ -130,6 +138,31 @@ const SYNTHESIZED: OrderShape = { orderType: 'NEW', ...MONTHLY };
 
 const MAX_ID = 64;
 const MAX_BODY_BYTES = 1024 * 1024;
+/** KooGallery refuses a usage record whose `begin_time` is older than 21 days (`CBC.9004`). */
+const USAGE_WINDOW_MS = 21 * 86_400_000;
+/** Control routes for tests and the simulator (loopback callers only). */
+export const STAND_IN_CONTROL = {
+  /** POST `{"count":N,"mode":"http500"}`: fail the next N usage pushes. */
+  FAIL_PUSHES: '/__stand-in/usage/fail-next',
+  /** GET: `{"records":[…accepted…],"received":{"<metering_sn>":N}}`. */
+  USAGE_RECORDS: '/__stand-in/usage/records',
+} as const;
+
+/** Epoch ms of a `yyyyMMdd'T'HHmmss'Z'` time (already validated). */
+function usageTimeMs(text: string): number {
+  return Date.UTC(
+    Number(text.slice(0, 4)),
+    Number(text.slice(4, 6)) - 1,
+    Number(text.slice(6, 8)),
+    Number(text.slice(9, 11)),
+    Number(text.slice(11, 13)),
+    Number(text.slice(13, 15)),
+  );
+}
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
 
 /** `yyyyMMddHHmmss`, UTC, as KooGallery writes order times. */
 function orderTime(ms: number): string {
@@ -152,12 +185,24 @@ function addPeriod(ms: number, type: PeriodType, count: number): number {
 }
 
 /**
- * The Query Order `orderInfo` the stand-in answers: a documented mock order, or a synthesized new
- * monthly subscription for any other id. Dates derive from `nowMs`; the order line is the one asked
+ * The documented mock order an order id stands for: the id itself, or the part before the first
+ * `-` (`MOCKONDEMAND-<anything>` is a fresh on-demand order), so a simulator or test can buy a
+ * never-seen order of every charging mode.
+ */
+function mockIdOf(orderId: string): string {
+  if (orderId in MOCK_ORDERS) return orderId;
+  const dash = orderId.indexOf('-');
+  return dash > 0 ? orderId.slice(0, dash) : orderId;
+}
+
+/**
+ * The Query Order `orderInfo` the stand-in answers: a documented mock order (also for
+ * `<mock id>-<suffix>`, e.g. `MOCKONDEMAND-7f3a`), or a synthesized new monthly subscription for
+ * any other id. Dates derive from `nowMs`; the order line is the one asked
  * for, `<orderId>-000001` by default.
  */
 export function standInOrder(orderId: string, orderLineId: string | undefined, nowMs: number) {
-  const shape = MOCK_ORDERS[orderId as keyof typeof MOCK_ORDERS] ?? SYNTHESIZED;
+  const shape = MOCK_ORDERS[mockIdOf(orderId) as keyof typeof MOCK_ORDERS] ?? SYNTHESIZED;
   const line: Record<string, unknown> = {
     orderLineId: orderLineId ?? `${orderId}-000001`,
     chargingMode: shape.chargingMode,
@@ -229,8 +274,10 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promise<OpenApiStandIn> {
   const now = options.now ?? systemClock.now;
   const usageRecords: UsageRecord[] = [];
-  const seenSerials = new Set<string>();
+  const accepted = new Map<string, string>();
+  const usageReceived = new Map<string, number>();
   const pendingFaults: FaultMode[] = [];
+  const pendingPushFaults: FaultMode[] = [];
   const held = new Set<ServerResponse>();
   let queryCount = 0;
   let requestCount = 0;
@@ -307,15 +354,75 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
     const records = (parsed as { usage_records?: unknown } | undefined)?.usage_records;
     const problems = validateUsageRecords(records);
     if (problems.length > 0) {
-      send(res, 400, { error_code: 'MKT.0100', error_msg: `Invalid parameter: ${problems[0]}` });
+      const code = /at most/.test(problems[0] ?? '') ? 'CBC.9003' : 'CBC.9002';
+      send(res, 400, { error_code: code, error_msg: `Invalid parameter: ${problems[0]}` });
       return;
     }
-    for (const record of records as UsageRecord[]) {
-      if (seenSerials.has(record.metering_sn)) continue;
-      seenSerials.add(record.metering_sn);
+    const list = records as UsageRecord[];
+    const oldest = now() - USAGE_WINDOW_MS;
+    for (const [i, record] of list.entries()) {
+      if (usageTimeMs(record.begin_time) < oldest) {
+        send(res, 400, {
+          error_code: 'CBC.9004',
+          error_msg: `usage_records[${i}].begin_time is older than 21 days`,
+        });
+        return;
+      }
+      // A metering_sn is one record forever: the same one again is a harmless resend, another
+      // record under an accepted serial is refused.
+      const seen = accepted.get(record.metering_sn);
+      if (seen !== undefined && seen !== JSON.stringify(usageBody([record]))) {
+        send(res, 400, {
+          error_code: 'CBC.9002',
+          error_msg: `usage_records[${i}].metering_sn was already used for another record`,
+        });
+        return;
+      }
+    }
+    for (const record of list) {
+      usageReceived.set(record.metering_sn, (usageReceived.get(record.metering_sn) ?? 0) + 1);
+      if (accepted.has(record.metering_sn)) continue;
+      accepted.set(record.metering_sn, JSON.stringify(usageBody([record])));
       usageRecords.push(record);
     }
     send(res, 200, { error_code: 'MKT.0000', error_msg: 'success' });
+  }
+
+  async function control(req: IncomingMessage, path: string, body: Buffer, res: ServerResponse) {
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      send(res, 403, { error: 'control routes answer loopback callers only' });
+      return;
+    }
+    if (req.method === 'GET' && path === STAND_IN_CONTROL.USAGE_RECORDS) {
+      send(res, 200, { records: usageRecords, received: Object.fromEntries(usageReceived) });
+      return;
+    }
+    if (req.method === 'POST' && path === STAND_IN_CONTROL.FAIL_PUSHES) {
+      let parsed: { count?: unknown; mode?: unknown } = {};
+      try {
+        parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+      } catch {
+        parsed = {};
+      }
+      const count = parsed.count;
+      const mode = parsed.mode ?? FAULT_MODES.HTTP_500;
+      const modes: readonly unknown[] = Object.values(FAULT_MODES);
+      if (
+        !Number.isInteger(count) ||
+        (count as number) < 0 ||
+        (count as number) > 1000 ||
+        !modes.includes(mode)
+      ) {
+        send(res, 400, {
+          error: `send {"count": 0-1000, "mode": one of ${Object.values(FAULT_MODES).join(', ')}}`,
+        });
+        return;
+      }
+      for (let i = 0; i < (count as number); i++) pendingPushFaults.push(mode as FaultMode);
+      send(res, 200, { failNext: count, mode });
+      return;
+    }
+    send(res, 404, { error: `unknown control route ${path}` });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -328,6 +435,10 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
     const rawUrl = req.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
     const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    if (path.startsWith('/__stand-in/')) {
+      await control(req, path, body, res);
+      return;
+    }
     const route =
       req.method === 'GET' && path === QUERY_ORDER_PATH
         ? 'query'
@@ -340,7 +451,8 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
     }
     if (route === 'query') queryCount++;
 
-    const fault = pendingFaults.shift();
+    const fault =
+      (route === 'usage' ? pendingPushFaults.shift() : undefined) ?? pendingFaults.shift();
     if (fault !== undefined) {
       applyFault(fault, res);
       return;
@@ -383,6 +495,7 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
   return {
     endpoint: `http://127.0.0.1:${port}`,
     usageRecords,
+    usageReceived,
     get queryCount() {
       return queryCount;
     },
@@ -390,8 +503,12 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
       failNext(count: number, mode: FaultMode): void {
         for (let i = 0; i < count; i++) pendingFaults.push(mode);
       },
+      failNextPushes(count: number, mode: FaultMode): void {
+        for (let i = 0; i < count; i++) pendingPushFaults.push(mode);
+      },
       clear(): void {
         pendingFaults.length = 0;
+        pendingPushFaults.length = 0;
       },
     },
     async close(): Promise<void> {

@@ -49,9 +49,22 @@ export interface UsageClient {
   push(records: readonly UsageRecord[]): Promise<void>;
 }
 
+/**
+ * How a push failed: `invalid` (not sent: the records are malformed), `unreachable` (no usable
+ * answer: network error, timeout, a server error or rate limiting; KooGallery may or may not have
+ * them, and the same push may succeed later) or `refused` (KooGallery answered a refusal of the
+ * request: signature, parameters, records).
+ */
+export type UsagePushFailure = 'invalid' | 'unreachable' | 'refused';
+
 /** Usage records were malformed, or KooGallery did not accept them. */
 export class UsagePushError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly kind: UsagePushFailure = 'refused',
+    /** KooGallery's result code, when it answered one. */
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'UsagePushError';
   }
@@ -59,8 +72,11 @@ export class UsagePushError extends Error {
 
 /** Path of the (new) usage push API. */
 export const USAGE_PATH = '/api/mkp-openapi-public/global/v1/isv/usage-data';
-/** Most records per call (docs/protocol.md#usage-push; an error code mentions 100, the page says 1000). */
-export const MAX_USAGE_RECORDS = 1000;
+/**
+ * Most records per call: the page says 1000, but error code `CBC.9003` reads "usage records > 100"
+ * (saas-v2 §4.2), so the smaller limit is the one that is always accepted (#11).
+ */
+export const MAX_USAGE_RECORDS = 100;
 
 const MAX_ID = 64;
 const USAGE_VALUE = /^(?:0|[1-9]\d*)(?:\.\d{1,4})?$/;
@@ -179,7 +195,10 @@ export function createUsageClient(options: UsageClientOptions): UsageClient {
     async push(records: readonly UsageRecord[]): Promise<void> {
       const problems = validateUsageRecords(records);
       if (problems.length > 0) {
-        throw new UsagePushError(`usage records not sent: ${problems.slice(0, 10).join('; ')}`);
+        throw new UsagePushError(
+          `usage records not sent: ${problems.slice(0, 10).join('; ')}`,
+          'invalid',
+        );
       }
       const body = usageBody(records);
       const text = JSON.stringify(body);
@@ -211,6 +230,7 @@ export function createUsageClient(options: UsageClientOptions): UsageClient {
         throw new UsagePushError(
           `usage push of ${records.length} records failed: ${answer.problem}. Check the endpoint ` +
             `${new URL(base).origin} (KOOGALLERY_API_ENDPOINT) is reachable; pushing again is safe.`,
+          'unreachable',
         );
       }
       const reply = parseJsonObject(answer.text);
@@ -223,10 +243,23 @@ export function createUsageClient(options: UsageClientOptions): UsageClient {
         return;
       }
       const message = quoteServerMessage(reply?.error_msg ?? reply?.resultMsg, secrets);
+      const named = typeof code === 'string' ? code : undefined;
+      // A server error, rate limiting or an answer that is not KooGallery's says nothing about the
+      // records: the same push may succeed later.
+      const unavailable =
+        answer.status >= 500 ||
+        answer.status === 406 ||
+        answer.status === 429 ||
+        named === undefined ||
+        /\.(0999|0250)$/.test(named);
       throw new UsagePushError(
-        `usage push of ${records.length} records refused: HTTP ${answer.status}, ` +
-          `${typeof code === 'string' ? code : 'no result code'}${message}. Check HUAWEICLOUD_AK/HUAWEICLOUD_SK, ` +
-          'the access key bound to the basic interface, and the records.',
+        `usage push of ${records.length} records ${unavailable ? 'failed' : 'refused'}: HTTP ${answer.status}, ` +
+          `${named ?? 'no result code'}${message}. ` +
+          (unavailable
+            ? 'KooGallery could not take it now; pushing again later is safe.'
+            : 'Check HUAWEICLOUD_AK/HUAWEICLOUD_SK, the access key bound to the basic interface, and the records.'),
+        unavailable ? 'unreachable' : 'refused',
+        named,
       );
     },
   };

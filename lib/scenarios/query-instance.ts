@@ -1,3 +1,4 @@
+import { usageInfoFor } from '../metering/usage-info';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import { encryptionFields, namespaceOf, provisionerFor, wireAppInfo } from './instance-access';
 import { claim, leaseIsFree, provision } from './provisioning';
@@ -63,9 +64,12 @@ export const queryInstance: Scenario<RequestOf<'queryInstance'>> = async (req, c
         : 'instance is being provisioned',
     };
   }
+  // Pay-per-use and package instances also carry their recorded usage (#11).
+  const usage = await usageInfoFor(ctx.deps.usage, live);
   const info = live.map((r) => ({
     instanceId: r.instanceId,
     appInfo: wireAppInfo(ctx, ctx.deps.vault.open(r.sealedAppInfo as string)),
+    ...(usage.has(r.instanceId) ? { usageInfo: usage.get(r.instanceId) } : {}),
   }));
   return { resultCode: '000000', resultMsg: 'success', fields: { ...encryptionFields(ctx), info } };
 };

@@ -10,7 +10,8 @@ import { startOpenApiStandIn } from '../local/open-api-stand-in';
 import { call, signFor, type Target } from './client';
 import { apiGatewayV2Event, curlCommand, functionGraphEvent } from './events';
 import { ANSWER_TIMEOUT_MS, redactBody } from './judge';
-import { runLifecycle } from './lifecycle';
+import { type LifecycleOptions, runLifecycle } from './lifecycle';
+import { onDemandHooks, runOnDemandLifecycle } from './lifecycle-ondemand';
 import { runProbe } from './probe';
 import {
   isProtocol,
@@ -59,7 +60,9 @@ commands
   send <activity>      send one signed request and judge the answer like the seller-center debugger
   probe                replay a product's saved cases (testFlag "1"), each repeated, in random order
   lifecycle            the whole story of one fresh real order (License 2.0: license code), with
-                       duplicates, replays and faults
+                       duplicates, replays and faults; --suite ondemand: a pay-per-use order, usage
+                       reports, usageInfo and the push (--usage-secret, else USAGE_REPORT_SECRET,
+                       else .data/usage-report-secret)
   serve-openapi        run the local stand-in for KooGallery's Query Order and usage-push APIs
 
 protocols (--protocol; event, send, probe, lifecycle)
@@ -112,6 +115,7 @@ examples
   npx koogallery-sim probe --protocol license
   npx koogallery-sim lifecycle
   npx koogallery-sim lifecycle --protocol v1
+  npx koogallery-sim lifecycle --suite ondemand
   npx koogallery-sim probe --seed 7          (replays the order a run printed as "seed 7")
   npx koogallery-sim send queryInstance --body-digest sha256
   npx koogallery-sim send queryInstance --field instanceId=<id>
@@ -137,6 +141,7 @@ const OPTIONS = {
   platform: { type: 'string' },
   curl: { type: 'boolean' },
   port: { type: 'string' },
+  'usage-secret': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -433,7 +438,20 @@ async function lifecycleCommand(values: Values, io: CliIo): Promise<number> {
   const t = target(values, io);
   const style = makeStyle(color(io));
   const seed = seedOf(values);
-  const report = await runLifecycle({
+  const suite = values.suite ?? 'period';
+  if (suite !== 'period' && !(suite === 'ondemand' && t.protocol === 'v2')) {
+    throw new UsageError(
+      `lifecycle --suite is period (default) or ondemand (SaaS V2.0 pay-per-use), got "${suite}"`,
+    );
+  }
+  // Pay-per-use: usage reports, usageInfo and the push (#11).
+  const hooks =
+    suite === 'ondemand'
+      ? await onDemandHooks(t.url, io.env, io.cwd, values['usage-secret'])
+      : undefined;
+  if (typeof hooks === 'string') throw new UsageError(hooks);
+  const run = hooks ? (o: LifecycleOptions) => runOnDemandLifecycle(o, hooks) : runLifecycle;
+  const report = await run({
     target: t,
     seed,
     onStart: (subject) => {

@@ -61,7 +61,7 @@ const NAMESPACES: readonly unknown[] = Object.values(NAMESPACE);
 const STATUSES: readonly unknown[] = Object.values(STATUS);
 
 /** Turns anything but a failed condition into a {@link StoreUnavailableError} saying what to check. */
-function unavailable(
+export function unavailable(
   error: unknown,
   operation: string,
   where: { tableName: string; endpoint: string },
@@ -111,6 +111,27 @@ function fromInstanceItem(item: ObjectType): InstanceRecord {
   };
 }
 
+/**
+ * The DynamoDB client every store adapter uses: one retry at most, a 1 s connect timeout and
+ * `requestTimeoutMs` per attempt, so a dead or black-holed endpoint fails within the answer budget.
+ */
+export function createTableClient(options: DynamooseStoreOptions): DynamoDB {
+  const { endpoint, region, credentials } = options;
+  return new DynamoDB({
+    region,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
+    maxAttempts: MAX_ATTEMPTS,
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      // Without this the handler only logs a warning when requestTimeout passes and keeps waiting
+      // on a black-holed endpoint.
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -126,23 +147,10 @@ function sleep(ms: number): Promise<void> {
  * await store.createInstance(record); // 'written' | 'conflict'
  */
 export function createDynamooseStore(options: DynamooseStoreOptions): InstanceStore {
-  const { tableName, endpoint, region, credentials } = options;
-  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const { tableName, endpoint, region } = options;
   const where = { tableName, endpoint: printableEndpoint(endpoint, region) };
 
-  const client = new DynamoDB({
-    region,
-    ...(endpoint === undefined ? {} : { endpoint }),
-    ...(credentials === undefined ? {} : { credentials }),
-    maxAttempts: MAX_ATTEMPTS,
-    requestHandler: {
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      requestTimeout,
-      // Without this the handler only logs a warning when requestTimeout passes and keeps waiting
-      // on a black-holed endpoint.
-      throwOnRequestTimeout: true,
-    },
-  });
+  const client = createTableClient(options);
   const instance = new dynamoose.Instance();
   instance.aws.ddb.set(client);
 

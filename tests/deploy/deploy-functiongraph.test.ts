@@ -117,20 +117,68 @@ describe('planDeployment', () => {
   });
 });
 
+describe('planDeployment: the usage push (#11)', () => {
+  const plan = planDeployment(
+    readDeployConfig({ ...ENV, USAGE_REPORT_SECRET: 'secret-report' }),
+    ZIP,
+  );
+
+  it('adds a second function from the same zip, handler index.usagePush, with only the secrets a push needs', () => {
+    expect(plan.push.create).toMatchObject({
+      func_name: 'koogallery-production-usage-push',
+      handler: 'index.usagePush',
+      timeout: 300,
+      runtime: 'Node.js20.15',
+      func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
+    });
+    expect(plan.push.create.func_code).toEqual(plan.create.func_code);
+    expect(Object.keys(JSON.parse(String(plan.push.create.encrypted_user_data))).sort()).toEqual([
+      'DYNAMODB_ACCESS_KEY_ID',
+      'DYNAMODB_SECRET_ACCESS_KEY',
+      'HUAWEICLOUD_AK',
+      'HUAWEICLOUD_SK',
+      'KOOGALLERY_ACCESS_KEY',
+    ]);
+    expect(JSON.parse(String(plan.create.encrypted_user_data)).USAGE_REPORT_SECRET).toBe(
+      'secret-report',
+    );
+  });
+
+  it('shows the hourly timer trigger and the usage report route in the dry run, secrets masked', () => {
+    const dryRun = JSON.stringify(maskPlan(plan));
+
+    expect(maskPlan(plan).push.timer).toEqual({
+      trigger_type_code: 'TIMER',
+      trigger_status: 'ACTIVE',
+      event_data: {
+        name: 'koogallery_usage_push',
+        schedule_type: 'Rate',
+        schedule: '1h',
+        user_event: 'usage-push',
+      },
+    });
+    expect(plan.usageTrigger).toMatchObject({
+      event_data: { path: '/koogallery/usage', req_method: 'POST', auth: 'NONE' },
+    });
+    expect(dryRun).not.toContain('secret-');
+  });
+});
+
 /** An in-memory FunctionGraph recording the calls it received. */
 function fakePort(): FunctionGraphPort & { calls: string[] } {
-  let exists = false;
-  const triggers: Array<Record<string, unknown>> = [];
+  const functions = new Set<string>();
+  const triggers = new Map<string, Array<Record<string, unknown>>>();
   const calls: string[] = [];
+  const nameOf = (urn: string) => urn.split(':').slice(-2, -1)[0] ?? '';
   return {
     calls,
-    async showFunction() {
+    async showFunction(urn) {
       calls.push('show');
-      return exists ? { func_name: 'koogallery-production' } : undefined;
+      return functions.has(nameOf(urn)) ? { func_name: nameOf(urn) } : undefined;
     },
-    async createFunction() {
+    async createFunction(body) {
       calls.push('create');
-      exists = true;
+      functions.add(String(body.func_name));
     },
     async updateCode() {
       calls.push('updateCode');
@@ -138,13 +186,13 @@ function fakePort(): FunctionGraphPort & { calls: string[] } {
     async updateConfiguration() {
       calls.push('updateConfiguration');
     },
-    async listTriggers() {
+    async listTriggers(urn) {
       calls.push('listTriggers');
-      return triggers;
+      return triggers.get(urn) ?? [];
     },
-    async createTrigger(_urn, body) {
+    async createTrigger(urn, body) {
       calls.push('createTrigger');
-      triggers.push(body);
+      triggers.set(urn, [...(triggers.get(urn) ?? []), body]);
     },
   };
 }
@@ -158,10 +206,22 @@ describe('deploy', () => {
     const first = await deploy(port, plan);
     const second = await deploy(port, plan);
 
-    expect(first).toEqual({ function: 'created', trigger: 'created' });
-    expect(second).toEqual({ function: 'updated', trigger: 'exists' });
-    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(1);
-    expect(port.calls.filter((c) => c === 'create')).toHaveLength(1);
+    expect(first).toEqual({
+      function: 'created',
+      trigger: 'created',
+      usageTrigger: 'created',
+      pushFunction: 'created',
+      timerTrigger: 'created',
+    });
+    expect(second).toEqual({
+      function: 'updated',
+      trigger: 'exists',
+      usageTrigger: 'exists',
+      pushFunction: 'updated',
+      timerTrigger: 'exists',
+    });
+    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(3);
+    expect(port.calls.filter((c) => c === 'create')).toHaveLength(2);
   });
 
   it('replaces only the code with codeOnly', async () => {
@@ -171,8 +231,14 @@ describe('deploy', () => {
 
     const outcome = await deploy(port, plan, { codeOnly: true });
 
-    expect(outcome).toEqual({ function: 'code-updated', trigger: 'skipped' });
-    expect(port.calls).toEqual(['show', 'updateCode']);
+    expect(outcome).toEqual({
+      function: 'code-updated',
+      trigger: 'skipped',
+      usageTrigger: 'skipped',
+      pushFunction: 'code-updated',
+      timerTrigger: 'skipped',
+    });
+    expect(port.calls).toEqual(['show', 'updateCode', 'show', 'updateCode']);
   });
 });
 
@@ -187,9 +253,9 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
   let server: Server;
   let config: DeployConfig;
   const seen: Seen[] = [];
-  let exists = false;
+  const existing = new Set<string>();
   let failCreate = false;
-  const triggers: unknown[] = [];
+  const triggers = new Map<string, unknown[]>();
 
   const read = (req: IncomingMessage): Promise<string> =>
     new Promise((resolve) => {
@@ -214,19 +280,23 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      const name = /:function:[^:]+:([^:]+):latest/.exec(path)?.[1] ?? '';
       if (req.method === 'GET' && path.endsWith('/config')) {
-        return exists
-          ? reply(200, { func_name: 'koogallery-production' })
+        return existing.has(name)
+          ? reply(200, { func_name: name })
           : reply(404, { error_code: 'FSS.1051', error_msg: 'function not found' });
       }
       if (req.method === 'POST' && path.endsWith('/fgs/functions')) {
         if (failCreate) return reply(400, { error_code: 'FSS.0400', error_msg: 'bad request' });
-        exists = true;
-        return reply(200, { func_name: 'koogallery-production' });
+        const created = String((JSON.parse(text) as { func_name: string }).func_name);
+        existing.add(created);
+        return reply(200, { func_name: created });
       }
-      if (req.method === 'GET' && path.includes('/fgs/triggers/')) return reply(200, triggers);
+      if (req.method === 'GET' && path.includes('/fgs/triggers/')) {
+        return reply(200, triggers.get(name) ?? []);
+      }
       if (req.method === 'POST' && path.includes('/fgs/triggers/')) {
-        triggers.push({ trigger_type_code: 'DEDICATEDGATEWAY', ...(JSON.parse(text) as object) });
+        triggers.set(name, [...(triggers.get(name) ?? []), JSON.parse(text) as object]);
         return reply(200, { trigger_id: 't-1' });
       }
       return reply(200, {});
@@ -244,19 +314,40 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
     const plan = planDeployment(config, ZIP);
     const port = sdkPort(config, 'DEPLOYERAK', 'deployer-sk');
 
-    expect(await deploy(port, plan)).toEqual({ function: 'created', trigger: 'created' });
-    expect(await deploy(port, plan)).toEqual({ function: 'updated', trigger: 'exists' });
+    expect(await deploy(port, plan)).toMatchObject({
+      function: 'created',
+      trigger: 'created',
+      timerTrigger: 'created',
+    });
+    expect(await deploy(port, plan)).toMatchObject({
+      function: 'updated',
+      trigger: 'exists',
+      timerTrigger: 'exists',
+    });
 
     const project = `/v2/${ENV.HUAWEICLOUD_PROJECT_ID}/fgs`;
-    expect(seen.map((s) => `${s.method} ${s.path.replace(plan.urn, '<urn>')}`)).toEqual([
+    const named = (path: string) =>
+      path.replace(plan.push.urn, '<push>').replace(plan.urn, '<urn>');
+    expect(seen.map((s) => `${s.method} ${named(s.path)}`)).toEqual([
       `GET ${project}/functions/<urn>/config`,
       `POST ${project}/functions`,
       `GET ${project}/triggers/<urn>`,
       `POST ${project}/triggers/<urn>`,
+      `GET ${project}/triggers/<urn>`,
+      `POST ${project}/triggers/<urn>`,
+      `GET ${project}/functions/<push>/config`,
+      `POST ${project}/functions`,
+      `GET ${project}/triggers/<push>`,
+      `POST ${project}/triggers/<push>`,
       `GET ${project}/functions/<urn>/config`,
       `PUT ${project}/functions/<urn>/code`,
       `PUT ${project}/functions/<urn>/config`,
       `GET ${project}/triggers/<urn>`,
+      `GET ${project}/triggers/<urn>`,
+      `GET ${project}/functions/<push>/config`,
+      `PUT ${project}/functions/<push>/code`,
+      `PUT ${project}/functions/<push>/config`,
+      `GET ${project}/triggers/<push>`,
     ]);
     for (const s of seen) expect(s.authorization).toMatch(/^SDK-HMAC-SHA256 Access=DEPLOYERAK,/);
     expect(seen[1]?.body).toMatchObject({
@@ -266,11 +357,16 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
       func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
     });
     expect(seen[3]?.body).toMatchObject({ trigger_type_code: 'DEDICATEDGATEWAY' });
+    expect(seen[7]?.body).toMatchObject({ handler: 'index.usagePush', timeout: 300 });
+    expect(seen[9]?.body).toMatchObject({
+      trigger_type_code: 'TIMER',
+      event_data: { schedule_type: 'Rate', schedule: '1h' },
+    });
   });
 
   it('fails without printing the request body, whose user data holds the secrets', async () => {
     failCreate = true;
-    exists = false;
+    existing.clear();
     const printed: string[] = [];
     const capture = (chunk: unknown) => {
       printed.push(String(chunk));

@@ -50,9 +50,12 @@ function asArray<T>(v: T | T[]): T[] {
   return Array.isArray(v) ? v : [v];
 }
 
-function statementsOf(template: Json): Statement[] {
+/** The statements of one role (`ProductionRole`, `UsagePushRole`), or of every role and policy. */
+function statementsOf(template: Json, role?: string): Statement[] {
   const out: Statement[] = [];
-  for (const resource of Object.values<Json>(template.Resources)) {
+  const resources =
+    role === undefined ? Object.values<Json>(template.Resources) : [template.Resources[role]];
+  for (const resource of resources) {
     if (resource.Type === 'AWS::IAM::Role') {
       for (const policy of resource.Properties.Policies ?? []) {
         out.push(...policy.PolicyDocument.Statement);
@@ -122,8 +125,9 @@ describe('serverless.yml packaged for prod', () => {
     expect(fn.Environment.Variables.TABLE_NAME).toBe(prodName);
   });
 
-  it('grants no wildcard action and nothing beyond the table, its log group and the secret parameters', () => {
-    const statements = statementsOf(prod);
+  /** Checks a role's statements: no wildcard, each service on its own resources only, exact actions. */
+  function expectRole(role: string, logGroup: string, actions: string[], parameters: string[]) {
+    const statements = statementsOf(prod, role);
     expect(statements.length).toBeGreaterThan(0);
     const byService = new Map<string, Statement[]>();
     for (const s of statements) {
@@ -139,14 +143,29 @@ describe('serverless.yml packaged for prod', () => {
         const getAtt = (resource as Json)['Fn::GetAtt'];
         const allowed =
           JSON.stringify(getAtt) === JSON.stringify(['StateTable', 'Arn']) ||
-          JSON.stringify(getAtt) === JSON.stringify(['ProductionLogGroup', 'Arn']) ||
+          JSON.stringify(getAtt) === JSON.stringify([logGroup, 'Arn']) ||
           (typeof sub === 'string' && SSM_PARAMETER.test(sub));
         expect({ resource, allowed }).toEqual({ resource, allowed: true });
       }
     }
     expect([...byService.keys()].sort()).toEqual(['dynamodb', 'logs', 'ssm']);
-    const actions = statements.flatMap((s) => asArray(s.Action)).sort();
-    expect(actions).toEqual(
+    expect(statements.flatMap((s) => asArray(s.Action)).sort()).toEqual([...actions].sort());
+    for (const s of byService.get('dynamodb') ?? []) {
+      expect(s.Resource).toEqual([{ 'Fn::GetAtt': ['StateTable', 'Arn'] }]);
+    }
+    for (const s of byService.get('logs') ?? []) {
+      expect(s.Resource).toEqual([{ 'Fn::GetAtt': [logGroup, 'Arn'] }]);
+    }
+    const granted = (byService.get('ssm') ?? []).flatMap((s) =>
+      asArray(s.Resource as Json[]).map((r) => String(r['Fn::Sub']).split('/').pop()),
+    );
+    expect(granted.sort()).toEqual([...parameters].sort());
+  }
+
+  it('grants the production function no wildcard action and nothing beyond the table, its log group and its secret parameters', () => {
+    expectRole(
+      'ProductionRole',
+      'ProductionLogGroup',
       [
         'dynamodb:BatchGetItem',
         'dynamodb:DescribeTable',
@@ -155,25 +174,65 @@ describe('serverless.yml packaged for prod', () => {
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'ssm:GetParameters',
-      ].sort(),
+      ],
+      [
+        'KOOGALLERY_ACCESS_KEY',
+        'KOOGALLERY_PREVIOUS_ACCESS_KEY',
+        'HUAWEICLOUD_AK',
+        'HUAWEICLOUD_SK',
+        'CREDENTIALS_KEY',
+        'KOOGALLERY_V1_ACCESS_KEY',
+        'KOOGALLERY_LICENSE_ACCESS_KEY',
+        'LICENSE_SIGNING_KEY',
+        'USAGE_REPORT_SECRET',
+        'USAGE_REPORT_PREVIOUS_SECRET',
+      ],
     );
-    // Each service's actions apply to its own resource only.
-    for (const s of byService.get('dynamodb') ?? []) {
-      expect(s.Resource).toEqual([{ 'Fn::GetAtt': ['StateTable', 'Arn'] }]);
-    }
-    for (const s of byService.get('logs') ?? []) {
-      expect(s.Resource).toEqual([{ 'Fn::GetAtt': ['ProductionLogGroup', 'Arn'] }]);
-    }
-    for (const s of byService.get('ssm') ?? []) {
-      for (const r of asArray(s.Resource as Json[])) expect(r['Fn::Sub']).toMatch(SSM_PARAMETER);
-    }
     expect(prod.Resources.ProductionLambdaFunction.Properties.Role).toEqual({
       'Fn::GetAtt': ['ProductionRole', 'Arn'],
     });
   });
 
-  it('allows exactly the DynamoDB calls the store adapter and the cold-start check make', () => {
-    // dynamoose method -> DynamoDB action; a new kind of call in the adapter must show up in IAM.
+  it('grants the usage push only the scan, batch read and write on the table, its log group and the three parameters that sign a push (#11)', () => {
+    expectRole(
+      'UsagePushRole',
+      'UsagePushLogGroup',
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Scan',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'ssm:GetParameters',
+      ],
+      ['KOOGALLERY_ACCESS_KEY', 'HUAWEICLOUD_AK', 'HUAWEICLOUD_SK'],
+    );
+    // Only these two roles exist: no generated role with broader rights.
+    const roles = Object.entries<Json>(prod.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .map(([name]) => name);
+    expect(roles.sort()).toEqual(['ProductionRole', 'UsagePushRole']);
+  });
+
+  it('schedules the usage push hourly from the same package, with its own role and no other secret names (#11)', () => {
+    const fn = prod.Resources.UsagePushLambdaFunction.Properties;
+    expect(fn.Handler).toBe('functions/usage-push/handler.handler');
+    expect(fn.Code.S3Key).toMatch(/\/production\.zip$/);
+    expect(fn.Role).toEqual({ 'Fn::GetAtt': ['UsagePushRole', 'Arn'] });
+    expect(fn.Timeout).toBe(300);
+    const rules = Object.values<Json>(prod.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 hour)']);
+    expect(JSON.stringify(rules[0]?.Properties.Targets)).toContain('UsagePushLambdaFunction');
+    const names = Object.keys(fn.Environment.Variables).filter((k) => k.endsWith('_SSM_PARAMETER'));
+    expect(names.sort()).toEqual([
+      'HUAWEICLOUD_AK_SSM_PARAMETER',
+      'HUAWEICLOUD_SK_SSM_PARAMETER',
+      'KOOGALLERY_ACCESS_KEY_SSM_PARAMETER',
+    ]);
+  });
+
+  it('allows exactly the DynamoDB calls the store adapters and the cold-start check make', () => {
+    // dynamoose method -> DynamoDB action; a new kind of call in an adapter must show up in IAM.
     const calls: Array<[RegExp, string]> = [
       [/\.get\(/, 'dynamodb:GetItem'],
       [/\.batchGet\(/, 'dynamodb:BatchGetItem'],
@@ -184,14 +243,19 @@ describe('serverless.yml packaged for prod', () => {
       [/\.query\(/, 'dynamodb:Query'],
       [/\.scan\(/, 'dynamodb:Scan'],
     ];
-    const source = readFileSync(join(ROOT, 'lib', 'store', 'dynamoose-store.ts'), 'utf8');
+    const source = ['dynamoose-store.ts', 'dynamoose-usage-store.ts']
+      .map((f) => readFileSync(join(ROOT, 'lib', 'store', f), 'utf8'))
+      .join('\n');
     const used = calls.filter(([pattern]) => pattern.test(source)).map(([, action]) => action);
     const check = readFileSync(join(ROOT, 'lib', 'startup-check.ts'), 'utf8');
     if (check.includes('verifyTable')) used.push('dynamodb:DescribeTable');
     const granted = statementsOf(prod)
       .flatMap((s) => asArray(s.Action))
       .filter((a) => a.startsWith('dynamodb:'));
-    expect(granted.sort()).toEqual([...new Set(used)].sort());
+    expect([...new Set(granted)].sort()).toEqual([...new Set(used)].sort());
+    // Only the push job scans: the function answering KooGallery never does.
+    const production = statementsOf(prod, 'ProductionRole').flatMap((s) => asArray(s.Action));
+    expect(production).not.toContain('dynamodb:Scan');
   });
 
   it('names secret parameters in the environment and never holds a secret value', () => {
@@ -204,6 +268,7 @@ describe('serverless.yml packaged for prod', () => {
       'KOOGALLERY_V1_ACCESS_KEY',
       'KOOGALLERY_LICENSE_ACCESS_KEY',
       'LICENSE_SIGNING_KEY',
+      'USAGE_REPORT_SECRET',
     ]) {
       expect(vars[secret]).toBeUndefined();
       expect(vars[`${secret}_SSM_PARAMETER`]).toBe(`/koogallery-production/prod/${secret}`);
@@ -212,12 +277,19 @@ describe('serverless.yml packaged for prod', () => {
     expect(JSON.stringify(prod)).not.toMatch(/\{\{resolve:ssm|"\$\{ssm:/);
   });
 
-  it('routes POST and GET on / and on the seller path through the HTTP API', () => {
+  it('routes POST and GET on / and on the seller path, and POST usage reports, through the HTTP API', () => {
     const routes = Object.values<Json>(prod.Resources)
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => r.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(['GET /', 'GET /koogallery', 'POST /', 'POST /koogallery']);
+    expect(routes).toEqual([
+      'GET /',
+      'GET /koogallery',
+      'POST /',
+      'POST /koogallery',
+      'POST /koogallery/usage',
+      'POST /usage',
+    ]);
   });
 
   it('runs Node.js 20 from the esbuild artifact, with log retention', () => {
@@ -231,6 +303,8 @@ describe('serverless.yml packaged for prod', () => {
     expect([...files.keys()].sort()).toEqual([
       'functions/production/handler.js',
       'functions/production/handler.js.map',
+      'functions/usage-push/handler.js',
+      'functions/usage-push/handler.js.map',
     ]);
   });
 

@@ -10,6 +10,7 @@ import { cryptoIds } from '../../lib/ids';
 import { startLocalHttpServer } from '../../lib/local/http-server';
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
 import { createJsonLogger } from '../../lib/log';
+import { withUsageReports } from '../../lib/metering/usage-route';
 import { signRequest } from '../../lib/protocol/request-signature';
 import { formatV1Timestamp, v1AuthToken } from '../../lib/protocol/v1-auth-token';
 import type { Provisioner } from '../../lib/provisioner/provisioner';
@@ -56,6 +57,8 @@ export interface TestService {
   v1AccessKey: string;
   /** The License 2.0 key (empty when the settings unset it). */
   licenseAccessKey: string;
+  /** The secret usage reports are signed with (`USAGE_REPORT_SECRET`; empty when unset). */
+  usageReportSecret: string;
   /** The public half of LICENSE_SIGNING_KEY, to verify issued licenses. */
   licensePublicKey: KeyObject;
   deps: Deps;
@@ -125,6 +128,7 @@ export async function startTestService(
     FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
     ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
     ORDER_QUERY_TIMEOUT_MS: '300',
+    USAGE_REPORT_SECRET: `usage-secret-${randomBytes(8).toString('hex')}`,
     ...options.settings,
   };
   const config = loadConfig((k) => settings[k]);
@@ -140,7 +144,7 @@ export async function startTestService(
     ),
     ...options.overrides,
   });
-  const server = await startLocalHttpServer(createApp(deps), {
+  const server = await startLocalHttpServer(withUsageReports(deps, createApp(deps)), {
     port: 0,
     maxBodyBytes: config.maxBodyBytes,
   });
@@ -152,6 +156,7 @@ export async function startTestService(
     v1AccessKey,
     licenseAccessKey,
     licensePublicKey: signing.publicKey,
+    usageReportSecret: config.usageReportSecrets[0] ?? '',
     deps,
     store: deps.store,
     dynalite,

@@ -12,6 +12,8 @@ import {
 import { AK, failure, SK } from './fixtures';
 
 const ACCESS_KEY = 'test-access-key-123';
+/** A time one day after the test records' hour. */
+const RECORDS_NOW = Date.UTC(2024, 1, 1, 10);
 
 /** The record of the usage push illustration (docs/protocol.md#usage-push), keys deliberately out of order. */
 const DOC_RECORD: UsageRecord = {
@@ -63,7 +65,7 @@ describe('validateUsageRecords', () => {
 
   it.each<[string, unknown, string]>([
     ['an empty batch', [], 'usage_records is empty'],
-    ['more than 1000 records', Array.from({ length: 1001 }, () => record()), 'at most 1000'],
+    ['more than 100 records (#11)', Array.from({ length: 101 }, () => record()), 'at most 100'],
     ['a long instance_id', [record({ instance_id: 'i'.repeat(65) })], 'instance_id'],
     ['a long metering_sn', [record({ metering_sn: 's'.repeat(65) })], 'metering_sn'],
     ['an ISO time', [record({ record_time: '2024-01-31T10:00:00Z' })], 'record_time'],
@@ -82,7 +84,13 @@ describe('createUsageClient', () => {
   let standIn: OpenApiStandIn;
 
   beforeEach(async () => {
-    standIn = await startOpenApiStandIn({ ak: AK, sk: SK, accessKey: ACCESS_KEY });
+    // The records are of 2024-01-31: the stand-in checks KooGallery's 21-day window (#11).
+    standIn = await startOpenApiStandIn({
+      ak: AK,
+      sk: SK,
+      accessKey: ACCESS_KEY,
+      now: () => RECORDS_NOW,
+    });
   });
 
   afterEach(async () => {
@@ -96,6 +104,7 @@ describe('createUsageClient', () => {
       sk: SK,
       accessKey: ACCESS_KEY,
       timeoutMs: 1000,
+      now: () => RECORDS_NOW,
       ...overrides,
     });
   }

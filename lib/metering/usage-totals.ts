@@ -1,0 +1,92 @@
+/**
+ * Per-instance usage totals (`USAGEIDX#<instanceId>`), what `queryInstance` answers as `usageInfo`.
+ * A total counts each recorded hour once: it is updated after the hour item is written, and the
+ * push job repairs any total a crash left behind (every RECORDED hour it sees is counted again,
+ * which is a no-op when it already is).
+ */
+import type { UsageHour, UsageStore, UsageTotal } from '../store/usage-store';
+import {
+  formatUnits,
+  HOUR_MS,
+  hourKey,
+  hourStart,
+  statisticalTime,
+  sumUnits,
+} from './usage-values';
+
+/** Hours older than this are folded into one sum: far outside the 21-day recording window. */
+export const FOLD_AFTER_MS = 60 * 86_400_000;
+/** Attempts at the total's conditional write before leaving it to the push job's repair. */
+const ATTEMPTS = 6;
+
+/** The total with `hour` counted (and old hours folded), or undefined when it already counts it. */
+export function withHour(
+  total: UsageTotal | undefined,
+  record: UsageHour,
+  nowMs: number,
+): UsageTotal | undefined {
+  const base: UsageTotal = total ?? {
+    instanceId: record.instanceId,
+    hours: {},
+    foldedUnits: 0,
+    version: 0,
+  };
+  if (record.hour in base.hours) return undefined;
+  if (base.foldedThrough !== undefined && record.hour <= base.foldedThrough) return undefined;
+  const hours: Record<string, number> = { ...base.hours, [record.hour]: record.units };
+  let foldedUnits = base.foldedUnits;
+  let foldedThrough = base.foldedThrough;
+  const foldBefore = hourKey(nowMs - FOLD_AFTER_MS);
+  for (const [h, units] of Object.entries(hours)) {
+    if (h >= foldBefore) continue;
+    foldedUnits += units;
+    if (foldedThrough === undefined || h > foldedThrough) foldedThrough = h;
+    delete hours[h];
+  }
+  return {
+    instanceId: base.instanceId,
+    hours,
+    foldedUnits,
+    ...(foldedThrough === undefined ? {} : { foldedThrough }),
+    version: base.version + 1,
+  };
+}
+
+/**
+ * Counts a recorded hour in its instance's total, with conditional writes retried on a conflict.
+ * Resolves false when it could not (after {@link ATTEMPTS} conflicts): the push job repairs it.
+ */
+export async function countHour(
+  usage: UsageStore,
+  record: UsageHour,
+  nowMs: number,
+): Promise<boolean> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const [total] = await usage.getTotals([record.instanceId]);
+    const next = withHour(total, record, nowMs);
+    if (next === undefined) return true;
+    if ((await usage.putTotal(next)) === 'written') return true;
+  }
+  return false;
+}
+
+/** `queryInstance`'s `usageInfo` entry: the cumulative value and the end of the last hour. */
+export interface UsageInfo {
+  /** Cumulative usage, at most 4 decimals (a JSON number, as KooGallery's `Double(12,4)`). */
+  usageValue: number;
+  /** End of the last recorded hour, UTC `yyyyMMddHHmmssSSS`. */
+  statisticalTime: string;
+}
+
+/** The `usageInfo` of a total, or undefined when it counts no hour. */
+export function usageInfoOf(total: UsageTotal): UsageInfo | undefined {
+  const hours = Object.keys(total.hours).sort();
+  const last = hours[hours.length - 1] ?? total.foldedThrough;
+  if (last === undefined) return undefined;
+  const units = sumUnits(Object.values(total.hours)) + BigInt(total.foldedUnits);
+  return {
+    // The decimal text of an exact sum: Number() of it prints back the same digits.
+    usageValue: Number(formatUnits(units)),
+    statisticalTime: statisticalTime(hourStart(last) + HOUR_MS),
+  };
+}
