@@ -56,6 +56,8 @@ export interface Config {
    * `USAGE_REPORT_PREVIOUS_SECRET` while rotating); empty when unset: the report route answers 503.
    */
   usageReportSecrets: string[];
+  /** Days an audit entry is kept after its day ends (`AUDIT_RETENTION_DAYS`, default 400). */
+  auditRetentionDays: number;
 }
 
 /** Reads one setting; environment variables in Lambda, `context.getUserData` in FunctionGraph. */
@@ -100,6 +102,7 @@ export const CONFIG_KEYS = {
   USAGE_REPORT_SECRET:
     'secret the SaaS signs usage reports with (X-KooGallery-Signature; optional: reports are refused while unset)',
   USAGE_REPORT_PREVIOUS_SECRET: 'previous usage report secret, accepted while rotating (optional)',
+  AUDIT_RETENTION_DAYS: 'days the audit trail keeps an entry (default 400, at most 3650)',
 } as const;
 
 class Reader {
@@ -290,6 +293,7 @@ export function loadConfig(lookup: Lookup): Config {
       r.optional('USAGE_REPORT_SECRET'),
       r.optional('USAGE_REPORT_PREVIOUS_SECRET'),
     ].filter((v): v is string => v !== undefined),
+    auditRetentionDays: r.integer('AUDIT_RETENTION_DAYS', 400, 1, 3650),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

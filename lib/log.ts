@@ -20,6 +20,11 @@ export type LogLevel = keyof typeof LEVELS;
 const REDACTED =
   /^(signature|authToken|password|accessKey|secret|sk|ak|key|body|rawBody|authorization|credentials?|sealedAppInfo|appInfo)$/i;
 
+/** True for a field name whose value is never written to a log line or an audit entry. */
+export function isSecretFieldName(name: string): boolean {
+  return REDACTED.test(name);
+}
+
 function redact(fields: LogFields): LogFields {
   const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {

@@ -96,7 +96,11 @@ export interface AuditStore {
    * sets the bucket's TTL to `expiresAtMs` (rounded up to the second). No condition: appending the
    * same entry again changes nothing. Answers `full` when the bucket cannot grow.
    */
-  appendEntry(subject: AuditSubject, entry: AuditEntry, expiresAtMs: number): Promise<AppendOutcome>;
+  appendEntry(
+    subject: AuditSubject,
+    entry: AuditEntry,
+    expiresAtMs: number,
+  ): Promise<AppendOutcome>;
   /** The entries of `subject` on the given UTC days (`yyyyMMdd`), oldest first. */
   readEntries(subject: AuditSubject, days: readonly string[]): Promise<AuditEntry[]>;
   /**
@@ -149,7 +153,9 @@ export function auditBucketKey(subject: AuditSubject, day: string): string {
 /** The bucket attribute holding an entry. */
 export function entryAttribute(entry: Pick<AuditEntry, 'id'>): string {
   if (!ENTRY_ID.test(entry.id)) {
-    throw new RangeError(`audit entry id must be <time>-<sequence>-<random> in base 36, got "${entry.id}"`);
+    throw new RangeError(
+      `audit entry id must be <time>-<sequence>-<random> in base 36, got "${entry.id}"`,
+    );
   }
   return `${ENTRY_ATTRIBUTE_PREFIX}${entry.id}`;
 }

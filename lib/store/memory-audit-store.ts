@@ -23,7 +23,8 @@ interface Bucket {
 
 function sizeOf(key: string, bucket: Bucket): number {
   let bytes = Buffer.byteLength(key) + 40;
-  for (const [name, json] of bucket.entries) bytes += Buffer.byteLength(name) + Buffer.byteLength(json);
+  for (const [name, json] of bucket.entries)
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(json);
   return bytes;
 }
 
@@ -72,7 +73,11 @@ export function createMemoryAuditStore(): AuditStore {
       }
       const last = page[page.length - 1];
       const more = start >= 0 && start + limit < keys.length;
-      return { entries: entries.sort(byTime), buckets: page.length, ...(more && last ? { cursor: last } : {}) };
+      return {
+        entries: entries.sort(byTime),
+        buckets: page.length,
+        ...(more && last ? { cursor: last } : {}),
+      };
     },
   };
 }
