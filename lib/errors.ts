@@ -45,9 +45,13 @@ export class InProgressError extends KooGalleryError {
 
 /** KooGallery's Query Order API could not be read in time or answered garbage. */
 export class OrderUnavailableError extends Error {
-  constructor(message: string) {
+  /** KooGallery's result code of the last answer, when it sent one (`MKT.9001`: no such order). */
+  readonly code?: string;
+
+  constructor(message: string, options: { code?: string } = {}) {
     super(message);
     this.name = 'OrderUnavailableError';
+    if (options.code !== undefined) this.code = options.code;
   }
 }
 

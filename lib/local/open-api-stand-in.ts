@@ -52,6 +52,18 @@ export interface OpenApiStandIn {
   readonly usageReceived: ReadonlyMap<string, number>;
   /** Query Order requests received, failed ones (faults, bad signatures) included. */
   readonly queryCount: number;
+  /**
+   * The orders Query Order answers. An order is fixed at its first query (as KooGallery's are), so
+   * later reads agree with what a purchase read; a test introduces drift with `patch` or `remove`.
+   */
+  readonly orders: {
+    /** The order as Query Order answers it now (pinned at first query), or undefined. */
+    get(orderId: string): StandInOrder | undefined;
+    /** Changes what Query Order answers for `orderId` from now on (its first line). */
+    patch(orderId: string, change: StandInOrderChange): void;
+    /** Makes Query Order answer `MKT.9001` (no such order) for `orderId` from now on. */
+    remove(orderId: string): void;
+  };
   readonly faults: {
     /** Fails the next `count` requests (Query Order or usage) with `mode`. */
     failNext(count: number, mode: FaultMode): void;
@@ -132,6 +144,18 @@ const MOCK_ORDERS: Record<(typeof mockOrderIds)[number], OrderShape> = {
   MOCKMONTYRENEW: { orderType: 'RENEW', ...MONTHLY },
   MOCKMONTYCHANGE: { orderType: 'CHANGE', ...MONTHLY, skuCode: STAND_IN_SKUS.MONTH_UPGRADED },
 };
+
+/** The `orderInfo` the stand-in answers. */
+export type StandInOrder = ReturnType<typeof standInOrder>;
+
+/** A drift a test introduces into a stand-in order (see `OpenApiStandIn.orders.patch`). */
+export interface StandInOrderChange {
+  orderType?: string;
+  /** `yyyyMMddHHmmss` (UTC), as KooGallery writes it. */
+  expireTime?: string;
+  productId?: string;
+  skuCode?: string;
+}
 
 /** Any other order id: a new monthly subscription. */
 const SYNTHESIZED: OrderShape = { orderType: 'NEW', ...MONTHLY };
@@ -281,6 +305,23 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
   const held = new Set<ServerResponse>();
   let queryCount = 0;
   let requestCount = 0;
+  /** Orders as first answered (and changed by tests); removed ones are `null`. */
+  const pinned = new Map<string, StandInOrder | null>();
+
+  function pinnedOrder(orderId: string, orderLineId: string | undefined): StandInOrder | null {
+    const known = pinned.get(orderId);
+    if (known === null) return null;
+    if (
+      known &&
+      (orderLineId === undefined || known.orderLine.some((l) => l.orderLineId === orderLineId))
+    ) {
+      return known;
+    }
+    const fresh = standInOrder(orderId, orderLineId, now());
+    const order = known ? { ...known, orderLine: [...known.orderLine, ...fresh.orderLine] } : fresh;
+    pinned.set(orderId, order);
+    return order;
+  }
 
   const gatewayError = (res: ServerResponse, status: number, code: string, message: string) =>
     send(res, status, {
@@ -326,11 +367,12 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
       send(res, 400, { resultCode: 'MKT.0100', resultMsg: 'Invalid parameter: orderLineId.' });
       return;
     }
-    send(res, 200, {
-      resultCode: 'MKT.0000',
-      resultMsg: 'Success.',
-      orderInfo: standInOrder(orderId, orderLineId, now()),
-    });
+    const order = pinnedOrder(orderId, orderLineId);
+    if (order === null) {
+      send(res, 200, { resultCode: 'MKT.9001', resultMsg: 'The order does not exist.' });
+      return;
+    }
+    send(res, 200, { resultCode: 'MKT.0000', resultMsg: 'Success.', orderInfo: order });
   }
 
   function usageData(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
@@ -498,6 +540,34 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
     usageReceived,
     get queryCount() {
       return queryCount;
+    },
+    orders: {
+      get(orderId) {
+        return pinned.get(orderId) ?? undefined;
+      },
+      patch(orderId, change) {
+        const order = pinnedOrder(orderId, undefined);
+        if (order === null) throw new Error(`order ${orderId} was removed`);
+        const [line, ...rest] = order.orderLine;
+        const product = { ...(line?.productInfo as Record<string, unknown>[] | undefined)?.[0] };
+        if (change.productId !== undefined) product.productId = change.productId;
+        if (change.skuCode !== undefined) product.skuCode = change.skuCode;
+        pinned.set(orderId, {
+          ...order,
+          ...(change.orderType === undefined ? {} : { orderType: change.orderType }),
+          orderLine: [
+            {
+              ...line,
+              ...(change.expireTime === undefined ? {} : { expireTime: change.expireTime }),
+              productInfo: [product],
+            },
+            ...rest,
+          ],
+        });
+      },
+      remove(orderId) {
+        pinned.set(orderId, null);
+      },
     },
     faults: {
       failNext(count: number, mode: FaultMode): void {

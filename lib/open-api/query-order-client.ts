@@ -46,7 +46,7 @@ type Hint = 'reach' | 'credentials' | 'permission' | 'order' | 'server' | 'answe
 type Attempt =
   | { kind: 'ok'; order: OrderInfo }
   | { kind: 'retry'; problem: string; hint: Hint }
-  | { kind: 'fail'; problem: string; hint: Hint };
+  | { kind: 'fail'; problem: string; hint: Hint; code?: string };
 
 /** Codes after the `MKT.`/`CBC.` prefix (docs/protocol.md#query-order). */
 const RETRYABLE_SUFFIXES = new Set(['0250', '0999']);
@@ -232,7 +232,7 @@ function interpret(
   const verdict = classify(status, code);
   return verdict === 'retry'
     ? { kind: 'retry', problem, hint: 'server' }
-    : { kind: 'fail', problem, hint: verdict };
+    : { kind: 'fail', problem, hint: verdict, ...(code === undefined ? {} : { code }) };
 }
 
 /**
@@ -302,6 +302,7 @@ export function createQueryOrderClient(options: QueryOrderClientOptions): OrderC
       throw new OrderUnavailableError(
         `Query Order for order ${orderId} failed after ${seen.length} attempt${seen.length === 1 ? '' : 's'} ` +
           `(${seen.join('; ')}). ${hintText(hint, endpointForHumans)}`,
+        last?.kind === 'fail' && last.code !== undefined ? { code: last.code } : {},
       );
     },
   };
