@@ -21,6 +21,7 @@ import type { ObjectType } from 'dynamoose/dist/General';
 import { StoreUnavailableError } from '../errors';
 import { cryptoIds } from '../ids';
 import {
+  type InstanceCatalog,
   type InstanceRecord,
   type InstanceStore,
   NAMESPACE,
@@ -28,7 +29,14 @@ import {
   STATUS,
   type WriteOutcome,
 } from './instance-store';
-import { assertCreatable, assertExpiry, assertUpdatable, instanceKey, nonceKey } from './keys';
+import {
+  assertCreatable,
+  assertExpiry,
+  assertUpdatable,
+  INSTANCE_PREFIX,
+  instanceKey,
+  nonceKey,
+} from './keys';
 import { adviceFor, isConditionFailure, printableEndpoint, summarizeSdkError } from './sdk-errors';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from './table-schema';
 
@@ -146,7 +154,9 @@ function sleep(ms: number): Promise<void> {
  *   endpoint: 'http://192.168.0.10:8000' });
  * await store.createInstance(record); // 'written' | 'conflict'
  */
-export function createDynamooseStore(options: DynamooseStoreOptions): InstanceStore {
+export function createDynamooseStore(
+  options: DynamooseStoreOptions,
+): InstanceStore & InstanceCatalog {
   const { tableName, endpoint, region } = options;
   const where = { tableName, endpoint: printableEndpoint(endpoint, region) };
 
@@ -260,6 +270,22 @@ export function createDynamooseStore(options: DynamooseStoreOptions): InstanceSt
       // `version = :expected` also fails when the item does not exist: nothing to update.
       const condition = new dynamoose.Condition('version').eq(next.version - 1);
       return put('updateInstance', () => item.save({ condition, return: 'item' }));
+    },
+
+    async scanInstances({ limit, cursor }) {
+      const condition = new dynamoose.Condition(KEY_ATTRIBUTE).beginsWith(INSTANCE_PREFIX);
+      let scan = InstanceModel.scan(condition).consistent().limit(limit);
+      if (cursor !== undefined) scan = scan.startAt({ [KEY_ATTRIBUTE]: cursor });
+      const page = await scan.exec().catch((error: unknown) => {
+        throw unavailable(error, 'scanInstances', where);
+      });
+      const records = page.map((item) => fromInstanceItem(item.toJSON()));
+      const last = page.lastKey?.[KEY_ATTRIBUTE];
+      return {
+        records,
+        scanned: page.scannedCount ?? records.length,
+        ...(typeof last === 'string' ? { cursor: last } : {}),
+      };
     },
 
     async recordNonce(family, nonce, expiresAtMs) {

@@ -116,3 +116,20 @@ export interface InstanceStore {
    */
   recordNonce(family: string, nonce: string, expiresAtMs: number): Promise<WriteOutcome>;
 }
+
+/** A page of instances; `cursor` is undefined on the last page. */
+export interface InstancePage {
+  records: InstanceRecord[];
+  /** Items examined in this page, instances or not (for progress). */
+  scanned: number;
+  cursor?: string;
+}
+
+/**
+ * Listing every instance, for operator tools only (`koogallery-admin`): a paginated Scan filtered on
+ * the `INSTANCE#` prefix. Not a port of the calls: no scenario scans the table.
+ */
+export interface InstanceCatalog {
+  /** One page of at most `limit` items examined, in both namespaces. */
+  scanInstances(options: { limit: number; cursor?: string }): Promise<InstancePage>;
+}

@@ -6,6 +6,9 @@ import { type InstanceRecord, NAMESPACE, type Namespace } from './instance-store
 
 const NAMESPACES: readonly string[] = Object.values(NAMESPACE);
 
+/** The prefix every instance item's key starts with (and no other item's). */
+export const INSTANCE_PREFIX = 'INSTANCE#';
+
 /**
  * The key of an instance item: `INSTANCE#<namespace>#<instanceId>`. The namespace never contains
  * `#`, so the key is unambiguous whatever the instance id holds.

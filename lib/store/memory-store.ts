@@ -3,7 +3,12 @@
  * as the dynamoose adapter (it passes the same contract suite). Records are deep-copied in and out,
  * so a caller mutating its object never changes the stored state behind the store's back.
  */
-import type { InstanceRecord, InstanceStore, WriteOutcome } from './instance-store';
+import type {
+  InstanceCatalog,
+  InstanceRecord,
+  InstanceStore,
+  WriteOutcome,
+} from './instance-store';
 import { assertCreatable, assertExpiry, assertUpdatable, instanceKey, nonceKey } from './keys';
 
 /**
@@ -18,7 +23,7 @@ function copy(record: InstanceRecord): InstanceRecord {
  * A fresh, empty in-memory store. Each check-and-write runs without an `await` in between, which is
  * what makes it atomic in single-threaded JavaScript, like a conditional write on one item.
  */
-export function createMemoryStore(): InstanceStore {
+export function createMemoryStore(): InstanceStore & InstanceCatalog {
   const instances = new Map<string, InstanceRecord>();
   /** Nonce key to expiry in epoch milliseconds; like the TTL, expiry never frees a nonce early. */
   const nonces = new Map<string, number>();
@@ -52,6 +57,19 @@ export function createMemoryStore(): InstanceStore {
       if (instances.get(key)?.version !== next.version - 1) return 'conflict';
       instances.set(key, copy(next));
       return 'written';
+    },
+
+    async scanInstances({ limit, cursor }) {
+      const keys = [...instances.keys()].sort();
+      const start = cursor === undefined ? 0 : keys.findIndex((k) => k > cursor);
+      const page = start < 0 ? [] : keys.slice(start, start + limit);
+      const last = page[page.length - 1];
+      const more = start >= 0 && start + limit < keys.length;
+      return {
+        records: page.map((k) => copy(instances.get(k) as InstanceRecord)),
+        scanned: page.length,
+        ...(more && last !== undefined ? { cursor: last } : {}),
+      };
     },
 
     async recordNonce(family, nonce, expiresAtMs): Promise<WriteOutcome> {

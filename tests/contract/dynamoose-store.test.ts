@@ -6,6 +6,7 @@ import { createDynamooseStore } from '../../lib/store/dynamoose-store';
 import { NAMESPACE, STATUS } from '../../lib/store/instance-store';
 import { ensureTable, verifyTable } from '../../lib/store/table-schema';
 import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from '../helpers/dynalite';
+import { describeInstanceCatalogContract } from './instance-catalog.contract';
 import { describeInstanceStoreContract, makeRecord } from './instance-store.contract';
 
 let dynamo: TestDynalite;
@@ -56,6 +57,7 @@ async function startBlackHole(): Promise<{ endpoint: string; close(): Promise<vo
 }
 
 describeInstanceStoreContract('dynamoose store on dynalite', () => storeOn(dynamo));
+describeInstanceCatalogContract('dynamoose store on dynalite', () => storeOn(dynamo));
 
 describe('createDynamooseStore', () => {
   it('stores a nonce item with a numeric expiresAt in epoch seconds', async () => {
