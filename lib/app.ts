@@ -111,7 +111,7 @@ function authenticate(deps: Deps): Phase {
         throw new SignatureError(`no access key is configured for ${call.frontEnd.family} calls`);
       }
       call.auth = await call.frontEnd.authenticate(call.http, deps.config, deps.clock);
-      // Started now, awaited by every write (guardDeps) and before the answer.
+      // Started now, awaited by every write (guardPorts) and before the answer.
       call.replayRecorded = recordReplayToken(deps.store, call.auth.replay);
       call.replayRecorded.catch(() => undefined);
     },
