@@ -7,6 +7,7 @@ import type { HttpRequest, HttpResponse } from './http';
 import type { LogFields } from './log';
 import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
 import { toAsciiJson } from './protocol/json';
+import { noteBodyDigestOnce } from './protocol/request-signature';
 import { RESULT_MESSAGES } from './protocol/result-codes';
 import { guardPorts, recordReplayToken } from './replay-guard';
 
@@ -18,7 +19,7 @@ export const CALL_LOG_MESSAGE = 'call';
  */
 export const LATE_LOG_MESSAGE = 'call completed after deadline';
 
-/** The answer's content type (spec decision 5). */
+/** The answer's content type (docs/protocol.md, decision 5). */
 export const CONTENT_TYPE = 'application/json;charset=UTF-8';
 
 /** The state of one call as it moves through the phases. */
@@ -86,7 +87,7 @@ function createFinish(deps: Deps): Finish {
 }
 
 /**
- * respond: always answers HTTP 200 with a signed JSON body (spec decisions 4 and 5), whatever
+ * respond: always answers HTTP 200 with a signed JSON body (docs/protocol.md, decisions 4 and 5), whatever
  * happened, and writes the call's one log line.
  */
 function respond(finish: Finish): Phase {
@@ -102,6 +103,7 @@ function respond(finish: Finish): Phase {
 
 /** authenticate: the body size limit, then the front end's signature and replay checks. */
 function authenticate(deps: Deps): Phase {
+  const noteBodyDigest = noteBodyDigestOnce((message, fields) => deps.log.info(message, fields));
   return {
     before: async ({ event: call }) => {
       if (call.http.body.length > deps.config.maxBodyBytes) {
@@ -111,6 +113,7 @@ function authenticate(deps: Deps): Phase {
         throw new SignatureError(`no access key is configured for ${call.frontEnd.family} calls`);
       }
       call.auth = await call.frontEnd.authenticate(call.http, deps.config, deps.clock);
+      noteBodyDigest(call.auth.bodyDigest);
       // Started now, awaited by every write (guardPorts) and before the answer.
       call.replayRecorded = recordReplayToken(deps.store, call.auth.replay);
       call.replayRecorded.catch(() => undefined);
@@ -218,7 +221,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
   };
 }
 
-/** The deadline's `000004`; a purchase keeps its (derived) instanceId, which the spec requires. */
+/** The deadline's `000004`; a purchase keeps its (derived) instanceId, which docs/protocol.md#newinstance requires. */
 function inProgressAnswer(call: Call): Answer {
   const instanceId = call.log.instanceId;
   const purchase = call.command?.activity === 'newInstance' && typeof instanceId === 'string';

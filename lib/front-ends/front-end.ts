@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { ResultCode } from '../errors';
 import type { HttpRequest } from '../http';
 import type { LogFields } from '../log';
+import type { BodyDigest } from '../protocol/request-signature';
 import type { ScenarioContext } from '../scenarios/scenario';
 
 /** What makes a request unique for replay protection: recorded once with a conditional write. */
@@ -24,6 +25,8 @@ export interface Authenticated {
   replay: ReplayToken;
   /** The signed parameters, when the protocol signs them (V1.0: decoded the way the token matched). */
   params?: Record<string, string>;
+  /** V2.0-style signatures: the reading of the inner body digest that matched. */
+  bodyDigest?: BodyDigest;
 }
 
 /** An answer in the wire's terms: the result code, the reason and the protocol's body fields. */

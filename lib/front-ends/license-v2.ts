@@ -2,6 +2,7 @@ import { InvalidRequestError } from '../errors';
 import type { HttpRequest } from '../http';
 import { activityOf, oneOf, readString, readTestFlag } from '../protocol/fields';
 import { parseKooTime } from '../protocol/koo-time';
+import { quoteReceived } from '../protocol/received-value';
 import {
   INSTANCE_STATUS_CHANGES,
   REFRESH_SCENES,
@@ -13,7 +14,7 @@ import { authenticateQuerySignature, parseJsonBody, V2_RENEWAL_SCENES } from './
 import { answerOf, shapeV2 } from './wire-answers';
 
 /**
- * License 2.0 notifications (spec around-v2.md §2.2): POST JSON with the V2.0-style query
+ * License 2.0 notifications (docs/protocol.md#license-20): POST JSON with the V2.0-style query
  * signature under the License key (`KOOGALLERY_LICENSE_ACCESS_KEY`; without it every call is
  * `000001`), `Body-Sign` with the same key.
  *
@@ -116,7 +117,7 @@ export function parseLicenseV2Request(body: unknown): LicenseV2Command {
   const b = body as Record<string, unknown>;
   const activity = required(b, 'activity', 32);
   if (!isLicenseV2Activity(activity))
-    throw new InvalidRequestError('unknown activity: field activity');
+    throw new InvalidRequestError(`unknown activity ${quoteReceived(activity)}: field activity`);
   const test = readTestFlag(b);
   const license = required(b, 'license', 128);
   switch (activity) {

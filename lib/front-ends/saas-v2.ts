@@ -57,11 +57,13 @@ export async function authenticateQuerySignature(
     keys,
     now,
     window,
+    config.requestBodyDigest,
   );
   if (!verdict.ok) throw new SignatureError(verdict.reason);
   return {
     accessKey: verdict.key,
     requestTimestampMs: verdict.timestampMs,
+    bodyDigest: verdict.bodyDigest,
     // Kept for twice the window: long enough that no timestamp the window accepts can reuse it.
     replay: {
       family,
@@ -145,7 +147,7 @@ async function runSaasV2(req: V2Request, ctx: RunContext): Promise<Answer> {
   }
 }
 
-/** SaaS V2.0 (spec saas-v2.md): POST JSON, signature in the query string. */
+/** SaaS V2.0 (docs/protocol.md#transport): POST JSON, signature in the query string. */
 export const saasV2FrontEnd: FrontEnd<V2Request> = {
   family: 'v2',
   matches: (http) => http.method !== 'GET',

@@ -15,7 +15,7 @@ export function answerOf(result: ScenarioResult, fields?: Record<string, unknown
 
 /**
  * The `appInfo` sent to KooGallery: user name and password encrypted with the access key that
- * verified the request (spec §5), unless the plain-text setting is on.
+ * verified the request (docs/protocol.md#credential-encryption), unless the plain-text setting is on.
  */
 export function wireAppInfo(ctx: RunContext, info: AppInfo): Record<string, string> {
   const out: Record<string, string> = { frontEndUrl: info.frontEndUrl };

@@ -38,7 +38,7 @@ export function readString(
   return value;
 }
 
-/** Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (decision 8). */
+/** Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (docs/protocol.md, decision 8). */
 export function readTestFlag(body: Record<string, unknown>): boolean {
   const flag = readString(body, 'testFlag', { max: 2, required: false });
   if (flag === undefined || flag === '' || flag === '0') return false;

@@ -1,7 +1,7 @@
-/** KooGallery's time format (decision 7): UTC `yyyyMMddHHmmss`, optionally with milliseconds. */
+/** KooGallery's time format (docs/protocol.md, decision 7): UTC `yyyyMMddHHmmss`, optionally with milliseconds. */
 
 /**
- * Reads KooGallery's `expireTime`: UTC `yyyyMMddHHmmss` or `yyyyMMddHHmmssSSS` (decision 7).
+ * Reads KooGallery's `expireTime`: UTC `yyyyMMddHHmmss` or `yyyyMMddHHmmssSSS` (docs/protocol.md, decision 7).
  * Returns epoch milliseconds, or undefined when the value is not a real date.
  */
 export function parseKooTime(value: string): number | undefined {

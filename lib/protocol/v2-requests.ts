@@ -1,8 +1,9 @@
 import { InvalidRequestError } from '../errors';
 import { type FieldSpec, oneOf, readString, readTestFlag } from './fields';
 import { parseKooTime } from './koo-time';
+import { quoteReceived } from './received-value';
 
-/** The SaaS V2.0 activities (spec saas-v2.md §2). */
+/** The SaaS V2.0 activities (docs/protocol.md#saas-v20-activities). */
 export const V2_ACTIVITIES = [
   'newInstance',
   'queryInstance',
@@ -15,7 +16,7 @@ export const V2_ACTIVITIES = [
 /** One SaaS V2.0 activity. */
 export type V2Activity = (typeof V2_ACTIVITIES)[number];
 
-/** `refreshInstance` scenes (spec §3.3). */
+/** `refreshInstance` scenes (docs/protocol.md#refreshinstance). */
 export const REFRESH_SCENES = {
   TRIAL_TO_FORMAL: 'TRIAL_TO_FORMAL',
   RENEWAL: 'RENEWAL',
@@ -25,12 +26,12 @@ export const REFRESH_SCENES = {
 /** One refresh scene. */
 export type RefreshScene = (typeof REFRESH_SCENES)[keyof typeof REFRESH_SCENES];
 
-/** `updateInstanceStatus` values (spec §3.4). */
+/** `updateInstanceStatus` values (docs/protocol.md#updateinstancestatus). */
 export const INSTANCE_STATUS_CHANGES = { FREEZE: 'FREEZE', UNFREEZE: 'UNFREEZE' } as const;
 /** FREEZE or UNFREEZE. */
 export type StatusChange = (typeof INSTANCE_STATUS_CHANGES)[keyof typeof INSTANCE_STATUS_CHANGES];
 
-/** At most this many ids in one `queryInstance` (spec §8). */
+/** At most this many ids in one `queryInstance` (docs/protocol.md#retries-and-limits). */
 export const MAX_QUERY_IDS = 100;
 
 /** The product a buyer wants at the next renewal (`changeInstanceCheck`). */
@@ -84,7 +85,7 @@ export type V2Request =
       productInfo: ProductInfo;
     };
 
-/** Max lengths and presence per activity, from the spec tables (saas-v2.md §3). */
+/** Max lengths and presence per activity, from docs/protocol.md#saas-v20-activities. */
 const FIELDS: Record<V2Activity, Record<string, FieldSpec>> = {
   newInstance: {
     orderId: { max: 64, required: true },
@@ -158,7 +159,7 @@ export function isV2Activity(activity: string | undefined): activity is V2Activi
 
 /**
  * Validates a parsed SaaS V2.0 body into a {@link V2Request}: required fields, types and
- * maximum lengths from the spec tables. Throws `InvalidRequestError` naming the field.
+ * maximum lengths of docs/protocol.md#saas-v20-activities. Throws `InvalidRequestError` naming the field.
  * Unknown fields are ignored (KooGallery may add some); nothing is copied from the body but the
  * known fields, so keys like `__proto__` have no effect.
  */
@@ -168,7 +169,8 @@ export function parseV2Request(body: unknown): V2Request {
   }
   const b = body as Record<string, unknown>;
   const activityRaw = readString(b, 'activity', { max: 32, required: true }) as string;
-  if (!isV2Activity(activityRaw)) throw new InvalidRequestError(`unknown activity: field activity`);
+  if (!isV2Activity(activityRaw))
+    throw new InvalidRequestError(`unknown activity ${quoteReceived(activityRaw)}: field activity`);
   const activity = activityRaw;
   if (activity.length > ACTIVITY_MAX[activity]) {
     throw new InvalidRequestError('field activity is too long');

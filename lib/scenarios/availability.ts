@@ -5,8 +5,8 @@ import { type ScenarioResult, success } from './scenario';
 
 /**
  * What a call about an instance that is missing, released or still provisioning answers, or
- * undefined when the instance is live. Test calls always succeed (decision 8); a real call for an
- * instance that never existed is `000003` (decision 9), one still provisioning `000004`.
+ * undefined when the instance is live. Test calls always succeed (docs/protocol.md, decision 8); a real call
+ * for an instance that never existed is `000003` (docs/protocol.md, decision 9), one still provisioning `000004`.
  */
 export function unavailableAnswer(
   current: InstanceRecord | undefined,

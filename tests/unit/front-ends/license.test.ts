@@ -202,7 +202,7 @@ describe('License 2.0 front end (license-v2.ts)', () => {
   it('refuses a body that is not a JSON object', () => {
     expect(() => parseLicenseV2Request([1, 2])).toThrow('body must be a JSON object');
     expect(() => parseLicenseV2Request({ activity: 'getLicense', license: CODE })).toThrow(
-      'unknown activity: field activity',
+      'unknown activity "getLicense": field activity',
     );
   });
 

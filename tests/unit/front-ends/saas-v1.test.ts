@@ -142,7 +142,7 @@ describe('SaaS V1.0 front end (saas-v1.ts)', () => {
   });
 
   it.each([
-    [{ activity: 'nope' }, 'unknown activity: parameter activity'],
+    [{ activity: 'nope' }, 'unknown activity "nope": parameter activity'],
     [
       { activity: 'instanceStatus', instanceId: 'i', instanceStatus: 'PAUSED' },
       'parameter instanceStatus must be one of FREEZE, NORMAL',
