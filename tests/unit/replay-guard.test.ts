@@ -2,7 +2,7 @@ import { portsFor } from '../../lib/deps';
 import { SignatureError } from '../../lib/errors';
 import type { Ports } from '../../lib/ports';
 import type { Provisioner } from '../../lib/provisioner/provisioner';
-import { guardPorts, PORT_GATES, recordReplayToken } from '../../lib/replay-guard';
+import { type GateTable, guardPorts, PORT_GATES, recordReplayToken } from '../../lib/replay-guard';
 import type { InstanceRecord } from '../../lib/store/instance-store';
 import { createMemoryStore } from '../../lib/store/memory-store';
 import { unitDeps } from './helpers/unit-deps';
@@ -130,5 +130,41 @@ describe('PORT_GATES', () => {
     expect(await guarded.store.getInstance('real', 'i-1')).toMatchObject({ version: 1 });
     expect(await guarded.orders.queryOrder('o')).toMatchObject({ orderId: 'o' });
     expect(guarded.vault.seal({ frontEndUrl: 'https://x' })).toBe('sealed');
+  });
+});
+
+describe('the gate table type (#10)', () => {
+  it('does not compile without a row for every port and every method', () => {
+    const { vault: _vault, ...withoutVault } = PORT_GATES;
+    // @ts-expect-error: a port of Ports without its row
+    const missingPort: GateTable = withoutVault;
+    const missingMethod: GateTable = {
+      ...PORT_GATES,
+      // @ts-expect-error: a store method (updateInstance) left unclassified
+      store: {
+        getInstance: 'read',
+        getInstances: 'read',
+        createInstance: 'write',
+        recordNonce: 'write',
+      },
+    };
+
+    expect(Object.keys(missingPort)).not.toContain('vault');
+    expect(Object.keys(missingMethod.store)).not.toContain('updateInstance');
+  });
+});
+
+describe('portsFor', () => {
+  it('gives a test call the test provisioner and issuer, a real call the real ones', () => {
+    const { deps } = unitDeps();
+
+    const real = portsFor(deps, false);
+    const test = portsFor(deps, true);
+
+    expect(real.provisioner).toBe(deps.provisioner);
+    expect(real.licenseIssuer).toBe(deps.licenseIssuer);
+    expect(test.provisioner).toBe(deps.testProvisioner);
+    expect(test.licenseIssuer).toBe(deps.testLicenseIssuer);
+    expect(test.store).toBe(deps.store);
   });
 });
