@@ -1,3 +1,4 @@
+import { type AuditTrail, createAuditTrail } from './audit/audit-trail';
 import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
 import { type CredentialsVault, createCredentialsVault } from './credentials-vault';
@@ -6,12 +7,19 @@ import { createJsonLogger, type Logger } from './log';
 import type { OrderClient } from './open-api/order-client';
 import { createQueryOrderClient } from './open-api/query-order-client';
 import { createUsageClient, type UsageClient } from './open-api/usage-client';
+import type { Ports } from './ports';
 import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/license-issuer';
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
-import { createDynamooseStore, type DynamooseStoreOptions } from './store/dynamoose-store';
+import type { AuditStore } from './store/audit-store';
+import { createDynamooseAuditStore } from './store/dynamoose-audit-store';
+import {
+  createDynamooseInstanceCatalog,
+  createDynamooseStore,
+  type DynamooseStoreOptions,
+} from './store/dynamoose-store';
 import { createDynamooseUsageStore } from './store/dynamoose-usage-store';
-import type { InstanceStore } from './store/instance-store';
+import type { InstanceCatalog, InstanceStore } from './store/instance-store';
 import type { UsageStore } from './store/usage-store';
 
 /** Work a call started but did not wait for (a slow provisioning); awaited on shutdown and in tests. */
@@ -40,6 +48,8 @@ export interface Deps {
   licenseIssuer: LicenseIssuer;
   /** Issues licenses for `testFlag` "1" calls (marked as test licenses). */
   testLicenseIssuer: LicenseIssuer;
+  /** The audit trail (#13): one entry per call, written after the answer (`lib/app.ts`). */
+  audit: AuditTrail;
   background: BackgroundWork;
 }
 
@@ -62,6 +72,24 @@ export function createBackgroundWork(): BackgroundWork {
 }
 
 /**
+ * The ports of one call, chosen once by its test flag: a `testFlag` "1" call never reaches the
+ * seller's real provisioner or license issuer. The app wraps them in the replay gate
+ * (`guardPorts` in `lib/replay-guard.ts`).
+ */
+export function portsFor(deps: Deps, test: boolean): Ports {
+  return {
+    store: deps.store,
+    provisioner: test ? deps.testProvisioner : deps.provisioner,
+    licenseIssuer: test ? deps.testLicenseIssuer : deps.licenseIssuer,
+    orders: deps.orders,
+    vault: deps.vault,
+    // Only the totals a query reads: recording and pushing usage are not a call's business.
+    usage: { getTotals: (ids) => deps.usage.getTotals(ids) },
+    audit: deps.audit,
+  };
+}
+
+/**
  * Builds the production dependencies from a validated configuration; the only place adapters are
  * built. Anything in `overrides` replaces the default (a seller's provisioner, a test's clock).
  *
@@ -78,11 +106,13 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
     // Leaves room in KooGallery's 5 s for a retry and the answer when the store hangs.
     requestTimeoutMs: 1500,
   };
+  const clock = overrides.clock ?? systemClock;
+  const log = overrides.log ?? createJsonLogger(config.logLevel);
   return {
     config,
-    clock: overrides.clock ?? systemClock,
+    clock,
     ids,
-    log: overrides.log ?? createJsonLogger(config.logLevel),
+    log,
     store: overrides.store ?? createDynamooseStore(table),
     usage: overrides.usage ?? createDynamooseUsageStore(table),
     orders:
@@ -105,6 +135,15 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
     testLicenseIssuer:
       overrides.testLicenseIssuer ??
       createSignedLicenseIssuer({ privateKey: config.licenseSigningKey, test: true }),
+    audit:
+      overrides.audit ??
+      createAuditTrail({
+        store: createDynamooseAuditStore(table),
+        clock,
+        ids,
+        log,
+        retentionDays: config.auditRetentionDays,
+      }),
     background: overrides.background ?? createBackgroundWork(),
   };
 }
@@ -127,13 +166,25 @@ export function buildUsageClient(config: Config, clock: Clock = systemClock): Us
   });
 }
 
-/**
- * The table's ports for an operator tool (`koogallery-admin`): the instance and usage stores on
- * one table, without the rest of the function's configuration.
- */
-export function buildTablePorts(table: DynamooseStoreOptions): {
+/** The table's ports for an operator tool. */
+export interface TablePorts {
   store: InstanceStore;
+  /** Lists instances (a paginated scan): `instances`, `stuck`, `reconcile`, `health`. */
+  catalog: InstanceCatalog;
   usage: UsageStore;
-} {
-  return { store: createDynamooseStore(table), usage: createDynamooseUsageStore(table) };
+  /** The audit items (#13): timelines, and the scan `health` reads. */
+  auditStore: AuditStore;
+}
+
+/**
+ * The table's ports for an operator tool (`koogallery-admin`): the instance, usage and audit stores
+ * on one table, without the rest of the function's configuration.
+ */
+export function buildTablePorts(table: DynamooseStoreOptions): TablePorts {
+  return {
+    store: createDynamooseStore(table),
+    catalog: createDynamooseInstanceCatalog(table),
+    usage: createDynamooseUsageStore(table),
+    auditStore: createDynamooseAuditStore(table),
+  };
 }

@@ -154,9 +154,22 @@ function sleep(ms: number): Promise<void> {
  *   endpoint: 'http://192.168.0.10:8000' });
  * await store.createInstance(record); // 'written' | 'conflict'
  */
-export function createDynamooseStore(
-  options: DynamooseStoreOptions,
-): InstanceStore & InstanceCatalog {
+export function createDynamooseStore(options: DynamooseStoreOptions): InstanceStore {
+  return createDynamooseInstanceTable(options).store;
+}
+
+/**
+ * The operator tools' listing of instances on the same table (a paginated Scan): kept apart from
+ * the {@link InstanceStore} the calls use, so no call's port can scan.
+ */
+export function createDynamooseInstanceCatalog(options: DynamooseStoreOptions): InstanceCatalog {
+  return createDynamooseInstanceTable(options).catalog;
+}
+
+function createDynamooseInstanceTable(options: DynamooseStoreOptions): {
+  store: InstanceStore;
+  catalog: InstanceCatalog;
+} {
   const { tableName, endpoint, region } = options;
   const where = { tableName, endpoint: printableEndpoint(endpoint, region) };
 
@@ -231,7 +244,7 @@ export function createDynamooseStore(
     }
   }
 
-  return {
+  const store: InstanceStore = {
     async getInstance(namespace, instanceId) {
       const pk = instanceKey(namespace, instanceId);
       let item: ObjectType | undefined;
@@ -272,22 +285,6 @@ export function createDynamooseStore(
       return put('updateInstance', () => item.save({ condition, return: 'item' }));
     },
 
-    async scanInstances({ limit, cursor }) {
-      const condition = new dynamoose.Condition(KEY_ATTRIBUTE).beginsWith(INSTANCE_PREFIX);
-      let scan = InstanceModel.scan(condition).consistent().limit(limit);
-      if (cursor !== undefined) scan = scan.startAt({ [KEY_ATTRIBUTE]: cursor });
-      const page = await scan.exec().catch((error: unknown) => {
-        throw unavailable(error, 'scanInstances', where);
-      });
-      const records = page.map((item) => fromInstanceItem(item.toJSON()));
-      const last = page.lastKey?.[KEY_ATTRIBUTE];
-      return {
-        records,
-        scanned: page.scannedCount ?? records.length,
-        ...(typeof last === 'string' ? { cursor: last } : {}),
-      };
-    },
-
     async recordNonce(family, nonce, expiresAtMs) {
       assertExpiry(expiresAtMs);
       const writer = cryptoIds.token();
@@ -309,4 +306,23 @@ export function createDynamooseStore(
       return put('recordNonce', () => item.save({ condition, return: 'item' }));
     },
   };
+
+  const catalog: InstanceCatalog = {
+    async scanInstances({ limit, cursor }) {
+      const condition = new dynamoose.Condition(KEY_ATTRIBUTE).beginsWith(INSTANCE_PREFIX);
+      let scan = InstanceModel.scan(condition).consistent().limit(limit);
+      if (cursor !== undefined) scan = scan.startAt({ [KEY_ATTRIBUTE]: cursor });
+      const page = await scan.exec().catch((error: unknown) => {
+        throw unavailable(error, 'scanInstances', where);
+      });
+      const records = page.map((item) => fromInstanceItem(item.toJSON()));
+      const last = page.lastKey?.[KEY_ATTRIBUTE];
+      return {
+        records,
+        scanned: page.scannedCount ?? records.length,
+        ...(typeof last === 'string' ? { cursor: last } : {}),
+      };
+    },
+  };
+  return { store, catalog };
 }

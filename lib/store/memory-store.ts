@@ -23,12 +23,20 @@ function copy(record: InstanceRecord): InstanceRecord {
  * A fresh, empty in-memory store. Each check-and-write runs without an `await` in between, which is
  * what makes it atomic in single-threaded JavaScript, like a conditional write on one item.
  */
-export function createMemoryStore(): InstanceStore & InstanceCatalog {
+export function createMemoryStore(): InstanceStore {
+  return createMemoryInstanceTable().store;
+}
+
+/**
+ * A memory store and the operator tools' listing over the same records (like
+ * `createDynamooseInstanceCatalog` on one table).
+ */
+export function createMemoryInstanceTable(): { store: InstanceStore; catalog: InstanceCatalog } {
   const instances = new Map<string, InstanceRecord>();
   /** Nonce key to expiry in epoch milliseconds; like the TTL, expiry never frees a nonce early. */
   const nonces = new Map<string, number>();
 
-  return {
+  const store: InstanceStore = {
     async getInstance(namespace, instanceId) {
       const record = instances.get(instanceKey(namespace, instanceId));
       return record === undefined ? undefined : copy(record);
@@ -59,6 +67,16 @@ export function createMemoryStore(): InstanceStore & InstanceCatalog {
       return 'written';
     },
 
+    async recordNonce(family, nonce, expiresAtMs): Promise<WriteOutcome> {
+      assertExpiry(expiresAtMs);
+      const key = nonceKey(family, nonce);
+      if (nonces.has(key)) return 'conflict';
+      nonces.set(key, expiresAtMs);
+      return 'written';
+    },
+  };
+
+  const catalog: InstanceCatalog = {
     async scanInstances({ limit, cursor }) {
       const keys = [...instances.keys()].sort();
       const start = cursor === undefined ? 0 : keys.findIndex((k) => k > cursor);
@@ -71,13 +89,6 @@ export function createMemoryStore(): InstanceStore & InstanceCatalog {
         ...(more && last !== undefined ? { cursor: last } : {}),
       };
     },
-
-    async recordNonce(family, nonce, expiresAtMs): Promise<WriteOutcome> {
-      assertExpiry(expiresAtMs);
-      const key = nonceKey(family, nonce);
-      if (nonces.has(key)) return 'conflict';
-      nonces.set(key, expiresAtMs);
-      return 'written';
-    },
   };
+  return { store, catalog };
 }

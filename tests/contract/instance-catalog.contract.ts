@@ -11,11 +11,11 @@ import { makeRecord } from './instance-store.contract';
 /** Runs the catalog contract against the store `make` returns (one per test). */
 export function describeInstanceCatalogContract(
   name: string,
-  make: () => InstanceStore & InstanceCatalog,
+  make: () => { store: InstanceStore; catalog: InstanceCatalog },
 ): void {
   describe(`${name}: InstanceCatalog contract (#13)`, () => {
     it('pages through every instance exactly once, skipping other items', async () => {
-      const store = make();
+      const { store, catalog } = make();
       const records = [
         ...Array.from({ length: 7 }, () => makeRecord()),
         makeRecord({ namespace: NAMESPACE.TEST }),
@@ -27,7 +27,7 @@ export function describeInstanceCatalogContract(
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await store.scanInstances({ limit: 3, cursor });
+        const page = await catalog.scanInstances({ limit: 3, cursor });
         expect(page.records.length).toBeLessThanOrEqual(3);
         seen.push(...page.records.map((r) => `${r.namespace}/${r.instanceId}`));
         cursor = page.cursor;
@@ -40,14 +40,14 @@ export function describeInstanceCatalogContract(
     });
 
     it('reads back each record exactly as stored', async () => {
-      const store = make();
+      const { store, catalog } = make();
       const record = makeRecord({ expireTime: 1_800_000_000_000, lastError: 'timed out' });
       await store.createInstance(record);
 
       const found: unknown[] = [];
       let cursor: string | undefined;
       do {
-        const page = await store.scanInstances({ limit: 100, cursor });
+        const page = await catalog.scanInstances({ limit: 100, cursor });
         found.push(...page.records.filter((r) => r.instanceId === record.instanceId));
         cursor = page.cursor;
       } while (cursor !== undefined);
