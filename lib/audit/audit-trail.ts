@@ -102,7 +102,10 @@ function detailOf(
 export function subjectsOf(entry: AuditEntry): AuditSubject[] {
   if (entry.verified === false) return [{ kind: 'unattributed' }];
   const subjects: AuditSubject[] = [];
-  if (entry.instanceId) subjects.push({ kind: 'instance', id: entry.instanceId });
+  // A query names up to 5 instances, comma-separated (`queryInstance`'s log field).
+  for (const id of new Set((entry.instanceId ?? '').split(','))) {
+    if (id.trim() !== '') subjects.push({ kind: 'instance', id: id.trim() });
+  }
   if (entry.orderId) subjects.push({ kind: 'order', id: entry.orderId });
   return subjects.length > 0 ? subjects : [{ kind: 'unattributed' }];
 }
