@@ -67,6 +67,8 @@ export interface TestService {
   standIn: OpenApiStandIn;
   /** Every log line written so far. */
   logs: string[];
+  /** The settings the service runs with (as a seller's environment would give them). */
+  settings: Record<string, string>;
   /** Calls per provisioner method for real (non-test) calls. */
   provisionerCalls: Record<string, number>;
   send(body: unknown, options?: SendOptions): Promise<Answer>;
@@ -162,6 +164,7 @@ export async function startTestService(
     dynalite,
     standIn,
     logs,
+    settings,
     provisionerCalls,
     send: (body, o = {}) => sendSigned(server.url, o.key ?? accessKey, body, o),
     sendV1: (params, o = {}) => sendV1Signed(server.url, o.key ?? v1AccessKey, params, o),

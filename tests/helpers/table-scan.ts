@@ -9,8 +9,13 @@ import type { InstanceRecord } from '../../lib/store/instance-store';
 export interface TableSnapshot {
   instances: InstanceRecord[];
   nonceCount: number;
-  /** Every item's key and its raw attributes as JSON, for "nothing changed" comparisons. */
+  /**
+   * Every state item's key and its raw attributes as JSON, for "nothing changed" comparisons. Audit
+   * items (`AUDIT#`, #13) are kept apart in `audit`: every call, refused or not, adds an entry.
+   */
   raw: Map<string, string>;
+  /** The audit buckets' keys and raw attributes as JSON. */
+  audit: Map<string, string>;
 }
 
 function text(v: AttributeValue | undefined): string | undefined {
@@ -51,6 +56,7 @@ export async function scanTable(
   });
   const instances: InstanceRecord[] = [];
   const raw = new Map<string, string>();
+  const audit = new Map<string, string>();
   let nonceCount = 0;
   try {
     let start: Record<string, AttributeValue> | undefined;
@@ -60,6 +66,10 @@ export async function scanTable(
       );
       for (const item of out.Items ?? []) {
         const pk = text(item.pk) ?? '';
+        if (pk.startsWith('AUDIT#')) {
+          audit.set(pk, JSON.stringify(item));
+          continue;
+        }
         raw.set(pk, JSON.stringify(item));
         if (pk.startsWith('NONCE#')) nonceCount++;
         else if (pk.startsWith('INSTANCE#')) instances.push(recordOfItem(item));
@@ -70,7 +80,7 @@ export async function scanTable(
   } finally {
     client.destroy();
   }
-  return { instances, nonceCount, raw };
+  return { instances, nonceCount, raw, audit };
 }
 
 /** The keys whose items differ between two snapshots (added, removed or changed). */
