@@ -1,5 +1,5 @@
 import middy, { type MiddlewareObj } from '@middy/core';
-import { callAuditInput } from './audit/call-entry';
+import { callAuditInput, peekCallFields } from './audit/call-entry';
 import { type Deps, portsFor } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
 import { ALL_FRONT_ENDS } from './front-ends';
@@ -65,6 +65,11 @@ function createFinish(deps: Deps): Finish {
   return (call, answer, error) => {
     const late = call.sent !== undefined;
     const unexpected = error !== undefined && !(error instanceof KooGalleryError);
+    if (!late && call.command === undefined) {
+      // Refused before its command was complete: the line names what the body still names (#13),
+      // so a failed probe or debugger call is counted as a failed test call by the metrics.
+      Object.assign(call.log, peekCallFields(call.http), call.auth ? {} : { verified: false });
+    }
     const fields = {
       ...call.log,
       family: call.frontEnd.family,

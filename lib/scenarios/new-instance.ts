@@ -119,6 +119,8 @@ async function purchaseInstance(
       continue;
     }
     if (current.status !== STATUS.PROVISIONING) return done(current);
+    // How long this purchase has not been complete: the AWS alarm's metric (#13).
+    ctx.annotate({ pendingForMs: ctx.clock.now() - current.createdAt });
     if (current.version === 1 && current.lease?.token === fresh.lease?.token) {
       // Our own claim: the create reached the table but its answer was lost and the SDK's retry
       // saw the item it had just written. It is ours to provision.

@@ -59,6 +59,8 @@ export async function query(
   }
   const pending = live.find((r) => r.status === STATUS.PROVISIONING);
   if (pending) {
+    // How long this purchase has not been complete: the AWS alarm's metric (#13).
+    ctx.annotate({ pendingForMs: ctx.clock.now() - pending.createdAt });
     return {
       resultCode: '000004',
       resultMsg: pending.lastError

@@ -16,10 +16,16 @@ const purchase = () => {
   return { activity: 'newInstance', orderId, orderLineId: `${orderId}-000001`, businessId: 'b' };
 };
 
+/** State items: audit entries (#13) record every call, refused or not, and are not state. */
 async function itemCount(): Promise<number> {
   const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
   const out = await svc.dynalite.client.send(
-    new ScanCommand({ TableName: svc.dynalite.tableName, Select: 'COUNT' }),
+    new ScanCommand({
+      TableName: svc.dynalite.tableName,
+      Select: 'COUNT',
+      FilterExpression: 'NOT begins_with(pk, :audit)',
+      ExpressionAttributeValues: { ':audit': { S: 'AUDIT#' } },
+    }),
   );
   return out.Count ?? 0;
 }
