@@ -23,10 +23,18 @@ interface Statement {
 }
 
 /** Packages one stage into a temporary directory and returns its CloudFormation template. */
-async function packageStage(stage: string, outDir: string): Promise<Json> {
+async function packageStage(stage: string, outDir: string, params: string[] = []): Promise<Json> {
   await run(
     process.execPath,
-    [require.resolve('osls/bin/serverless.js'), 'package', '--stage', stage, '--package', outDir],
+    [
+      require.resolve('osls/bin/serverless.js'),
+      'package',
+      '--stage',
+      stage,
+      '--package',
+      outDir,
+      ...params.map((p) => `--param=${p}`),
+    ],
     {
       cwd: ROOT,
       env: {
@@ -82,7 +90,8 @@ describe('serverless.yml packaged for prod', () => {
     outDir = mkdtempSync(join(tmpdir(), 'sls-prod-'));
     devDir = mkdtempSync(join(tmpdir(), 'sls-dev-'));
     prod = await packageStage('prod', outDir);
-    dev = await packageStage('dev', devDir);
+    // dev also shows the alarm e-mail parameter at work (#13).
+    dev = await packageStage('dev', devDir, ['alarmEmail=ops@example.com']);
   }, 300_000);
 
   afterAll(() => {
@@ -171,6 +180,7 @@ describe('serverless.yml packaged for prod', () => {
         'dynamodb:DescribeTable',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'ssm:GetParameters',
@@ -243,7 +253,7 @@ describe('serverless.yml packaged for prod', () => {
       [/\.query\(/, 'dynamodb:Query'],
       [/\.scan\(/, 'dynamodb:Scan'],
     ];
-    const source = ['dynamoose-store.ts', 'dynamoose-usage-store.ts']
+    const source = ['dynamoose-store.ts', 'dynamoose-usage-store.ts', 'dynamoose-audit-store.ts']
       .map((f) => readFileSync(join(ROOT, 'lib', 'store', f), 'utf8'))
       .join('\n');
     const used = calls.filter(([pattern]) => pattern.test(source)).map(([, action]) => action);
@@ -306,6 +316,97 @@ describe('serverless.yml packaged for prod', () => {
       'functions/usage-push/handler.js',
       'functions/usage-push/handler.js.map',
     ]);
+  });
+
+  it('sends every alarm to one SNS topic, subscribing an e-mail only when alarmEmail is set (#13)', () => {
+    const topics = Object.entries<Json>(prod.Resources).filter(
+      ([, r]) => r.Type === 'AWS::SNS::Topic',
+    );
+    expect(topics.map(([name]) => name)).toEqual(['AlarmTopic']);
+    const subscription = prod.Resources.AlarmEmailSubscription;
+    expect(subscription.Condition).toBe('HasAlarmEmail');
+    expect(subscription.Properties).toMatchObject({
+      Protocol: 'email',
+      TopicArn: { Ref: 'AlarmTopic' },
+    });
+    // Unset (prod): the condition compares "" with "" and the subscription is not created.
+    expect(JSON.stringify(prod.Conditions.HasAlarmEmail)).toContain('"Fn::Equals":["",""]');
+    expect(dev.Resources.AlarmEmailSubscription.Properties.Endpoint).toBe('ops@example.com');
+    expect(JSON.stringify(dev.Conditions.HasAlarmEmail)).toContain('ops@example.com');
+    const alarms = Object.values<Json>(prod.Resources).filter(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm',
+    );
+    expect(alarms.length).toBeGreaterThanOrEqual(8);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
+    }
+    expect(prod.Outputs.AlarmTopicArn.Value).toEqual({ Ref: 'AlarmTopic' });
+  });
+
+  it('takes metrics from the call lines, per activity and result code (#13)', () => {
+    const filters = Object.values<Json>(prod.Resources).filter(
+      (r) => r.Type === 'AWS::Logs::MetricFilter',
+    );
+    const byMetric = new Map(
+      filters.map((f) => [
+        f.Properties.MetricTransformations[0].MetricName as string,
+        f.Properties,
+      ]),
+    );
+    const calls = byMetric.get('Calls');
+    expect(calls?.FilterPattern).toBe('{ $.message = "call" }');
+    expect(calls?.LogGroupName).toEqual({ Ref: 'ProductionLogGroup' });
+    expect(calls?.MetricTransformations[0].Dimensions).toEqual([
+      { Key: 'activity', Value: '$.activity' },
+      { Key: 'resultCode', Value: '$.resultCode' },
+    ]);
+    expect(calls?.MetricTransformations[0].MetricNamespace).toBe(
+      'KooGallery/koogallery-production/prod',
+    );
+    expect(byMetric.get('InternalErrors')?.FilterPattern).toContain('$.resultCode = "000005"');
+    expect(byMetric.get('FailedTestCalls')?.FilterPattern).toBe(
+      '{ $.message = "call" && $.test IS TRUE && $.resultCode != "000000" }',
+    );
+    expect(byMetric.get('PurchasesPendingOverAnHour')?.FilterPattern).toContain(
+      '$.pendingForMs > 3600000',
+    );
+    const usage = byMetric.get('UsageRecordsNearLimit');
+    expect(usage?.LogGroupName).toEqual({ Ref: 'UsagePushLogGroup' });
+    expect(usage?.FilterPattern).toContain('usage record near the 21-day window');
+  });
+
+  it('alarms on any 000005, any failed test call, a purchase pending over an hour, usage near the 21-day limit, function errors and throttles (#13)', () => {
+    const alarms = Object.values<Json>(prod.Resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => r.Properties);
+    const on = (namespace: string, metric: string, fn?: string) =>
+      alarms.filter(
+        (a) =>
+          (a.Namespace === namespace ||
+            (namespace === 'ours' && a.Namespace.startsWith('KooGallery/'))) &&
+          a.MetricName === metric &&
+          (fn === undefined ||
+            JSON.stringify(a.Dimensions) ===
+              JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fn } }])),
+      );
+    for (const metric of [
+      'InternalErrors',
+      'FailedTestCalls',
+      'PurchasesPendingOverAnHour',
+      'UsageRecordsNearLimit',
+    ]) {
+      const [alarm] = on('ours', metric);
+      expect({ metric, threshold: alarm?.Threshold, op: alarm?.ComparisonOperator }).toEqual({
+        metric,
+        threshold: 1,
+        op: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+    for (const fn of ['ProductionLambdaFunction', 'UsagePushLambdaFunction']) {
+      expect(on('AWS/Lambda', 'Errors', fn)).toHaveLength(1);
+      expect(on('AWS/Lambda', 'Throttles', fn)).toHaveLength(1);
+    }
   });
 
   it('creates the custom domain only when a domain and certificate are given', () => {
