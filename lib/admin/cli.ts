@@ -10,7 +10,7 @@ import { type AdminSettings, AdminUsageError, resolveAdminSettings } from './set
 function usageText(commands: readonly AdminCommand[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    "koogallery-admin: operate the KooGallery production interface's table and pushes",
+    'koogallery-admin: operate the KooGallery production interface: instances, timelines, stuck work, reconciliation, health, usage',
     '',
     'usage: koogallery-admin <command> [options]   (koogallery-admin <command> --help for more)',
     '',
