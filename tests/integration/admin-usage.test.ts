@@ -182,7 +182,7 @@ describe('koogallery-admin usage against npm start (#11)', () => {
 
   it.each<[string, string[], RegExp]>([
     ['no command', [], /^$/],
-    ['an unknown command', ['nope'], /unknown command "nope": use usage/],
+    ['an unknown command', ['nope'], /unknown command "nope": use instances, .*usage/],
     ['no subcommand', ['usage'], /^$/],
     [
       'an unknown subcommand',
