@@ -145,10 +145,13 @@ export async function startLocalEnvironment(options: {
       'KOOGALLERY_API_ENDPOINT',
       'HUAWEICLOUD_AK',
       'HUAWEICLOUD_SK',
+      // The placeholder URLs, so that `koogallery-admin retry` provisions as this process does.
+      'FRONTEND_URL_TEMPLATE',
+      'ADMIN_URL_TEMPLATE',
     ]) {
-      // Only what this environment made up (embedded store, stand-in): never a setting of yours.
-      const value =
-        set[key] ?? (key === 'TABLE_NAME' && !outer(key) ? LOCAL_DEFAULTS[key] : undefined);
+      // Only what this environment made up (embedded store, stand-in, placeholders): never a
+      // setting of yours.
+      const value = set[key] ?? (!outer(key) ? LOCAL_DEFAULTS[key] : undefined);
       if (value !== undefined) published[key] = value;
     }
     return {

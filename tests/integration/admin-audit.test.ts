@@ -12,7 +12,8 @@ import { resolveAdminSettings } from '../../lib/admin/settings';
 import { instanceIdFor } from '../../lib/ids';
 import type { AppInfo, Provisioner } from '../../lib/provisioner/provisioner';
 import { NAMESPACE, STATUS } from '../../lib/store/instance-store';
-import { startTestService, type TestService } from '../helpers/service';
+import { sendSigned, startTestService, type TestService } from '../helpers/service';
+import { removeDataDir, type SpawnedService, spawnService } from '../helpers/spawned-service';
 import { scanTable } from '../helpers/table-scan';
 
 /** Everything the CLI printed in this file, to search for secrets at the end. */
@@ -394,5 +395,64 @@ describe('secrets (#13)', () => {
     expect(passwords.length).toBeGreaterThan(0);
     for (const secret of [...secrets, ...passwords]) expect(everything).not.toContain(secret);
     expect(everything).not.toMatch(/"(signature|password|appInfo|body)"/i);
+  });
+});
+
+describe('koogallery-admin against npm start (#13)', () => {
+  let local: SpawnedService;
+  beforeAll(async () => {
+    local = await spawnService({ env: { LOG_LEVEL: 'warn' } });
+  }, 60_000);
+  afterAll(async () => {
+    await local?.kill('SIGTERM');
+    if (local) await removeDataDir(local.dataDir);
+  });
+
+  /** The CLI with nothing but the data folder, as a seller runs it beside `npm start`. */
+  async function beside(args: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const env = { DATA_DIR: local.dataDir };
+    const code = await main(args, {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+      env,
+      cwd: process.cwd(),
+      now: () => Date.now(),
+      settings: () => resolveAdminSettings(env, process.cwd()),
+    });
+    printed.push(stdout, stderr);
+    return { code, stdout, stderr };
+  }
+
+  it('finds the running store and stand-in: instances, show, retry, reconcile and health', async () => {
+    const orderId = `AUD${tag()}`;
+    const bought = await sendSigned(local.url, local.accessKey, {
+      activity: 'newInstance',
+      orderId,
+      orderLineId: `${orderId}-000001`,
+      businessId: 'b',
+    });
+    const instanceId = bought.json.instanceId as string;
+
+    const listed = await beside(['instances', '--json']);
+    const shown = await beside(['show', instanceId, '--json']);
+    const retried = await beside(['retry', instanceId, '--json']);
+    const reconciled = await beside(['reconcile', '--json']);
+    const health = await beside(['health', '--json']);
+
+    expect(bought.json.resultCode).toBe('000000');
+    expect(JSON.parse(listed.stdout).map((v: { instanceId: string }) => v.instanceId)).toContain(
+      instanceId,
+    );
+    expect(JSON.parse(shown.stdout).instance).toMatchObject({ instanceId, status: 'ACTIVE' });
+    expect(JSON.parse(retried.stdout)).toMatchObject({ outcome: 'nothing-to-do' });
+    expect(reconciled.code).toBe(0);
+    expect(JSON.parse(reconciled.stdout)).toEqual({ checked: 1, drift: [] });
+    expect(health.code).toBe(0);
+    expect(JSON.parse(health.stdout)).toMatchObject({
+      testCalls: { total: 0, failed: 0 },
+      pendingPurchases: [],
+    });
   });
 });
