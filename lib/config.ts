@@ -221,9 +221,10 @@ export function loadConfig(lookup: Lookup): Config {
   const previous = r.optional('KOOGALLERY_PREVIOUS_ACCESS_KEY');
   const ak = r.required('HUAWEICLOUD_AK');
   const sk = r.required('HUAWEICLOUD_SK');
-  const apiEndpoint = (
-    r.optional('KOOGALLERY_API_ENDPOINT') ?? DEFAULT_API_ENDPOINT
-  ).replace(/\/+$/, '');
+  const apiEndpoint = (r.optional('KOOGALLERY_API_ENDPOINT') ?? DEFAULT_API_ENDPOINT).replace(
+    /\/+$/,
+    '',
+  );
   r.url('KOOGALLERY_API_ENDPOINT', apiEndpoint, {});
   const fallbackSetting = r.optional('KOOGALLERY_API_FALLBACK_ENDPOINT')?.replace(/\/+$/, '');
   const apiFallbackEndpoint =

@@ -5,6 +5,7 @@ import type { HttpRequest } from '../http';
 import { verifyRequestSignature } from '../protocol/request-signature';
 import { parseV2Request, type RefreshScene, type V2Request } from '../protocol/v2-requests';
 import {
+  CREATION_TIME,
   changeStatus,
   checkChange,
   ORIGINS,
@@ -105,6 +106,7 @@ async function runSaasV2(req: V2Request, ctx: RunContext): Promise<Answer> {
             expireTime: req.expireTime,
             productId: req.productId,
             restoreAccess: false,
+            creationTime: CREATION_TIME.REQUIRED,
           },
           s,
         ),
@@ -136,6 +138,7 @@ async function runSaasV2(req: V2Request, ctx: RunContext): Promise<Answer> {
             instanceId: req.instanceId,
             orderId: req.orderId,
             orderLineId: req.orderLineId,
+            creationTime: CREATION_TIME.REQUIRED,
           },
           s,
         ),

@@ -3,6 +3,7 @@ import { STATUS } from '../store/instance-store';
 import type { ReleaseCommand } from './commands';
 import { changeInstance, nextVersion } from './instance-writes';
 import { namespaceOf, orderKey } from './namespaces';
+import { rememberOrder } from './order-sequence';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
@@ -27,8 +28,9 @@ export function release(
       return { kind: 'answer', result: success('success (already released)') };
     }
     if (current.status !== STATUS.PROVISIONING) await ctx.ports.provisioner.release(current);
+    // Remembered once (a release naming the purchase order does not add it twice), bounded.
     const applied = r.orderId
-      ? [...current.appliedOrders, orderKey(r.orderId, r.orderLineId)]
+      ? rememberOrder(current.appliedOrders, orderKey(r.orderId, r.orderLineId))
       : current.appliedOrders;
     return {
       kind: 'write',
