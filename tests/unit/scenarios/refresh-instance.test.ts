@@ -15,6 +15,7 @@ function cmd(over: Partial<RenewCommand> = {}): RenewCommand {
     scene: 'RENEWAL',
     expireTime: Date.UTC(2027, 0, 1),
     restoreAccess: false,
+    creationTime: 'required',
     ...over,
   };
 }
