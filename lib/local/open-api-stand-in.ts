@@ -152,11 +152,11 @@ export interface DefinedOrder {
 }
 
 /**
- * The creation time a KooGallery order id spells: `CS` then `yyMMddHHmm` (CS2207261447AUY4H was
- * created 2022-07-26 14:47 UTC), or undefined for any other id.
+ * The creation time a KooGallery order id spells: `CS`, `yyMMddHHmm` and five letters or digits
+ * (CS2207261447AUY4H was created 2022-07-26 14:47 UTC), or undefined for any other id.
  */
 export function createTimeOfOrderId(orderId: string): string | undefined {
-  const m = /^CS(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(orderId);
+  const m = /^CS(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})[A-Z0-9]{5}$/.exec(orderId);
   if (!m) return undefined;
   const [yy, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
   const t = Date.UTC(2000 + yy, mo - 1, d, h, mi);

@@ -3,6 +3,8 @@
  * dynalite, and the Query Order stand-in, wired as the local runner wires them.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { buildDeps, type Deps } from '../../lib/deps';
@@ -101,6 +103,11 @@ export async function startTestService(
     settings?: Record<string, string>;
     provisioner?: (templates: Provisioner) => Provisioner;
     overrides?: Partial<Deps>;
+    /**
+     * Point KOOGALLERY_API_ENDPOINT at a loopback port that refuses connections and
+     * KOOGALLERY_API_FALLBACK_ENDPOINT at the stand-in.
+     */
+    primaryApiRefuses?: boolean;
   } = {},
 ): Promise<TestService> {
   const accessKey = `test-key-${randomBytes(8).toString('hex')}`;
@@ -125,6 +132,12 @@ export async function startTestService(
     FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
     ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
     ORDER_QUERY_TIMEOUT_MS: '300',
+    ...(options.primaryApiRefuses
+      ? {
+          KOOGALLERY_API_ENDPOINT: await refusingEndpoint(),
+          KOOGALLERY_API_FALLBACK_ENDPOINT: standIn.endpoint,
+        }
+      : {}),
     ...options.settings,
   };
   const config = loadConfig((k) => settings[k]);
@@ -168,6 +181,15 @@ export async function startTestService(
       await dynalite.close();
     },
   };
+}
+
+/** A loopback endpoint where nothing listens: a port taken, then given back. */
+export async function refusingEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }
 
 /** The answer as received: status, headers, exact text, and the JSON body (empty when not JSON). */
