@@ -3,8 +3,6 @@
  * dynalite, and the Query Order stand-in, wired as the local runner wires them.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { buildDeps, type Deps } from '../../lib/deps';
@@ -18,6 +16,7 @@ import type { Provisioner } from '../../lib/provisioner/provisioner';
 import { createTemplateProvisioner } from '../../lib/provisioner/template-provisioner';
 import type { InstanceStore } from '../../lib/store/instance-store';
 import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from './dynalite';
+import { refusingEndpoint } from './refusing-endpoint';
 
 /** A captured answer. */
 export interface Answer {
@@ -181,15 +180,6 @@ export async function startTestService(
       await dynalite.close();
     },
   };
-}
-
-/** A loopback endpoint where nothing listens: a port taken, then given back. */
-export async function refusingEndpoint(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 /** The answer as received: status, headers, exact text, and the JSON body (empty when not JSON). */
