@@ -129,6 +129,45 @@ describe('renewals and cancellations delivered out of order (#14)', () => {
     },
   );
 
+  it('ends every delivery order of a renewal, its cancellation and a later renewal at the latest-created expiry', async () => {
+    const p = idOf('PERM');
+    const changes: Change[] = [
+      { orderId: `${p}R2`, createdAt: t0 + MIN, scene: 'RENEWAL', expireTime: Y(2029) },
+      {
+        orderId: `${p}C2`,
+        createdAt: t0 + 2 * MIN,
+        scene: 'UNSUBSCRIBE_RENEWAL_PERIOD',
+        expireTime: Y(2028),
+      },
+      { orderId: `${p}R3`, createdAt: t0 + 3 * MIN, scene: 'RENEWAL', expireTime: Y(2030) },
+    ];
+    define(changes);
+    const orderings = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ].map((o) => o.map((i) => changes[i] as Change));
+
+    for (const ordering of orderings) {
+      const instanceId = await buy(idOf('CSPM'), t0, Y(2027));
+      const delivered: Change[] = [];
+      for (const c of ordering) {
+        expect((await svc.send(refresh(instanceId, c))).json.resultCode).toBe('000000');
+        delivered.push(c);
+        const latest = delivered.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
+        const trace = delivered.map((d) => d.orderId.slice(-2)).join(' ');
+        const stored = await svc.store.getInstance('real', instanceId);
+        expect({ trace, expireTime: stored?.expireTime }).toEqual({
+          trace,
+          expireTime: latest.expireTime,
+        });
+      }
+    }
+  });
+
   it('orders SaaS V1.0 renewals by Query Order when it can read the order', async () => {
     const { delivered, expected } = observed(t0).first;
     define(delivered);
