@@ -220,9 +220,9 @@ describe('serverless.yml packaged for prod', () => {
     expect(routes).toEqual(['GET /', 'GET /koogallery', 'POST /', 'POST /koogallery']);
   });
 
-  it('runs Node.js 20 from the esbuild artifact, with log retention', () => {
+  it('runs Node.js 24 from the esbuild artifact, with log retention (#9)', () => {
     const fn = prod.Resources.ProductionLambdaFunction.Properties;
-    expect(fn.Runtime).toBe('nodejs20.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Handler).toBe('functions/production/handler.handler');
     expect(prod.Resources.ProductionLogGroup.Properties.RetentionInDays).toBe(365);
     expect(dev.Resources.ProductionLogGroup.Properties.RetentionInDays).toBe(30);
