@@ -7,7 +7,7 @@ import { createApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { buildDeps, type Deps } from '../../lib/deps';
 import { cryptoIds } from '../../lib/ids';
-import { startLocalHttpServer } from '../../lib/local/http-server';
+import { type LocalHttpServerOptions, startLocalHttpServer } from '../../lib/local/http-server';
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
 import { createJsonLogger } from '../../lib/log';
 import { signRequest } from '../../lib/protocol/request-signature';
@@ -101,6 +101,11 @@ export async function startTestService(
     settings?: Record<string, string>;
     provisioner?: (templates: Provisioner) => Provisioner;
     overrides?: Partial<Deps>;
+    /** The local HTTP server's timeouts. */
+    server?: Pick<
+      LocalHttpServerOptions,
+      'headersTimeoutMs' | 'requestTimeoutMs' | 'timeoutCheckIntervalMs'
+    >;
   } = {},
 ): Promise<TestService> {
   const accessKey = `test-key-${randomBytes(8).toString('hex')}`;
@@ -141,6 +146,7 @@ export async function startTestService(
     ...options.overrides,
   });
   const server = await startLocalHttpServer(createApp(deps), {
+    ...options.server,
     port: 0,
     maxBodyBytes: config.maxBodyBytes,
   });

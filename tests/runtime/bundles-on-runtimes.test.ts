@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { SECURITY_HEADERS } from '../../lib/http';
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
 import { verifyBodySign } from '../../lib/protocol/body-sign';
 import { signedRequest } from '../../lib/sim/client';
@@ -118,6 +119,7 @@ describe('the deployed archives on their exact runtimes (#9)', () => {
       expect(
         verifyBodySign(bought.answer.headers['Body-Sign'], accessKey, bought.answer.body),
       ).toEqual({ ok: true });
+      expect(bought.answer.headers).toMatchObject(SECURITY_HEADERS);
       expect(queried.nodeVersion).toBe(bought.nodeVersion);
       expect(JSON.parse(queried.answer.body)).toMatchObject({
         resultCode: '000000',
