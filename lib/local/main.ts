@@ -18,6 +18,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     throw new Error(`PORT must be a port number (0 for any free port), got "${env.PORT}"`);
   }
   const dataDir = env.DATA_DIR || '.data';
+  // Everything the runner writes (keys, the store's files) is for this user only (#14).
+  process.umask(0o077);
   const local = await startLocalEnvironment({ dataDir, lookup: (k) => env[k] || undefined });
   const deps = buildDeps(loadConfig(local.lookup));
   const server = await startLocalHttpServer(createApp(deps), {
