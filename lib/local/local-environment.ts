@@ -111,7 +111,9 @@ export async function startLocalEnvironment(options: {
     if (outer('PROVISIONER_WEBHOOK_URL') && !outer('PROVISIONER_WEBHOOK_SECRET')) {
       const secretFile = join(dataDir, WEBHOOK_SECRET_FILE);
       set.PROVISIONER_WEBHOOK_SECRET = (await readOrCreateKey(secretFile)).value;
-      notes.push(`webhook secret: kept in ${secretFile} (as koogallery-sim serve-webhook reads it)`);
+      notes.push(
+        `webhook secret: kept in ${secretFile} (as koogallery-sim serve-webhook reads it)`,
+      );
     }
     const tableName = lookup('TABLE_NAME') as string;
     if (!outer('DYNAMODB_ENDPOINT')) {

@@ -9,7 +9,7 @@ import type { Clock } from '../clock';
 import { InProgressError, ProvisioningRefusedError } from '../errors';
 import type { Logger } from '../log';
 import { exchange, parseJsonObject } from '../open-api/http-call';
-import { type ResultCode, RESULT_CODES } from '../protocol/result-codes';
+import { RESULT_CODES, type ResultCode } from '../protocol/result-codes';
 import { SIGNATURE_HEADER, signPayload } from '../signed-payload';
 import type { InstanceRecord } from '../store/instance-store';
 import type { AppInfo, ChangeVerdict, Provisioner } from './provisioner';
@@ -237,6 +237,7 @@ export function appInfoFromAnswer(
 
 /** A refusal message as KooGallery receives it: one line, printable, at most 255 characters. */
 export function refusalMessage(raw: unknown, code: ResultCode): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const text = typeof raw === 'string' ? raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() : '';
   return (text || `refused by the seller (${code})`).slice(0, REFUSAL_MESSAGE_MAX);
 }
@@ -356,10 +357,7 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
     async renew(req) {
       const r = req as unknown as Record<string, unknown>;
       // The step's own order: its line, when the request names one, is not the purchase's.
-      const data = eventData(
-        { ...instanceFacts(req.instance), orderLineId: undefined },
-        r,
-      );
+      const data = eventData({ ...instanceFacts(req.instance), orderLineId: undefined }, r);
       await deliver(
         EVENT_TYPES.RENEW,
         req.instance.instanceId,

@@ -4,9 +4,10 @@
  * signature, prints it, keeps one tenant per instance and answers as configured: success (with
  * credentials for `instance.provision`), a refusal code, a delay, or failures.
  */
+
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash } from 'node:crypto';
 import { EVENT_ID_HEADER, type WebhookEvent } from '../provisioner/webhook-provisioner';
 import { type PayloadVerdict, SIGNATURE_HEADER, verifyPayload } from '../signed-payload';
 
@@ -49,6 +50,8 @@ export interface ReceivedDelivery {
   signature?: string;
   /** The HTTP status answered (undefined while delayed). */
   status?: number;
+  /** The JSON body answered (credentials included: never printed). */
+  answered?: Record<string, unknown>;
   /** The n-th delivery of this event id, from 1. */
   attempt: number;
 }
@@ -205,6 +208,7 @@ export async function startWebhookReceiver(
     deliveries.push(delivery);
     const answer = (status: number, out: Record<string, unknown>): void => {
       delivery.status = status;
+      delivery.answered = out;
       if (!res.destroyed) send(res, status, out);
       options.onDelivery?.(delivery);
     };
