@@ -238,7 +238,7 @@ export function appInfoFromAnswer(
 /** A refusal message as KooGallery receives it: one line, printable, at most 255 characters. */
 export function refusalMessage(raw: unknown, code: ResultCode): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  const text = typeof raw === 'string' ? raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() : '';
+  const text = typeof raw === 'string' ? raw.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim() : '';
   return (text || `refused by the seller (${code})`).slice(0, REFUSAL_MESSAGE_MAX);
 }
 
