@@ -2,7 +2,7 @@
  * The webhook provisioner through the real HTTP server, a real store and a real local receiver
  * (`koogallery-sim serve-webhook`'s), as issue #12's "done when" lists.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { STAND_IN_SKUS } from '../../lib/local/open-api-stand-in';
 import { decryptCredential } from '../../lib/protocol/credential-cipher';
 import {
@@ -10,24 +10,14 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../lib/sim/webhook-receiver';
+import { readmeNodeVerify } from '../helpers/readme-verifiers';
 import { startTestService, type TestService } from '../helpers/service';
 
 const SECRET = `whsec_new_${randomBytes(16).toString('hex')}`;
 const PREVIOUS = `whsec_old_${randomBytes(16).toString('hex')}`;
 
-/**
- * The README's five-line Node verifier, copied as documented: a bug shared by the signer and
- * lib/signed-payload.ts's verifier cannot hide from it.
- */
-function readmeVerify(header: string, rawBody: Buffer, secret: string, nowMs = Date.now()) {
-  const parts = header.split(',').map((p) => p.trim().split('='));
-  const t = Number(parts.find(([k]) => k === 't')?.[1]);
-  const mac = createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest('hex');
-  const ok = parts.some(
-    ([k, v]) => k === 'v1' && v?.length === 64 && timingSafeEqual(Buffer.from(v), Buffer.from(mac)),
-  );
-  return ok && Math.abs(nowMs / 1000 - t) <= 300;
-}
+/** The README's Node verifier, as documented: a bug shared by the signer and lib/signed-payload.ts cannot hide from it. */
+const readmeVerify = readmeNodeVerify();
 
 const orderOf = () => `CS${randomBytes(6).toString('hex').toUpperCase()}`;
 
