@@ -157,9 +157,11 @@ function eventData(
     ...(typeof entitlement === 'object' && entitlement !== null ? entitlement : {}),
     ...rest,
   };
-  const data = facts(merged) as Record<string, unknown>;
-  for (const name of MINIMUM_FIELDS) data[name] ??= null;
-  return data;
+  const all = facts(merged) as Record<string, unknown>;
+  // The documented fields first (null when unknown), then everything else the step carries.
+  const data: Record<string, unknown> = {};
+  for (const name of MINIMUM_FIELDS) data[name] = all[name] ?? null;
+  return Object.assign(data, all);
 }
 
 /** What is known of an instance, and the purchase that created it. */
