@@ -172,6 +172,8 @@ function instanceFacts(instance: InstanceRecord): Record<string, unknown> {
     orderLineId: instance.orderLineId,
     purchaseOrderId: instance.orderId,
     purchaseOrderLineId: instance.orderLineId,
+    // The interface type that created it: a license (license-v1, license-v2) or a SaaS (v2, v1).
+    protocol: instance.protocol,
     ...instance.entitlement,
     expireTime: instance.expireTime,
   };
