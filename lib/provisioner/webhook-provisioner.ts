@@ -64,6 +64,9 @@ const REFUSAL_CODES: ReadonlySet<string> = new Set(
   Object.values(RESULT_CODES).filter((c) => c >= '000100' && c <= '000107'),
 );
 
+/** Names the sender, for the receiver's logs and firewall rules. */
+const USER_AGENT = 'KooGallery-Production-Interface-Webhook/1';
+
 /** Largest answer read from the receiver (the `appInfo` fits many times over). */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -290,6 +293,7 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
         method: 'POST',
         headers: {
           'Content-Type': 'application/json',
+          'User-Agent': USER_AGENT,
           [EVENT_ID_HEADER]: event.id,
           [SIGNATURE_HEADER]: signPayload(options.secrets, body, now),
         },
@@ -310,8 +314,10 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
     };
     if (result.kind === 'timeout') return fail(result.problem);
     if (result.kind === 'network') return fail(`${result.problem} (is the receiver running?)`);
-    const { status } = result;
-    const text = result.text.length > MAX_ANSWER_BYTES ? '' : result.text;
+    const { status, text } = result;
+    if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) {
+      return fail(`HTTP ${status} with an answer over ${MAX_ANSWER_BYTES / 1024} KiB`);
+    }
     if (status >= 200 && status < 300) {
       options.log.info('webhook delivered', { ...fields, status });
       return { kind: 'accepted', body: text.trim() === '' ? undefined : parseJsonObject(text) };

@@ -37,6 +37,14 @@ function deliveriesFor(receiver: WebhookReceiver, instanceId: string, type?: str
   );
 }
 
+const STEP_TYPES = [
+  'instance.renew',
+  'instance.freeze',
+  'instance.unfreeze',
+  'instance.upgrade',
+  'instance.release',
+];
+
 const idsOf = (ds: ReceivedDelivery[]) => [...new Set(ds.map((d) => d.event?.id))];
 
 describe('webhook provisioner through HTTP (#12)', () => {
@@ -245,13 +253,7 @@ describe('webhook provisioner through HTTP (#12)', () => {
     }
 
     const byType = (type: string) => deliveriesFor(receiver, instanceId, type);
-    for (const type of [
-      'instance.renew',
-      'instance.freeze',
-      'instance.unfreeze',
-      'instance.upgrade',
-      'instance.release',
-    ]) {
+    for (const type of STEP_TYPES) {
       expect({ type, count: byType(type).length }).toEqual({ type, count: 1 });
       expect(byType(type)[0]?.verdict.ok).toBe(true);
     }
@@ -265,18 +267,7 @@ describe('webhook provisioner through HTTP (#12)', () => {
       orderId: 'MOCKMONTYCHANGE',
       skuCode: STAND_IN_SKUS.MONTH_UPGRADED,
     });
-    const ids = steps.map(
-      (_, i) =>
-        byType(
-          [
-            'instance.renew',
-            'instance.freeze',
-            'instance.unfreeze',
-            'instance.upgrade',
-            'instance.release',
-          ][i] as string,
-        )[0]?.event?.id,
-    );
+    const ids = STEP_TYPES.map((type) => byType(type)[0]?.event?.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(receiver.tenants.get(instanceId)).toMatchObject({
       status: 'released',
@@ -302,6 +293,22 @@ describe('webhook provisioner through HTTP (#12)', () => {
     const checks = deliveriesFor(receiver, instanceId, 'instance.check_change');
     expect(checks[0]?.event?.data).toMatchObject({ productId: 'OFFI1', skuCode: 'sku-2' });
     expect(idsOf(checks)).toHaveLength(1);
+  });
+
+  it('delivers nothing for a replayed request (the replay gate comes first)', async () => {
+    const created = await svc.send(purchase());
+    const instanceId = created.json.instanceId as string;
+    const freeze = { activity: 'updateInstanceStatus', instanceId, status: 'FREEZE' };
+    const nonce = randomBytes(32).toString('hex').toUpperCase();
+    const timestamp = String(Date.now());
+
+    const [first, replay] = await Promise.all([
+      svc.send(freeze, { nonce, timestamp }),
+      svc.send(freeze, { nonce, timestamp }),
+    ]);
+
+    expect([first.json.resultCode, replay.json.resultCode].sort()).toEqual(['000000', '000001']);
+    expect(deliveriesFor(receiver, instanceId, 'instance.freeze')).toHaveLength(1);
   });
 
   it('delivers nothing for test calls (testFlag "1")', async () => {
