@@ -28,6 +28,8 @@ export interface RenewRequest {
   scene: string;
   /** The new expiry, epoch milliseconds. */
   expireTime: number;
+  /** The new product, for a renewal with a change of specification (`RENEWAL_CHANGE`). */
+  productId?: string;
 }
 
 /** A paid upgrade with its new entitlement. */

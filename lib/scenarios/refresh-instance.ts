@@ -44,6 +44,7 @@ export function renew(r: Renewal, ctx: ScenarioContext): Promise<ScenarioResult>
       orderId: r.orderId,
       scene: r.scene,
       expireTime,
+      ...(r.productId ? { productId: r.productId } : {}),
     });
     const entitlement = r.productId
       ? { ...current.entitlement, productId: r.productId }

@@ -275,6 +275,29 @@ describe('webhook provisioner through HTTP (#12)', () => {
     });
   });
 
+  it('gives a renewal with a change of specification the new productId', async () => {
+    const created = await svc.send(purchase());
+    const instanceId = created.json.instanceId as string;
+    const orderId = orderOf();
+
+    const renewed = await svc.send({
+      activity: 'refreshInstance',
+      scene: 'RENEWAL_CHANGE',
+      orderId,
+      orderLineId: `${orderId}-000001`,
+      instanceId,
+      productId: 'OFFI-NEW-PRODUCT',
+      expireTime: '20991231235959',
+    });
+
+    expect(renewed.json.resultCode).toBe('000000');
+    expect(deliveriesFor(receiver, instanceId, 'instance.renew')[0]?.event?.data).toMatchObject({
+      scene: 'RENEWAL_CHANGE',
+      orderId,
+      productId: 'OFFI-NEW-PRODUCT',
+    });
+  });
+
   it('asks the receiver about a change and passes its refusal on', async () => {
     const created = await svc.send(purchase());
     const instanceId = created.json.instanceId as string;
