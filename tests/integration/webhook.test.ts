@@ -434,3 +434,32 @@ describe('webhook provisioner slower than the response budget (#12)', () => {
     expect(provisions[1]?.status).toBe(200);
   });
 });
+
+describe('webhook receiver down, then back (#12)', () => {
+  it('answers 000004 while nothing listens, and the first poll after it is back completes the purchase', async () => {
+    const first = await startWebhookReceiver({ secrets: [SECRET] });
+    const port = new URL(first.url).port;
+    await first.close();
+    const svc = await startTestService({
+      settings: { PROVISIONER_WEBHOOK_URL: first.url, PROVISIONER_WEBHOOK_SECRET: SECRET },
+    });
+    let back: WebhookReceiver | undefined;
+    try {
+      const created = await svc.send(purchase());
+      const instanceId = created.json.instanceId as string;
+      const pollWhileDown = await svc.send({ activity: 'queryInstance', instanceId });
+      back = await startWebhookReceiver({ secrets: [SECRET], port: Number(port) });
+      const pollWhenBack = await svc.send({ activity: 'queryInstance', instanceId });
+
+      expect(created.json).toMatchObject({ resultCode: '000004', instanceId });
+      expect(created.json.resultMsg).toMatch(/network error/);
+      expect(pollWhileDown.json.resultCode).toBe('000004');
+      expect(pollWhenBack.json.resultCode).toBe('000000');
+      expect(deliveriesFor(back, instanceId, 'instance.provision')).toHaveLength(1);
+      expect(back.tenants.get(instanceId)?.status).toBe('active');
+    } finally {
+      await svc.close();
+      await back?.close();
+    }
+  });
+});
