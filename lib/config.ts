@@ -202,7 +202,21 @@ function provisionerWebhook(r: Reader, leaseMs: number): ProvisionerWebhookConfi
     }
     return undefined;
   }
-  r.url('PROVISIONER_WEBHOOK_URL', url, {});
+  let userInfo = false;
+  try {
+    const u = new URL(url);
+    userInfo = u.username !== '' || u.password !== '';
+  } catch {
+    // Not a URL: r.url names the problem.
+  }
+  if (userInfo) {
+    // Not quoted: the user part may hold a password. fetch refuses such URLs anyway.
+    r.problems.push(
+      'PROVISIONER_WEBHOOK_URL must not contain a user name or password (the signature authenticates each delivery)',
+    );
+  } else {
+    r.url('PROVISIONER_WEBHOOK_URL', url, {});
+  }
   // Secrets are never quoted in a problem: only their names and what is wrong.
   if (secret === undefined) {
     r.problems.push(

@@ -423,6 +423,14 @@ describe('webhook settings (#12)', () => {
         /^PROVISIONER_WEBHOOK_TIMEOUT_MS \(30000\) must be shorter than PROVISIONING_LEASE_SECONDS/,
       ),
     ]);
+    const withPassword = problemsOf({
+      PROVISIONER_WEBHOOK_URL: 'https://user:hunter2secret@hooks.example.com/',
+      PROVISIONER_WEBHOOK_SECRET: SECRET,
+    });
+    expect(withPassword).toEqual([
+      expect.stringMatching(/^PROVISIONER_WEBHOOK_URL must not contain a user name or password/),
+    ]);
+    expect(withPassword.join(' ')).not.toContain('hunter2secret');
     expect(problems.join(' ')).not.toContain(short);
     expect(problems.join(' ')).not.toContain(SECRET);
   });
