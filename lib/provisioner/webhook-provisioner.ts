@@ -263,7 +263,7 @@ function isRefusalCode(value: unknown): value is ResultCode {
  * @example
  * const provisioner = createWebhookProvisioner({
  *   url: 'https://tenants.example.com/koogallery-events',
- *   secrets: [config.provisionerWebhook.secrets[0]],
+ *   secrets: [currentSecret, previousSecret], // one v1= per secret while rotating
  *   timeoutMs: 8000, clock: systemClock, log,
  * });
  */
