@@ -219,6 +219,9 @@ describe('createWebhookProvisioner (#12)', () => {
     const ids = r.seen.map((s) => JSON.parse(s.body).id);
     expect(ids[0]).toBe(ids[1]);
     expect(new Set(ids).size).toBe(3);
+    // As the README derives them.
+    expect(ids[0]).toBe(eventIdFor('instance.freeze', 'inst-1', 'status-since:0'));
+    expect(ids[2]).toBe(eventIdFor('instance.unfreeze', 'inst-1', `status-since:${NOW}`));
   });
 
   it('turns 409/422 with a code from 000100 to 000107 into a refusal, message cut to 255', async () => {
@@ -264,6 +267,9 @@ describe('createWebhookProvisioner (#12)', () => {
       { allowed: true },
       { allowed: false, resultCode: '000100', message: 'full' },
     ]);
+    expect(JSON.parse(r.seen[0]?.body as string).id).toBe(
+      eventIdFor('instance.check_change', 'inst-1', 'P2/s2/'),
+    );
     expect(JSON.parse(r.seen[0]?.body as string).data).toMatchObject({
       productId: 'P2',
       skuCode: 's2',
