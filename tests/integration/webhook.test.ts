@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { STAND_IN_SKUS } from '../../lib/local/open-api-stand-in';
 import { decryptCredential } from '../../lib/protocol/credential-cipher';
+import { runProbe } from '../../lib/sim/probe';
 import {
   type ReceivedDelivery,
   startWebhookReceiver,
@@ -358,6 +359,24 @@ describe('webhook provisioner through HTTP (#12)', () => {
 
     expect(created.json.resultCode).toBe('000000');
     for (const a of answers) expect(a.json.resultCode).toBe('000000');
+    expect(receiver.deliveries.length).toBe(before);
+  });
+
+  it("delivers nothing for the probe's saved cases, SaaS V2.0 and V1.0", async () => {
+    const before = receiver.deliveries.length;
+
+    const v2 = await runProbe({
+      target: { url: svc.url, key: svc.accessKey },
+      kind: 'period',
+      repeat: 1,
+    });
+    const v1 = await runProbe({
+      target: { url: svc.url, key: svc.v1AccessKey, protocol: 'v1' },
+      kind: 'period',
+      repeat: 1,
+    });
+
+    expect([v2.ok, v1.ok]).toEqual([true, true]);
     expect(receiver.deliveries.length).toBe(before);
   });
 
