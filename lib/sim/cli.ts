@@ -6,7 +6,6 @@ import { createPublicKey, type KeyObject, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readOrCreateKey, WEBHOOK_SECRET_FILE } from '../local/local-environment';
 import { startOpenApiStandIn } from '../local/open-api-stand-in';
 import { call, signFor, type Target } from './client';
 import { apiGatewayV2Event, curlCommand, functionGraphEvent } from './events';
@@ -32,7 +31,12 @@ import {
 } from './report';
 import { BODY_DIGEST_READINGS, type BodyDigestReading, isBodyDigestReading } from './signing';
 import { activitiesOf, exampleBody, isSuiteKind, SUITE_KINDS, suiteKindsOf } from './suites';
-import { DEFAULT_BEHAVIOUR, describeDelivery, startWebhookReceiver } from './webhook-receiver';
+import {
+  DEFAULT_BEHAVIOUR,
+  describeDelivery,
+  readOrCreateSecret,
+  startWebhookReceiver,
+} from './webhook-receiver';
 
 /** Where the CLI writes and what it reads from its surroundings; the process's by default. */
 export interface CliIo {
@@ -537,8 +541,9 @@ async function serveWebhookCommand(values: Values, io: CliIo): Promise<number> {
   const fromEnv = [io.env.PROVISIONER_WEBHOOK_SECRET, io.env.PROVISIONER_WEBHOOK_PREVIOUS_SECRET]
     .map((s) => s?.trim())
     .filter((s): s is string => !!s);
-  const file = join(dataDir(io.env, io.cwd), WEBHOOK_SECRET_FILE);
-  const secrets = fromEnv.length > 0 ? fromEnv : [(await readOrCreateKey(file)).value];
+  // The file `npm start` also reads when PROVISIONER_WEBHOOK_SECRET is unset.
+  const file = join(dataDir(io.env, io.cwd), 'webhook-secret');
+  const secrets = fromEnv.length > 0 ? fromEnv : [await readOrCreateSecret(file)];
   const receiver = await startWebhookReceiver({
     secrets,
     port,

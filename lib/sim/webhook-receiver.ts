@@ -4,12 +4,75 @@
  * signature, prints it, keeps one tenant per instance and answers as configured: success (with
  * credentials for `instance.provision`), a refusal code, a delay, or failures.
  */
-
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EVENT_ID_HEADER, type WebhookEvent } from '../provisioner/webhook-provisioner';
-import { type PayloadVerdict, SIGNATURE_HEADER, verifyPayload } from '../signed-payload';
+import { dirname } from 'node:path';
+
+/**
+ * The simulator judges the function, so it verifies deliveries with its own implementation of the
+ * documented recipe (README "Verifying a delivery"), not with the function's `verifyPayload`.
+ */
+export const SIGNATURE_HEADER = 'X-KooGallery-Signature';
+/** The header repeating the event id. */
+export const EVENT_ID_HEADER = 'X-KooGallery-Event-Id';
+/** How far a signed `t` may be from now, either way: 5 minutes. */
+export const TOLERANCE_SECONDS = 300;
+
+/** One delivery's body, as the README documents it. */
+export interface WebhookEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  test: boolean;
+  data: Record<string, unknown>;
+}
+
+/** The outcome of {@link verifyDelivery}; `reason` never holds a signature or a secret. */
+export type DeliveryVerdict = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Checks `X-KooGallery-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>[,v1=…]`
+ * over the exact body bytes with each secret, in constant time, within ±5 minutes of `nowMs`.
+ */
+export function verifyDelivery(
+  header: string | undefined,
+  body: Buffer,
+  secrets: readonly string[],
+  nowMs: number,
+): DeliveryVerdict {
+  if (!header) return { ok: false, reason: `missing ${SIGNATURE_HEADER} header` };
+  const parts = header.split(',').map((p) => p.trim().split('=', 2) as [string, string?]);
+  const t = parts.find(([k]) => k === 't')?.[1] ?? '';
+  if (!/^\d{1,12}$/.test(t)) return { ok: false, reason: 'no valid t=' };
+  if (Math.abs(nowMs / 1000 - Number(t)) > TOLERANCE_SECONDS) {
+    return { ok: false, reason: 't is more than 5 minutes away from this clock' };
+  }
+  const given = parts.filter(([k, v]) => k === 'v1' && /^[0-9a-f]{64}$/.test(v ?? ''));
+  if (given.length === 0) return { ok: false, reason: 'no valid v1=' };
+  for (const secret of secrets) {
+    const mac = createHmac('sha256', secret).update(`${t}.`).update(body).digest();
+    if (given.some(([, v]) => timingSafeEqual(mac, Buffer.from(v as string, 'hex')))) {
+      return { ok: true };
+    }
+  }
+  return { ok: false, reason: 'no v1 signature matches (wrong secret or changed body)' };
+}
+
+/** Reads a secret kept in `file`, or creates a random one there (mode 0600) on first use. */
+export async function readOrCreateSecret(file: string): Promise<string> {
+  try {
+    const value = (await readFile(file, 'utf8')).trim();
+    if (value) return value;
+  } catch {
+    // Not created yet.
+  }
+  const value = randomBytes(24).toString('base64url');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
 
 /** How the receiver answers. */
 export interface ReceiverBehaviour {
@@ -43,7 +106,7 @@ export interface ReceivedDelivery {
   event?: WebhookEvent;
   /** The `X-KooGallery-Event-Id` header. */
   eventIdHeader?: string;
-  verdict: PayloadVerdict;
+  verdict: DeliveryVerdict;
   /** The exact body bytes. */
   body: Buffer;
   /** The signature header as received (for tests re-verifying it with another recipe). */
@@ -188,7 +251,7 @@ export async function startWebhookReceiver(
     const body = await readBody(req);
     const signature = req.headers[SIGNATURE_HEADER.toLowerCase()];
     const eventIdHeader = req.headers[EVENT_ID_HEADER.toLowerCase()];
-    const verdict = verifyPayload(
+    const verdict = verifyDelivery(
       typeof signature === 'string' ? signature : undefined,
       body,
       options.secrets,

@@ -1,5 +1,9 @@
-/** The README's five-line verifiers (Node and Python) against the function's signatures (#12). */
+/**
+ * The README's five-line verifiers (Node and Python) and the simulator's own verifier against the
+ * function's signatures (#12).
+ */
 import { signPayload } from '../../lib/signed-payload';
+import { verifyDelivery } from '../../lib/sim/webhook-receiver';
 import { readmeNodeVerify, readmePythonVerify } from '../helpers/readme-verifiers';
 
 const NEW = 'whsec_readme_new_0123456789abcdef';
@@ -102,5 +106,14 @@ describe("the README's webhook verifiers (#12)", () => {
     expect(CASES.map((c, i) => ({ name: c.name, ok: verdicts[i] }))).toEqual(
       CASES.map((c) => ({ name: c.name, ok: c.ok })),
     );
+  });
+
+  it("the simulator's own verifier (serve-webhook) reaches the expected verdict for each case", () => {
+    const verdicts = CASES.map((c) => ({
+      name: c.name,
+      ok: verifyDelivery(c.header, c.body, [c.secret], c.at).ok,
+    }));
+
+    expect(verdicts).toEqual(CASES.map((c) => ({ name: c.name, ok: c.ok })));
   });
 });
