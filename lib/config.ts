@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from './errors';
 import type { EncryptType } from './protocol/credential-cipher';
+import type { BodyDigestSetting } from './protocol/request-signature';
 
 /** Everything the function reads from its environment, validated once at cold start. */
 export interface Config {
@@ -36,15 +37,34 @@ export interface Config {
   encryptType: EncryptType;
   /** Accepted distance between a request's timestamp and now (docs/protocol.md, decision 2). */
   signatureWindowMs: number;
+  /**
+   * Readings of the V2.0 inner body digest accepted (`REQUEST_BODY_DIGEST`): `auto` both (access-key
+   * HMAC and plain SHA-256 of the raw body), or one pinned.
+   */
+  requestBodyDigest: BodyDigestSetting;
   /** Time a call may take before it answers `000004` (KooGallery waits 5 s at most). */
   responseBudgetMs: number;
   orderQuery: { timeoutMs: number; attempts: number };
   /** How long a provisioning claim is held before another call may take it over. */
   provisioningLeaseMs: number;
+  /**
+   * The seller's webhook (`PROVISIONER_WEBHOOK_URL`), when set: it replaces the default provisioner
+   * for real calls. `secrets` holds the current secret first, then the previous one while rotating.
+   */
+  provisionerWebhook?: ProvisionerWebhookConfig;
   /** Key for credentials sealed at rest; derived from the access keys when unset. */
   credentialsKey?: Buffer;
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** The webhook provisioner's settings (see `lib/provisioner/webhook-provisioner.ts`). */
+export interface ProvisionerWebhookConfig {
+  url: string;
+  /** `PROVISIONER_WEBHOOK_SECRET`, then `PROVISIONER_WEBHOOK_PREVIOUS_SECRET` when set. */
+  secrets: string[];
+  /** How long one delivery may take (`PROVISIONER_WEBHOOK_TIMEOUT_MS`). */
+  timeoutMs: number;
 }
 
 /** Reads one setting; environment variables in Lambda, `context.getUserData` in FunctionGraph. */
@@ -77,10 +97,20 @@ export const CONFIG_KEYS = {
   CREDENTIALS_PLAINTEXT: '"true" sends appInfo credentials unencrypted (default false)',
   ENCRYPT_TYPE: '"1" AES-256-CBC (default) or "2" AES-128-CBC',
   SIGNATURE_WINDOW_SECONDS: 'timestamp tolerance (default 60)',
+  REQUEST_BODY_DIGEST:
+    'V2.0 inner body digest: auto (default: access-key HMAC or plain SHA-256), hmac or sha256',
   RESPONSE_BUDGET_MS: 'answer 000004 after this long (default 3000)',
   ORDER_QUERY_TIMEOUT_MS: 'Query Order timeout per attempt (default 1000)',
   ORDER_QUERY_ATTEMPTS: 'Query Order attempts per call (default 2)',
   PROVISIONING_LEASE_SECONDS: 'provisioning claim duration (default 60)',
+  PROVISIONER_WEBHOOK_URL:
+    "the seller's webhook receiving lifecycle events (https://, http:// only on loopback; optional: unset keeps the default provisioner)",
+  PROVISIONER_WEBHOOK_SECRET:
+    'secret signing every webhook delivery (required with PROVISIONER_WEBHOOK_URL; at least 16 characters)',
+  PROVISIONER_WEBHOOK_PREVIOUS_SECRET:
+    'the secret before a rotation; deliveries carry a signature with each (optional)',
+  PROVISIONER_WEBHOOK_TIMEOUT_MS:
+    'how long one webhook delivery may take before it counts as failed (default 8000)',
   CREDENTIALS_KEY: '32-byte key (base64 or hex) sealing credentials at rest (default: derived)',
   MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
   LOG_LEVEL: 'debug, info (default), warn or error',
@@ -164,6 +194,64 @@ function parseKey(r: Reader, raw: string | undefined): Buffer | undefined {
   return buf;
 }
 
+/** Shortest webhook secret accepted: a guessable secret makes every signature forgeable. */
+const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+function provisionerWebhook(r: Reader, leaseMs: number): ProvisionerWebhookConfig | undefined {
+  const url = r.optional('PROVISIONER_WEBHOOK_URL');
+  const secret = r.optional('PROVISIONER_WEBHOOK_SECRET');
+  const previous = r.optional('PROVISIONER_WEBHOOK_PREVIOUS_SECRET');
+  const timeoutMs = r.integer('PROVISIONER_WEBHOOK_TIMEOUT_MS', 8000, 100, 60000);
+  if (url === undefined) {
+    if (secret !== undefined || previous !== undefined) {
+      r.problems.push(
+        'PROVISIONER_WEBHOOK_SECRET is set but PROVISIONER_WEBHOOK_URL is not: set the URL of your webhook, or remove the secret',
+      );
+    }
+    return undefined;
+  }
+  let userInfo = false;
+  try {
+    const u = new URL(url);
+    userInfo = u.username !== '' || u.password !== '';
+  } catch {
+    // Not a URL: r.url names the problem.
+  }
+  if (userInfo) {
+    // Not quoted: the user part may hold a password. fetch refuses such URLs anyway.
+    r.problems.push(
+      'PROVISIONER_WEBHOOK_URL must not contain a user name or password (the signature authenticates each delivery)',
+    );
+  } else {
+    r.url('PROVISIONER_WEBHOOK_URL', url, {});
+  }
+  // Secrets are never quoted in a problem: only their names and what is wrong.
+  if (secret === undefined) {
+    r.problems.push(
+      `PROVISIONER_WEBHOOK_SECRET is missing (${CONFIG_KEYS.PROVISIONER_WEBHOOK_SECRET})`,
+    );
+  }
+  for (const [key, value] of [
+    ['PROVISIONER_WEBHOOK_SECRET', secret],
+    ['PROVISIONER_WEBHOOK_PREVIOUS_SECRET', previous],
+  ] as const) {
+    if (value !== undefined && value.length < MIN_WEBHOOK_SECRET_LENGTH) {
+      r.problems.push(
+        `${key} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
+      );
+    }
+  }
+  if (timeoutMs >= leaseMs) {
+    r.problems.push(
+      `PROVISIONER_WEBHOOK_TIMEOUT_MS (${timeoutMs}) must be shorter than PROVISIONING_LEASE_SECONDS (${leaseMs / 1000} s), or two calls could deliver one step at once`,
+    );
+  }
+  const secrets = [secret, previous].filter(
+    (s, i, all): s is string => s !== undefined && all.indexOf(s) === i,
+  );
+  return { url, secrets, timeoutMs };
+}
+
 function parseSigningKey(r: Reader, raw: string | undefined): KeyObject | undefined {
   if (raw === undefined) return undefined;
   let key: KeyObject;
@@ -183,6 +271,10 @@ function parseSigningKey(r: Reader, raw: string | undefined): KeyObject | undefi
     return undefined;
   }
   return key;
+}
+
+function isBodyDigestSetting(value: string): value is BodyDigestSetting {
+  return value === 'auto' || value === 'hmac' || value === 'sha256';
 }
 
 /**
@@ -223,6 +315,12 @@ export function loadConfig(lookup: Lookup): Config {
   if (encryptType !== '1' && encryptType !== '2') {
     r.problems.push(`ENCRYPT_TYPE must be "1" or "2", got "${encryptType}"`);
   }
+  const requestBodyDigest = (r.optional('REQUEST_BODY_DIGEST') ?? 'auto').toLowerCase();
+  if (!isBodyDigestSetting(requestBodyDigest)) {
+    r.problems.push(
+      `REQUEST_BODY_DIGEST must be auto, hmac or sha256, got "${requestBodyDigest.slice(0, 32)}"`,
+    );
+  }
   const logLevel = (r.optional('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     r.problems.push(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
@@ -230,6 +328,7 @@ export function loadConfig(lookup: Lookup): Config {
   const accessKeys = previous && previous !== accessKey ? [accessKey, previous] : [accessKey];
   const v1AccessKey = r.optional('KOOGALLERY_V1_ACCESS_KEY');
   const licenseAccessKey = r.optional('KOOGALLERY_LICENSE_ACCESS_KEY');
+  const provisioningLeaseMs = r.integer('PROVISIONING_LEASE_SECONDS', 60, 5, 3600) * 1000;
   const config: Config = {
     accessKeys,
     v1AccessKeys: v1AccessKey ? [v1AccessKey] : accessKeys,
@@ -250,12 +349,14 @@ export function loadConfig(lookup: Lookup): Config {
     credentialsPlaintext: r.boolean('CREDENTIALS_PLAINTEXT'),
     encryptType: encryptType === '2' ? '2' : '1',
     signatureWindowMs: r.integer('SIGNATURE_WINDOW_SECONDS', 60, 1, 3600) * 1000,
+    requestBodyDigest: isBodyDigestSetting(requestBodyDigest) ? requestBodyDigest : 'auto',
     responseBudgetMs: r.integer('RESPONSE_BUDGET_MS', 3000, 100, 20000),
     orderQuery: {
       timeoutMs: r.integer('ORDER_QUERY_TIMEOUT_MS', 1000, 50, 10000),
       attempts: r.integer('ORDER_QUERY_ATTEMPTS', 2, 1, 5),
     },
-    provisioningLeaseMs: r.integer('PROVISIONING_LEASE_SECONDS', 60, 5, 3600) * 1000,
+    provisioningLeaseMs,
+    provisionerWebhook: provisionerWebhook(r, provisioningLeaseMs),
     credentialsKey: parseKey(r, r.optional('CREDENTIALS_KEY')),
     maxBodyBytes: r.integer('MAX_BODY_BYTES', 65536, 1024, 1048576),
     logLevel: logLevel as Config['logLevel'],

@@ -19,6 +19,7 @@ import {
   PROTOCOLS,
   type Protocol,
 } from './protocols';
+import { freshSeed, MAX_SEED } from './random';
 import {
   displayUrl,
   makeStyle,
@@ -28,7 +29,14 @@ import {
   renderProbe,
   renderStep,
 } from './report';
+import { BODY_DIGEST_READINGS, type BodyDigestReading, isBodyDigestReading } from './signing';
 import { activitiesOf, exampleBody, isSuiteKind, SUITE_KINDS, suiteKindsOf } from './suites';
+import {
+  DEFAULT_BEHAVIOUR,
+  describeDelivery,
+  readOrCreateSecret,
+  startWebhookReceiver,
+} from './webhook-receiver';
 
 /** Where the CLI writes and what it reads from its surroundings; the process's by default. */
 export interface CliIo {
@@ -59,6 +67,8 @@ commands
   lifecycle            the whole story of one fresh real order (License 2.0: license code), with
                        duplicates, replays and faults
   serve-openapi        run the local stand-in for KooGallery's Query Order and usage-push APIs
+  serve-webhook        run a local receiver for the webhook provisioner (PROVISIONER_WEBHOOK_URL):
+                       verifies each delivery's signature, prints it, answers as configured
 
 protocols (--protocol; event, send, probe, lifecycle)
   v2                   SaaS V2.0 (default): POST JSON, signature/timestamp/nonce on the query
@@ -89,10 +99,24 @@ options
   --suite <kind>       probe suite: ${Object.values(SUITE_KINDS).join(', ')} (default period; License
                        products have the period suite only)
   --repeat <n>         probe: times each case is replayed (default 2, at most 100)
+  --seed <n>           probe, lifecycle: the seed of the random order (probe) and of the generated
+                       ids and redelivery order (lifecycle), 0 to ${MAX_SEED}; printed with every
+                       run (a fresh one when not given), the same seed replays the same order
+  --body-digest <r>    v2, license: the reading of the inner body digest to sign with: hmac
+                       (default: HMAC-SHA256 keyed with the access key) or sha256 (plain SHA-256
+                       of the body); the service accepts both unless REQUEST_BODY_DIGEST pins one
   --timeout <ms>       longest acceptable answer time (default ${ANSWER_TIMEOUT_MS})
   --platform <p>       event: aws (default) or functiongraph
   --curl               event: print a curl command line instead of an event
-  --port <n>           serve-openapi: port to listen on (default: a free port)
+  --port <n>           serve-openapi, serve-webhook: port to listen on (default: a free port)
+  --answer <a>         serve-webhook: success (default; credentials for instance.provision),
+                       refuse (HTTP 422 with --code and --message) or fail (HTTP 500)
+  --code <code>        serve-webhook: refusal code, 000100 to 000107 (default 000106 sold out)
+  --message <text>     serve-webhook: refusal message
+  --delay <ms>         serve-webhook: wait this long before answering each delivery
+  --fail-times <n>     serve-webhook: fail the first n deliveries of each event with HTTP 500
+  --only <type>        serve-webhook: apply --answer/--delay/--fail-times to this event type only
+                       (e.g. instance.provision); repeatable
   --json               machine-readable output
   -h, --help           this help
 
@@ -104,8 +128,11 @@ examples
   npx koogallery-sim probe --protocol license
   npx koogallery-sim lifecycle
   npx koogallery-sim lifecycle --protocol v1
+  npx koogallery-sim probe --seed 7          (replays the order a run printed as "seed 7")
+  npx koogallery-sim send queryInstance --body-digest sha256
   npx koogallery-sim send queryInstance --field instanceId=<id>
   npx koogallery-sim probe --url https://www.example.com/saasproduce --key "$KOOGALLERY_ACCESS_KEY"
+  npx koogallery-sim serve-webhook --port 4000 --fail-times 1
 `;
 
 class UsageError extends Error {}
@@ -121,10 +148,18 @@ const OPTIONS = {
   expect: { type: 'string', multiple: true },
   suite: { type: 'string' },
   repeat: { type: 'string' },
+  seed: { type: 'string' },
+  'body-digest': { type: 'string' },
   timeout: { type: 'string' },
   platform: { type: 'string' },
   curl: { type: 'boolean' },
   port: { type: 'string' },
+  answer: { type: 'string' },
+  code: { type: 'string' },
+  message: { type: 'string' },
+  delay: { type: 'string' },
+  'fail-times': { type: 'string' },
+  only: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -288,16 +323,40 @@ function requestBody(values: Values, positionals: string[], command: string, pro
   return applyFields(body, values.field ?? []);
 }
 
+/** `--body-digest`: the inner-digest reading to sign V2.0-style requests with (default hmac). */
+function bodyDigestOf(values: Values, protocol: Protocol): BodyDigestReading {
+  const given = values['body-digest'];
+  if (given === undefined) return 'hmac';
+  if (!isBodyDigestReading(given)) {
+    throw new UsageError(
+      `--body-digest is ${Object.values(BODY_DIGEST_READINGS).join(' or ')}, got "${given}"`,
+    );
+  }
+  if (PROTOCOL_INFO[protocol].transport !== 'post-signature') {
+    throw new UsageError(
+      `--body-digest applies to V2.0-style signatures (--protocol v2 or license); ${PROTOCOL_INFO[protocol].title} signs with an authToken`,
+    );
+  }
+  return given;
+}
+
+/** `--seed`, or a fresh seed; either way the run prints it. */
+function seedOf(values: Values): number {
+  return integer(values.seed, 'seed', freshSeed(), 0, MAX_SEED);
+}
+
 function target(values: Values, io: CliIo): Target {
   const protocol = protocolOf(values);
   const licensePublicKey =
     protocol === 'license-v1' ? resolveLicensePublicKey(values, io.env, io.cwd) : undefined;
+  const bodyDigest = bodyDigestOf(values, protocol);
   return {
     url: resolveUrl(values, io.env),
     key: resolveKey(values, io.env, io.cwd, protocol),
     protocol,
     timeoutMs: integer(values.timeout, 'timeout', ANSWER_TIMEOUT_MS, 1, 600_000),
     ...(licensePublicKey ? { licensePublicKey } : {}),
+    ...(bodyDigest !== 'hmac' ? { bodyDigest } : {}),
   };
 }
 
@@ -310,7 +369,7 @@ async function eventCommand(values: Values, positionals: string[], io: CliIo): P
   const body = requestBody(values, positionals, 'event', protocol);
   const url = resolveUrl(values, io.env);
   const key = resolveKey(values, io.env, io.cwd, protocol);
-  const req = signFor(protocol, url, key, body);
+  const req = signFor(protocol, url, key, body, { bodyDigest: bodyDigestOf(values, protocol) });
   const platform = values.platform ?? 'aws';
   if (platform !== 'aws' && platform !== 'functiongraph') {
     throw new UsageError(`--platform is aws or functiongraph, got "${platform}"`);
@@ -383,7 +442,7 @@ async function probeCommand(values: Values, io: CliIo): Promise<number> {
   }
   const repeat = integer(values.repeat, 'repeat', 2, 1, 100);
   const t = target(values, io);
-  const report = await runProbe({ target: t, kind, repeat });
+  const report = await runProbe({ target: t, kind, repeat, seed: seedOf(values) });
   print(
     io,
     values.json
@@ -396,16 +455,21 @@ async function probeCommand(values: Values, io: CliIo): Promise<number> {
 async function lifecycleCommand(values: Values, io: CliIo): Promise<number> {
   const t = target(values, io);
   const style = makeStyle(color(io));
+  const seed = seedOf(values);
   const report = await runLifecycle({
     target: t,
+    seed,
     onStart: (subject) => {
-      if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol));
+      if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol, seed));
     },
     onStep: (step) => {
       if (!values.json) print(io, renderStep(step, style));
     },
   });
-  print(io, values.json ? JSON.stringify(report, null, 2) : renderLifecycleSummary(report, style));
+  if (values.json) print(io, JSON.stringify(report, null, 2));
+  else if (report.unreachable !== undefined)
+    io.stderr.write(`koogallery-sim: ${report.unreachable}\n`);
+  else print(io, renderLifecycleSummary(report, style));
   return report.ok ? EXIT.OK : EXIT.FAILED;
 }
 
@@ -458,6 +522,73 @@ async function serveOpenApiCommand(values: Values, io: CliIo): Promise<number> {
   return EXIT.OK;
 }
 
+async function serveWebhookCommand(values: Values, io: CliIo): Promise<number> {
+  const port = integer(values.port, 'port', 0, 0, 65535);
+  const answer = values.answer ?? 'success';
+  if (answer !== 'success' && answer !== 'refuse' && answer !== 'fail') {
+    throw new UsageError(`--answer is success, refuse or fail, got "${answer}"`);
+  }
+  const code = values.code ?? DEFAULT_BEHAVIOUR.code;
+  if (!/^0001\d\d$/.test(code) || code > '000107') {
+    throw new UsageError(`--code is a refusal code from 000100 to 000107, got "${code}"`);
+  }
+  const only = values.only ?? [];
+  for (const type of only) {
+    if (!/^instance\.[a-z_]+$/.test(type)) {
+      throw new UsageError(`--only takes an event type such as instance.provision, got "${type}"`);
+    }
+  }
+  const fromEnv = [io.env.PROVISIONER_WEBHOOK_SECRET, io.env.PROVISIONER_WEBHOOK_PREVIOUS_SECRET]
+    .map((s) => s?.trim())
+    .filter((s): s is string => !!s);
+  // The file `npm start` also reads when PROVISIONER_WEBHOOK_SECRET is unset.
+  const file = join(dataDir(io.env, io.cwd), 'webhook-secret');
+  const secrets = fromEnv.length > 0 ? fromEnv : [await readOrCreateSecret(file)];
+  const receiver = await startWebhookReceiver({
+    secrets,
+    port,
+    behaviour: {
+      answer,
+      code,
+      message: values.message ?? DEFAULT_BEHAVIOUR.message,
+      delayMs: integer(values.delay, 'delay', 0, 0, 600_000),
+      failTimes: integer(values['fail-times'], 'fail-times', 0, 0, 1000),
+      only,
+    },
+    onDelivery: (d) =>
+      print(
+        io,
+        values.json
+          ? JSON.stringify({
+              time: new Date().toISOString(),
+              event: d.event,
+              attempt: d.attempt,
+              signature: d.verdict.ok ? 'ok' : d.verdict.reason,
+              status: d.status,
+            })
+          : `${new Date().toISOString()} ${describeDelivery(d)}`,
+      ),
+  });
+  // Progress and instructions on stderr, so --json keeps stdout to one event per line.
+  io.stderr.write(
+    [
+      `webhook receiver listening on ${receiver.url} (answer: ${answer}${only.length ? ` for ${only.join(', ')}` : ''})`,
+      fromEnv.length > 0
+        ? 'secret: from PROVISIONER_WEBHOOK_SECRET (and PROVISIONER_WEBHOOK_PREVIOUS_SECRET)'
+        : `secret: kept in ${file} (npm start reads it when PROVISIONER_WEBHOOK_SECRET is unset)`,
+      '',
+      'point the function at it (another terminal), then run a lifecycle:',
+      `  PROVISIONER_WEBHOOK_URL=${receiver.url} npm start`,
+      '  npx koogallery-sim lifecycle',
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+  await io.untilStopped();
+  await receiver.close();
+  return EXIT.OK;
+}
+
 function processIo(): CliIo {
   return {
     stdout: process.stdout,
@@ -501,9 +632,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return await lifecycleCommand(values, io);
       case 'serve-openapi':
         return await serveOpenApiCommand(values, io);
+      case 'serve-webhook':
+        return await serveWebhookCommand(values, io);
       default:
         throw new UsageError(
-          `unknown command "${command}": use event, send, probe, lifecycle or serve-openapi (--help)`,
+          `unknown command "${command}": use event, send, probe, lifecycle, serve-openapi or serve-webhook (--help)`,
         );
     }
   } catch (err) {
