@@ -214,12 +214,13 @@ describe('serverless.yml packaged for prod', () => {
     expect(JSON.stringify(prod)).not.toMatch(/\{\{resolve:ssm|"\$\{ssm:/);
   });
 
-  it('routes POST and GET on / and on the seller path through the HTTP API', () => {
+  it('routes POST and GET on / and on the seller path, and everything else, to the function (#9)', () => {
     const routes = Object.values<Json>(prod.Resources)
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => r.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(['GET /', 'GET /koogallery', 'POST /', 'POST /koogallery']);
+    // $default: any other method or path gets the function's signed refusal, not the gateway's 404.
+    expect(routes).toEqual(['$default', 'GET /', 'GET /koogallery', 'POST /', 'POST /koogallery']);
   });
 
   it('runs Node.js 24 from the esbuild artifact, with log retention (#9)', () => {
