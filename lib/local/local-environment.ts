@@ -118,6 +118,8 @@ export async function startLocalEnvironment(options: {
   clock?: Clock;
   /** Time between two nonce sweeps (default 60 s). */
   nonceSweepIntervalMs?: number;
+  /** Told when a periodic nonce sweep fails (the next one tries again). */
+  onSweepError?: (error: unknown) => void;
 }): Promise<LocalEnvironment> {
   const { dataDir, lookup: outer } = options;
   await makePrivateDir(dataDir);
@@ -178,6 +180,7 @@ export async function startLocalEnvironment(options: {
         tableName,
         clock: options.clock ?? systemClock,
         intervalMs: options.nonceSweepIntervalMs ?? NONCE_SWEEP_INTERVAL_MS,
+        ...(options.onSweepError ? { onError: options.onSweepError } : {}),
       });
       closers.push(async () => {
         sweeper.stop();
