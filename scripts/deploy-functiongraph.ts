@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionGraphClient } from '@huaweicloud/huaweicloud-sdk-functiongraph';
+import { TARGETS } from './build';
 
 /** The settings this script reads, with their meaning (for the README and error messages). */
 export const DEPLOY_SETTINGS = {
@@ -49,6 +50,8 @@ export const PLAIN_FUNCTION_SETTINGS = [
   'ENCRYPT_TYPE',
   'REQUEST_BODY_DIGEST',
   'RESPONSE_BUDGET_MS',
+  'PROVISIONER_WEBHOOK_URL',
+  'PROVISIONER_WEBHOOK_TIMEOUT_MS',
   'LOG_LEVEL',
   'TABLE_CHECK_ON_START',
 ] as const;
@@ -68,6 +71,8 @@ export const SECRET_FUNCTION_SETTINGS = {
   KOOGALLERY_V1_ACCESS_KEY: 'KOOGALLERY_V1_ACCESS_KEY',
   KOOGALLERY_LICENSE_ACCESS_KEY: 'KOOGALLERY_LICENSE_ACCESS_KEY',
   LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
+  PROVISIONER_WEBHOOK_SECRET: 'PROVISIONER_WEBHOOK_SECRET',
+  PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
   GEMINIDB_AK: 'DYNAMODB_ACCESS_KEY_ID',
   GEMINIDB_SK: 'DYNAMODB_SECRET_ACCESS_KEY',
 } as const;
@@ -81,8 +86,11 @@ const REQUIRED_SECRETS = [
   'GEMINIDB_SK',
 ];
 
-/** FunctionGraph's runtime name for Node.js 20 (the SDK's enum predates it; strings are accepted). */
-export const RUNTIME = 'Node.js20.15';
+/**
+ * FunctionGraph's newest Node runtime, `Node.js20.15` (the SDK's enum predates it; strings are
+ * accepted); the bundle is built for it and tests/runtime runs it on Node 20.15.
+ */
+export const RUNTIME = TARGETS.functiongraph.runtime;
 /** The zip's entry: `index.js` exporting `handler`. */
 export const HANDLER = 'index.handler';
 /** FunctionGraph's limit on all user data, keys and values together (docs/protocol.md#functiongraph). */
@@ -161,7 +169,8 @@ export function readDeployConfig(
     userData: {
       // Linked source maps in the zip turn minified stack traces back into TypeScript lines.
       NODE_OPTIONS: '--enable-source-maps',
-      // Node 20 is supported on purpose; the AWS SDK (the table client) would warn at every cold start.
+      // Node.js20.15 is the newest runtime there; the AWS SDK (the table client) would warn about
+      // Node 20 at every cold start.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_CHECK_ON_START: 'true',
     },
@@ -183,6 +192,11 @@ export function readDeployConfig(
     else if (!options.codeOnly && REQUIRED_SECRETS.includes(from)) {
       problems.push(`${from} is missing (secret)`);
     }
+  }
+  if (config.userData.PROVISIONER_WEBHOOK_URL && !config.secrets.PROVISIONER_WEBHOOK_SECRET) {
+    problems.push(
+      'PROVISIONER_WEBHOOK_SECRET is missing (secret): required with PROVISIONER_WEBHOOK_URL',
+    );
   }
   const size = [config.userData, config.secrets]
     .flatMap((m) => Object.entries(m))

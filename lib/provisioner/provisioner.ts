@@ -78,6 +78,8 @@ export interface RenewRequest {
   entitlement: Entitlement;
   /** When KooGallery created the order, epoch ms, when known. */
   orderCreatedAt?: number;
+  /** The new product when the request names one (a change of period type, `RENEWAL_CHANGE`). */
+  productId?: string;
 }
 
 /** A paid upgrade with its new entitlement. */

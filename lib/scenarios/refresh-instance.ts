@@ -99,6 +99,7 @@ function applyRenewal(
       expireTime,
       entitlement,
       orderCreatedAt: createdAt,
+      ...(r.productId ? { productId: r.productId } : {}),
     });
     const watermarks = { ...marks };
     if (!isSettled(expiryPlace)) watermarks.expiry = advanceMark(marks.expiry, key, createdAt);

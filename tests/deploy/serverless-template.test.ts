@@ -204,6 +204,8 @@ describe('serverless.yml packaged for prod', () => {
       'KOOGALLERY_V1_ACCESS_KEY',
       'KOOGALLERY_LICENSE_ACCESS_KEY',
       'LICENSE_SIGNING_KEY',
+      'PROVISIONER_WEBHOOK_SECRET',
+      'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
     ]) {
       expect(vars[secret]).toBeUndefined();
       expect(vars[`${secret}_SSM_PARAMETER`]).toBe(`/koogallery-production/prod/${secret}`);
@@ -212,17 +214,18 @@ describe('serverless.yml packaged for prod', () => {
     expect(JSON.stringify(prod)).not.toMatch(/\{\{resolve:ssm|"\$\{ssm:/);
   });
 
-  it('routes POST and GET on / and on the seller path through the HTTP API', () => {
+  it('routes POST and GET on / and on the seller path, and everything else, to the function (#9)', () => {
     const routes = Object.values<Json>(prod.Resources)
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => r.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(['GET /', 'GET /koogallery', 'POST /', 'POST /koogallery']);
+    // $default: any other method or path gets the function's signed refusal, not the gateway's 404.
+    expect(routes).toEqual(['$default', 'GET /', 'GET /koogallery', 'POST /', 'POST /koogallery']);
   });
 
-  it('runs Node.js 20 from the esbuild artifact, with log retention', () => {
+  it('runs Node.js 24 from the esbuild artifact, with log retention (#9)', () => {
     const fn = prod.Resources.ProductionLambdaFunction.Properties;
-    expect(fn.Runtime).toBe('nodejs20.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Handler).toBe('functions/production/handler.handler');
     expect(prod.Resources.ProductionLogGroup.Properties.RetentionInDays).toBe(365);
     expect(dev.Resources.ProductionLogGroup.Properties.RetentionInDays).toBe(30);
