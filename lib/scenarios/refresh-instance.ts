@@ -88,8 +88,9 @@ function applyRenewal(
     }
     const expireTime = expiryAfter(r, expiryPlace, current.expireTime);
     let entitlement = current.entitlement;
-    if (!isSettled(expiryPlace) && r.productId)
+    if (!isSettled(expiryPlace) && r.productId) {
       entitlement = { ...entitlement, productId: r.productId };
+    }
     if (!isSettled(specPlace)) entitlement = { ...entitlement, ...specification };
     await ctx.ports.provisioner.renew({
       instance: current,
