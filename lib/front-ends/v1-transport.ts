@@ -16,8 +16,9 @@ import type { Authenticated } from './front-end';
 const V1_NONCE_FAMILY = 'v1';
 
 /**
- * Verifies the `authToken` with the V1.0 keys (decision 10's decoding fallbacks) and names the
- * token as the replay token (the app records it, so a replayed token is refused). The token is
+ * Verifies the `authToken` with the V1.0 keys (decision 10's decoding fallbacks), refuses a request
+ * whose token does not bind its parameter boundaries (`000001`) or that lacks `testFlag`
+ * (`000002`), both before anything is written, and names the token as the replay token (the app records it, so a replayed token is refused). The token is
  * remembered for twice the window: no timestamp the window accepts
  * can outlive it.
  */
@@ -26,6 +27,14 @@ export async function authenticateV1(http: HttpRequest, deps: Deps): Promise<Aut
   const window = deps.config.v1TimestampWindowMs;
   const verdict = verifyV1AuthToken(http.rawQuery, deps.config.v1AccessKeys, now, window);
   if (!verdict.ok) throw new SignatureError(verdict.reason);
+  // KooGallery sends testFlag with every V1.0 call; a signed URL without it is not one of its
+  // requests as sent (a debug URL whose testFlag was folded into another value, #14). Refused
+  // here, before the replay token is recorded, so the refusal changes nothing.
+  if (!Object.hasOwn(verdict.params, 'testFlag')) {
+    throw new InvalidRequestError(
+      'missing required parameter: testFlag (KooGallery sends it with every V1.0 call)',
+    );
+  }
   return {
     accessKey: verdict.key,
     requestTimestampMs: verdict.timestampMs,

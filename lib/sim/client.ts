@@ -108,7 +108,7 @@ function paramValue(value: unknown): string {
 /**
  * Builds a V1.0 signed GET (SaaS V1.0 and License 1.0): every field of `params` on the query
  * string, form-encoded as Java's `URLEncoder` does (`+` as `%2B`, a space as `+`), then
- * `timeStamp` (UTC yyyyMMddHHmmssSSS) and the `authToken` over the decoded values of every
+ * `testFlag` "0" when `params` has none, `timeStamp` (UTC yyyyMMddHHmmssSSS) and the `authToken` over the decoded values of every
  * parameter, the production URL's own included (around-v2.md §1.3).
  *
  * @example
@@ -124,6 +124,9 @@ export function signedV1Request(
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== null) url.searchParams.set(name, paramValue(value));
   }
+  // KooGallery sends testFlag with every V1.0 call ("0" for a real one); the service refuses a
+  // V1.0 call without it (#14).
+  if (!url.searchParams.has('testFlag')) url.searchParams.set('testFlag', '0');
   const timestamp = formatV1Timestamp(overrides.timestampMs ?? Date.now());
   url.searchParams.set('timeStamp', timestamp);
   url.searchParams.delete('authToken');

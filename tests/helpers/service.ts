@@ -45,6 +45,11 @@ export interface V1SendOptions {
   rawToken?: boolean;
   /** Leave `authToken` (and the signing) out. */
   unsigned?: boolean;
+  /**
+   * Send no `testFlag` when `params` has none; otherwise `testFlag` "0" is added, as KooGallery
+   * sends it with every V1.0 call (#14).
+   */
+  omitTestFlag?: boolean;
 }
 
 /** A running test service. */
@@ -210,7 +215,8 @@ export async function sendV1Signed(
   params: Record<string, string>,
   o: V1SendOptions = {},
 ): Promise<Answer> {
-  const signed = { ...params, timeStamp: o.timeStamp ?? formatV1Timestamp(Date.now()) };
+  const flag = o.omitTestFlag || 'testFlag' in params ? {} : { testFlag: '0' };
+  const signed = { ...flag, ...params, timeStamp: o.timeStamp ?? formatV1Timestamp(Date.now()) };
   const pairs = Object.entries(signed).map(
     ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`,
   );
