@@ -3,17 +3,24 @@ import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
 import { verifyRequestSignature } from '../protocol/request-signature';
 import { parseV2Request, type ScenarioRequest } from '../protocol/v2-requests';
+import { assertWellFormed } from '../protocol/well-formed';
 import { dispatch } from '../scenarios';
 import type { ScenarioResult } from '../scenarios/scenario';
 import { type Authenticated, describeCommand, type FrontEnd } from './front-end';
 
-/** Parses a body as JSON, answering `000002` when it is not. */
+/**
+ * Parses a body as JSON, answering `000002` when it is not, or when a string in it holds an
+ * unpaired surrogate (`"\udfff"`: no store or signature can hold it, #14).
+ */
 export function parseJsonBody(http: HttpRequest): unknown {
+  let body: unknown;
   try {
-    return JSON.parse(http.body.toString('utf8'));
+    body = JSON.parse(http.body.toString('utf8'));
   } catch {
     throw new InvalidRequestError('body is not valid JSON');
   }
+  assertWellFormed(body);
+  return body;
 }
 
 /**

@@ -3,6 +3,7 @@ import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
 import { v1ReplayNonce, verifyV1AuthToken } from '../protocol/v1-auth-token';
 import { parseKooTime, REFRESH_SCENES, readString } from '../protocol/v2-requests';
+import { assertWellFormed } from '../protocol/well-formed';
 import type { Entitlement } from '../store/instance-store';
 import type { Authenticated } from './front-end';
 
@@ -53,9 +54,14 @@ export function queryActivity(http: HttpRequest): string | undefined {
   return http.method === 'GET' ? http.query.activity : undefined;
 }
 
-/** Reads the verified V1.0 parameters; every failure names the parameter (`000002`). */
+/**
+ * Reads the verified V1.0 parameters; every failure names the parameter (`000002`), starting with
+ * any name or value holding an unpaired surrogate (#14).
+ */
 export class V1Params {
-  constructor(private readonly params: Readonly<Record<string, string>>) {}
+  constructor(private readonly params: Readonly<Record<string, string>>) {
+    assertWellFormed(params, 'parameter');
+  }
 
   /** A parameter that must be present and non-blank. */
   required(name: string, max = 64): string {
@@ -151,6 +157,7 @@ export function decodeExtendParams(raw: string | undefined): ExtendParam[] | und
     return bad();
   }
   if (!Array.isArray(parsed)) return bad();
+  assertWellFormed(parsed, 'saasExtendParams item');
   return parsed.map((item: unknown) => {
     if (typeof item !== 'object' || item === null || typeof (item as ExtendParam).name !== 'string')
       return bad();

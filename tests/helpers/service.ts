@@ -215,7 +215,8 @@ export async function sendV1Signed(
   params: Record<string, string>,
   o: V1SendOptions = {},
 ): Promise<Answer> {
-  const flag = o.omitTestFlag || 'testFlag' in params ? {} : { testFlag: '0' };
+  const flag: Record<string, string> =
+    o.omitTestFlag || 'testFlag' in params ? {} : { testFlag: '0' };
   const signed = { ...flag, ...params, timeStamp: o.timeStamp ?? formatV1Timestamp(Date.now()) };
   const pairs = Object.entries(signed).map(
     ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`,

@@ -110,3 +110,83 @@ describe('a V1.0 authToken whose parameter boundaries can be moved (#14)', () =>
     expect(answer.json.resultCode).toBe('000000');
   });
 });
+
+describe('lone surrogates in a string field (#14)', () => {
+  /** A V2.0-style JSON body whose orderLineId ends in an unpaired low surrogate, as sent. */
+  const purchaseText = (orderId: string, lineSuffix: string) =>
+    `{"activity":"newInstance","businessId":"b1","orderId":"${orderId}","orderLineId":"${orderId}-000001${lineSuffix}","testFlag":"0"}`;
+
+  it('answers 000002 for SaaS V2.0, writes no instance, and a retry neither sticks nor blocks the fix', async () => {
+    const orderId = orderOf();
+    const before = await snapshot();
+
+    const first = await svc.send(purchaseText(orderId, '\\udfff'));
+    const retry = await svc.send(purchaseText(orderId, '\\udfff'));
+
+    for (const answer of [first, retry]) {
+      expectSigned(answer, svc.accessKey);
+      expect(answer.json.resultCode).toBe('000002');
+      expect(answer.json.resultMsg).toMatch(/orderLineId.*surrogate/);
+    }
+    const after = await snapshot();
+    expect(after.instances).toEqual(before.instances);
+    // The corrected purchase goes through and is not left PROVISIONING.
+    const fixed = await svc.send(purchaseText(orderId, ''));
+    expect(fixed.json.resultCode).toBe('000000');
+    const stored = (await snapshot()).instances.filter((r) => r.orderId === orderId);
+    expect(stored.map((r) => r.status)).toEqual(['ACTIVE']);
+  });
+
+  it('answers 000002 for a surrogate in a nested field or an object key', async () => {
+    const nested = await svc.send(
+      '{"activity":"changeInstanceCheck","instanceId":"i1","testFlag":"1","productInfo":{"productId":"P\\ud800","skuCode":"s","productName":"n"}}',
+    );
+    const key = await svc.send(
+      '{"activity":"queryInstance","instanceId":"i1","testFlag":"1","x\\udc00":"1"}',
+    );
+
+    expect(nested.json.resultCode).toBe('000002');
+    expect(nested.json.resultMsg).toMatch(/productInfo\.productId/);
+    expect(key.json.resultCode).toBe('000002');
+  });
+
+  it('answers 000002 for License 2.0, writing no license', async () => {
+    const before = await snapshot();
+
+    const answer = await svc.sendLicense(
+      `{"activity":"updateLicenseCodeStatus","license":"PL${orderOf()}\\udfff","status":"FREEZE","testFlag":"0"}`,
+    );
+
+    expectSigned(answer, svc.licenseAccessKey);
+    expect(answer.json.resultCode).toBe('000002');
+    expect((await snapshot()).instances).toEqual(before.instances);
+  });
+
+  it('answers 000002 for SaaS V1.0 and License 1.0 (saasExtendParams carries JSON text)', async () => {
+    const before = await snapshot();
+    const extend = Buffer.from('[{"name":"identificationCode","value":"M\\udfff"}]').toString(
+      'base64',
+    );
+    const common = { businessId: 'b1', customerId: 'c1', productId: 'P1', testFlag: '0' };
+
+    const saas = await svc.sendV1({
+      activity: 'newInstance',
+      orderId: orderOf(),
+      saasExtendParams: extend,
+      ...common,
+    });
+    const license = await svc.sendV1({
+      activity: 'getLicense',
+      orderId: orderOf(),
+      saasExtendParams: extend,
+      ...common,
+    });
+
+    for (const answer of [saas, license]) {
+      expectSigned(answer, svc.v1AccessKey);
+      expect(answer.json.resultCode).toBe('000002');
+      expect(answer.json.resultMsg).toMatch(/surrogate/);
+    }
+    expect((await snapshot()).instances).toEqual(before.instances);
+  });
+});
