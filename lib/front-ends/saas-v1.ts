@@ -4,6 +4,7 @@ import { dispatch } from '../scenarios';
 import {
   encryptionFields,
   namespaceOf,
+  openAppInfo,
   provisionerFor,
   wireAppInfo,
 } from '../scenarios/instance-access';
@@ -188,8 +189,9 @@ async function newInstanceV1(
   );
   const instanceId = result.fields?.instanceId as string;
   if (result.resultCode !== '000000') return result;
-  const info = record?.sealedAppInfo
-    ? ctx.deps.vault.open(record.sealedAppInfo)
+  const stored = record ? await openAppInfo(ctx, record) : undefined;
+  const info = stored
+    ? stored
     : cmd.test
       ? await provisionerFor(ctx, true).provision({
           instanceId,

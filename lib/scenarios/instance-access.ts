@@ -1,4 +1,10 @@
-import { InProgressError, InstanceNotFoundError, OrderUnavailableError } from '../errors';
+import {
+  describeError,
+  InProgressError,
+  InstanceNotFoundError,
+  OrderUnavailableError,
+  SealedValueError,
+} from '../errors';
 import type { OrderInfo } from '../open-api/order-client';
 import { encryptCredential } from '../protocol/credential-cipher';
 import { parseKooTime } from '../protocol/v2-requests';
@@ -55,13 +61,80 @@ export async function changeInstance(
   throw new InProgressError('the instance is changing concurrently, retry later');
 }
 
-/** The next version of a record with some fields changed. */
+/**
+ * The next version of a record with some fields changed. Delivery info sealed under a previous
+ * at-rest key rides along re-sealed under the current one, so every write migrates it (#14).
+ */
 export function nextVersion(
   ctx: ScenarioContext,
   current: InstanceRecord,
   changes: Partial<InstanceRecord>,
 ): InstanceRecord {
-  return { ...current, ...changes, version: current.version + 1, updatedAt: ctx.deps.clock.now() };
+  const resealed = 'sealedAppInfo' in changes ? undefined : resealedAppInfo(ctx, current);
+  return {
+    ...current,
+    ...changes,
+    ...(resealed === undefined ? {} : { sealedAppInfo: resealed }),
+    version: current.version + 1,
+    updatedAt: ctx.deps.clock.now(),
+  };
+}
+
+/** The record's delivery info sealed under the current key, when it is sealed under another. */
+function resealedAppInfo(ctx: ScenarioContext, record: InstanceRecord): string | undefined {
+  const sealed = record.sealedAppInfo;
+  if (!sealed || !ctx.deps.vault.needsReseal(sealed)) return undefined;
+  try {
+    return ctx.deps.vault.seal(ctx.deps.vault.open(sealed));
+  } catch {
+    // Unopenable: kept as is; the read that needs it logs what to restore.
+    return undefined;
+  }
+}
+
+/**
+ * Opens an instance's sealed delivery info (undefined when it has none). A value sealed under a
+ * previous at-rest key is written back under the current key at once, conditioned on the version
+ * read: a read may be the only event an instance sees before the previous key is dropped (a
+ * probe's test instances, a buyer who never renews). A lost race or a store failure leaves that to
+ * the next read or write (both re-seal), and the call still answers. A value no configured key
+ * opens throws {@link SealedValueError}, whose message names the setting to restore; for a test
+ * instance it is logged and undefined is returned, so the caller synthesizes test delivery info and
+ * a probe keeps answering `000000`.
+ */
+export async function openAppInfo(
+  ctx: ScenarioContext,
+  record: InstanceRecord,
+): Promise<AppInfo | undefined> {
+  const sealed = record.sealedAppInfo;
+  if (!sealed) return undefined;
+  let info: AppInfo;
+  try {
+    info = ctx.deps.vault.open(sealed);
+  } catch (error) {
+    if (!(error instanceof SealedValueError) || record.namespace !== NAMESPACE.TEST) throw error;
+    ctx.deps.log.error('test instance credentials cannot be opened; answering synthesized ones', {
+      instanceId: record.instanceId,
+      ...describeError(error),
+    });
+    return undefined;
+  }
+  if (ctx.deps.vault.needsReseal(sealed)) {
+    const next = nextVersion(ctx, record, { sealedAppInfo: ctx.deps.vault.seal(info) });
+    try {
+      const outcome = await ctx.deps.store.updateInstance(next);
+      ctx.deps.log.info('credentials re-sealed under the current at-rest key', {
+        instanceId: record.instanceId,
+        outcome,
+      });
+    } catch (error) {
+      ctx.deps.log.warn('credentials not re-sealed (the next read or write retries)', {
+        instanceId: record.instanceId,
+        ...describeError(error),
+      });
+    }
+  }
+  return info;
 }
 
 /**

@@ -1,5 +1,12 @@
+import { SealedValueError } from '../errors';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
-import { encryptionFields, namespaceOf, provisionerFor, wireAppInfo } from './instance-access';
+import {
+  encryptionFields,
+  namespaceOf,
+  openAppInfo,
+  provisionerFor,
+  wireAppInfo,
+} from './instance-access';
 import { claim, leaseIsFree, provision } from './provisioning';
 import type { RequestOf, Scenario, ScenarioContext } from './scenario';
 
@@ -13,7 +20,8 @@ async function settle(ctx: ScenarioContext, record: InstanceRecord): Promise<Ins
 }
 
 async function testAppInfo(ctx: ScenarioContext, instanceId: string, record?: InstanceRecord) {
-  if (record?.sealedAppInfo) return ctx.deps.vault.open(record.sealedAppInfo);
+  const stored = record ? await openAppInfo(ctx, record) : undefined;
+  if (stored) return stored;
   return provisionerFor(ctx, true).provision({
     instanceId,
     test: true,
@@ -63,9 +71,11 @@ export const queryInstance: Scenario<RequestOf<'queryInstance'>> = async (req, c
         : 'instance is being provisioned',
     };
   }
-  const info = live.map((r) => ({
-    instanceId: r.instanceId,
-    appInfo: wireAppInfo(ctx, ctx.deps.vault.open(r.sealedAppInfo as string)),
-  }));
+  const info = [];
+  for (const r of live) {
+    const appInfo = await openAppInfo(ctx, r);
+    if (!appInfo) throw new SealedValueError('an active instance has no stored delivery info');
+    info.push({ instanceId: r.instanceId, appInfo: wireAppInfo(ctx, appInfo) });
+  }
   return { resultCode: '000000', resultMsg: 'success', fields: { ...encryptionFields(ctx), info } };
 };

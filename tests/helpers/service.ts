@@ -121,6 +121,7 @@ export async function startTestService(
     LICENSE_SIGNING_KEY: signing.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     HUAWEICLOUD_AK: ak,
     HUAWEICLOUD_SK: sk,
+    CREDENTIALS_KEY: randomBytes(32).toString('base64'),
     KOOGALLERY_API_ENDPOINT: standIn.endpoint,
     TABLE_NAME: dynalite.tableName,
     DYNAMODB_ENDPOINT: dynalite.endpoint,
