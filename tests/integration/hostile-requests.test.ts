@@ -190,3 +190,31 @@ describe('lone surrogates in a string field (#14)', () => {
     expect((await snapshot()).instances).toEqual(before.instances);
   });
 });
+
+describe('methods other than GET and POST (#14)', () => {
+  it('answers PUT and DELETE with a signed 000002 and changes nothing, even when validly signed', async () => {
+    const orderId = orderOf();
+    const body = {
+      activity: 'newInstance',
+      businessId: 'b1',
+      orderId,
+      orderLineId: `${orderId}-000001`,
+      testFlag: '0',
+    };
+    const nonce = randomBytes(32).toString('hex').toUpperCase();
+    const timestamp = String(Date.now());
+    const before = await snapshot();
+
+    const put = await svc.send(body, { method: 'PUT', nonce, timestamp });
+    const del = await svc.send(body, { method: 'DELETE', nonce, timestamp });
+
+    for (const answer of [put, del]) {
+      expectSigned(answer, svc.accessKey);
+      expect(answer.json.resultCode).toBe('000002');
+      expect(answer.json.resultMsg).toMatch(/method (PUT|DELETE) is not accepted/);
+    }
+    expect(changedKeys(before, await snapshot())).toEqual([]);
+    // Not even the nonce was spent: the same signed request as a POST goes through.
+    expect((await svc.send(body, { nonce, timestamp })).json.resultCode).toBe('000000');
+  });
+});
