@@ -11,7 +11,7 @@ import { RESULT_MESSAGES } from './protocol/result-codes';
 import { guardDeps, recordReplayToken } from './replay-guard';
 import type { ScenarioContext, ScenarioResult } from './scenarios/scenario';
 
-/** The answer's content type (spec decision 5). */
+/** The answer's content type (docs/protocol.md, decision 5). */
 export const CONTENT_TYPE = 'application/json;charset=UTF-8';
 
 /** The state of one call as it moves through the phases. */
@@ -72,7 +72,7 @@ function createFinish(deps: Deps): Finish {
 }
 
 /**
- * respond: always answers HTTP 200 with a signed JSON body (spec decisions 4 and 5), whatever
+ * respond: always answers HTTP 200 with a signed JSON body (docs/protocol.md, decisions 4 and 5), whatever
  * happened, and writes the call's one log line.
  */
 function respond(finish: Finish): Phase {
@@ -201,7 +201,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
   };
 }
 
-/** The deadline's `000004`; a purchase keeps its (derived) instanceId, which the spec requires. */
+/** The deadline's `000004`; a purchase keeps its (derived) instanceId, which docs/protocol.md#newinstance requires. */
 function inProgressAnswer(call: Call): ScenarioResult {
   const instanceId = call.log.instanceId;
   const purchase = call.command?.activity === 'newInstance' && typeof instanceId === 'string';

@@ -31,10 +31,10 @@ export interface Config {
    */
   dynamodbCredentials?: { accessKeyId: string; secretAccessKey: string };
   provisioner: { frontEndUrlTemplate: string; adminUrlTemplate?: string; userNameTemplate: string };
-  /** Send `appInfo` credentials in plain text instead of `encryptType` "1"/"2" (decision 6). */
+  /** Send `appInfo` credentials in plain text instead of `encryptType` "1"/"2" (docs/protocol.md, decision 6). */
   credentialsPlaintext: boolean;
   encryptType: EncryptType;
-  /** Accepted distance between a request's timestamp and now (decision 2). */
+  /** Accepted distance between a request's timestamp and now (docs/protocol.md, decision 2). */
   signatureWindowMs: number;
   /** Time a call may take before it answers `000004` (KooGallery waits 5 s at most). */
   responseBudgetMs: number;

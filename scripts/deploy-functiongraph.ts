@@ -87,7 +87,7 @@ const REQUIRED_SECRETS = [
 export const RUNTIME = 'Node.js20.15';
 /** The zip's entry: `index.js` exporting `handler`. */
 export const HANDLER = 'index.handler';
-/** FunctionGraph's limit on all user data, keys and values together (around-v2.md §6.1). */
+/** FunctionGraph's limit on all user data, keys and values together (docs/protocol.md#functiongraph). */
 const USER_DATA_LIMIT = 4096;
 
 /** Validated deployment settings. */

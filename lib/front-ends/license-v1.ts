@@ -22,7 +22,7 @@ import {
 } from './v1-transport';
 
 /**
- * License 1.0 (spec around-v2.md §2.1): the V1.0 transport (GET, `authToken` and `Body-Sign` under
+ * License 1.0 (docs/protocol.md#license-10): the V1.0 transport (GET, `authToken` and `Body-Sign` under
  * the V1.0 key) with four activities:
  *
  * | activity         | what runs                                                                  |
@@ -46,7 +46,7 @@ export const LICENSE_V1_ACTIVITIES = [
 /** One License 1.0 activity. */
 export type LicenseV1Activity = (typeof LICENSE_V1_ACTIVITIES)[number];
 
-/** The `saasExtendParams` name carrying the buyer's machine code (spec §2.1). */
+/** The `saasExtendParams` name carrying the buyer's machine code (docs/protocol.md#license-10). */
 const IDENTIFICATION_CODE = 'identificationCode';
 
 /** A validated License 1.0 request. */

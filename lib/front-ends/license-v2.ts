@@ -22,7 +22,7 @@ import { describeCommand, type FrontEnd } from './front-end';
 import { authenticateQuerySignature, parseJsonBody, shapeV2 } from './saas-v2';
 
 /**
- * License 2.0 notifications (spec around-v2.md §2.2): POST JSON with the V2.0-style query
+ * License 2.0 notifications (docs/protocol.md#license-20): POST JSON with the V2.0-style query
  * signature under the License key (`KOOGALLERY_LICENSE_ACCESS_KEY`; without it every call is
  * `000001`), `Body-Sign` with the same key.
  *

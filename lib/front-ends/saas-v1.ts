@@ -31,7 +31,7 @@ import {
 } from './v1-transport';
 
 /**
- * SaaS V1.0 (spec around-v2.md §1): GET, every parameter in the query string, `authToken` under
+ * SaaS V1.0 (docs/protocol.md#saas-v10): GET, every parameter in the query string, `authToken` under
  * the V1.0 key, `Body-Sign` with the same key. Each activity runs the protocol-agnostic scenario
  * the V2.0 activity runs, so a product migrating from V1.0 to V2.0 keeps its instances:
  *

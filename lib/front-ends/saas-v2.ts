@@ -65,7 +65,7 @@ export function shapeV2(result: ScenarioResult): Record<string, unknown> {
   return { resultCode: result.resultCode, resultMsg: result.resultMsg ?? '', ...result.fields };
 }
 
-/** SaaS V2.0 (spec saas-v2.md): POST JSON, signature in the query string. */
+/** SaaS V2.0 (docs/protocol.md#transport): POST JSON, signature in the query string. */
 export const saasV2FrontEnd: FrontEnd<ScenarioRequest> = {
   family: 'v2',
   matches: (http) => http.method !== 'GET',

@@ -1,7 +1,7 @@
 import { hmacSha256, safeEqual } from './hmac';
 
 /**
- * The V2.0 request signature (spec saas-v2.md §1.3, decision 1), shared by SaaS V2.0 and License 2.0:
+ * The V2.0 request signature (docs/protocol.md#request-signature, decision 1), shared by SaaS V2.0 and License 2.0:
  * `HEX(HMAC(key, key + nonce + timestamp + lowerhex(HMAC(key, rawBody))))`, upper-case hex.
  *
  * @example signRequest('key', 'nonce', '1680508066618', Buffer.from('{"activity":"newInstance"}'))
@@ -49,7 +49,7 @@ const DIGITS = /^\d{10}$|^\d{13}$/;
 const NONCE = /^[\x21-\x7e]{1,128}$/;
 
 /**
- * Reads a KooGallery timestamp: 13 digits are milliseconds, 10 digits are seconds (decision 2).
+ * Reads a KooGallery timestamp: 13 digits are milliseconds, 10 digits are seconds (docs/protocol.md, decision 2).
  * Returns undefined for anything else.
  */
 export function parseTimestampMs(timestamp: string): number | undefined {

@@ -1,8 +1,9 @@
 /**
  * Sends requests the way KooGallery does: SaaS V2.0 and License 2.0 as POST JSON with
  * `signature`, `timestamp` (ms) and `nonce` on the query string, signed over the exact body bytes
- * (saas-v2.md §1.2, §1.3; around-v2.md §2.2); SaaS V1.0 and License 1.0 as GET with every
- * parameter on the query string and an `authToken` (around-v2.md §1.2, §1.3). Answers are read with
+ * (docs/protocol.md#transport, #request-signature,
+ * #license-20); SaaS V1.0 and License 1.0 as GET with every
+ * parameter on the query string and an `authToken` (docs/protocol.md#saas-v10). Answers are read with
  * node:http, which keeps the header names as sent (`rawHeaders`), so the judge can see a
  * `Body-sign` that KooGallery would not find.
  */
@@ -21,7 +22,7 @@ import { PROTOCOL_INFO, type Protocol } from './protocols';
 /** How long the client waits before giving up on an answer: the debugger's 20 s. */
 export const ABORT_AFTER_MS = 20_000;
 
-/** The headers KooGallery sends with every POST call (saas-v2.md §1.2). */
+/** The headers KooGallery sends with every POST call (docs/protocol.md#transport). */
 export const REQUEST_HEADERS = {
   'Content-Type': 'application/json;charset=utf8',
   Accept: 'application/json',
@@ -108,8 +109,9 @@ function paramValue(value: unknown): string {
 /**
  * Builds a V1.0 signed GET (SaaS V1.0 and License 1.0): every field of `params` on the query
  * string, form-encoded as Java's `URLEncoder` does (`+` as `%2B`, a space as `+`), then
- * `testFlag` "0" when `params` has none, `timeStamp` (UTC yyyyMMddHHmmssSSS) and the `authToken` over the decoded values of every
- * parameter, the production URL's own included (around-v2.md §1.3).
+ * `testFlag` "0" when `params` has none, `timeStamp` (UTC yyyyMMddHHmmssSSS) and the `authToken`
+ * over the decoded values of every parameter, the production URL's own included
+ * (docs/protocol.md#authtoken).
  *
  * @example
  * const req = signedV1Request(url, key, { activity: 'releaseInstance', instanceId, testFlag: '1' });

@@ -1,6 +1,7 @@
 /**
  * The checks KooGallery's seller-center debugger and its twice-daily probe apply to one answer of a
- * production interface (spec saas-v2.md §1.1, §1.6, §3, §7; around-v2.md §4.1), written here on
+ * production interface (docs/protocol.md#transport, #body-sign,
+ * #saas-v20-activities and #debugger-and-probes), written here on
  * their own, not borrowed from the function's code paths: only the crypto primitives of
  * `lib/protocol` are shared, and those are pinned by independent vectors.
  *
@@ -50,7 +51,7 @@ export interface JudgeOptions {
   licensePublicKey?: KeyObject;
 }
 
-/** KooGallery's answer-time requirement (saas-v2.md §1.1; the debugger waits 20 s, the spec 5 s). */
+/** KooGallery's answer-time requirement (docs/protocol.md#transport; the debugger waits 20 s, the requirements say 5 s). */
 export const ANSWER_TIMEOUT_MS = 5000;
 
 /** The name of every distinct failure the judge reports. */
@@ -129,7 +130,7 @@ export interface Verdict {
   elapsedMs: number;
 }
 
-/** Longest value of each response field (saas-v2.md §3, §5), by the field's name in its object. */
+/** Longest value of each response field (docs/protocol.md#queryinstance, #credential-encryption), by the field's name in its object. */
 export const FIELD_MAX_LENGTHS = {
   top: { resultCode: 6, resultMsg: 255, instanceId: 64, encryptType: 3 },
   info: { instanceId: 64 },
@@ -386,7 +387,7 @@ function judgeAppInfo(
         finding(
           FINDINGS.CREDENTIALS_UNREADABLE,
           `${at}.${field} does not decrypt with this access key (encryptType "${encryptType}")`,
-          'encrypt as iv + base64(AES-CBC), the AES key from SHA1PRNG seeded with the access key (spec §5); check --key',
+          'encrypt as iv + base64(AES-CBC), the AES key from SHA1PRNG seeded with the access key (docs/protocol.md#credential-encryption); check --key',
         ),
       );
     }
@@ -461,7 +462,7 @@ function judgeInfo(json: Json, ctx: BodyContext): void {
 }
 
 /**
- * The V1.0 `newInstance` answer is the delivery itself (around-v2.md §1.7, §4.1): a success
+ * The V1.0 `newInstance` answer is the delivery itself (docs/protocol.md#v10-activities, #debugger-and-probes): a success
  * carries `instanceId` and `appInfo.frontEndUrl` (the debugger fails the case without either),
  * and its credentials must decrypt with the V1.0 key.
  */
@@ -482,7 +483,7 @@ function judgeV1Delivery(json: Json, code: string | undefined, ctx: BodyContext)
 }
 
 /**
- * The License 1.0 `getLicense` answer (around-v2.md §2.1): a success carries `license` and
+ * The License 1.0 `getLicense` answer (docs/protocol.md#license-10): a success carries `license` and
  * `instanceId`; with a public key, the license must verify offline, name the answered instance and
  * be marked `test` exactly when the request was a debug call.
  */
@@ -689,7 +690,7 @@ export function judge(req: JudgedRequest, res: CapturedResponse, options: JudgeO
         `resultCode ${resultCode}${resultMsg ? ` (${resultMsg.slice(0, 80)})` : ''}, expected ${expect.join(' or ')}`,
         resultCode === '000001'
           ? 'the signature was refused: check that --key is the access key the service uses, and the clock'
-          : `make ${req.activity} answer ${expect.join(' or ')} here (see spec ${PROTOCOL_INFO[protocol].spec})`,
+          : `make ${req.activity} answer ${expect.join(' or ')} here (see ${PROTOCOL_INFO[protocol].reference})`,
       ),
     );
   }

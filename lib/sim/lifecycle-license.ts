@@ -1,5 +1,5 @@
 /**
- * The life of one fresh real License 2.0 license code (around-v2.md §2.2). KooGallery creates the
+ * The life of one fresh real License 2.0 license code (docs/protocol.md#license-20). KooGallery creates the
  * code and sends no purchase: the first notification about it is a renewal, delivered here many
  * times at once, then replayed, retried, overtaken by a later renewal, refunded, frozen and
  * unfrozen out of order, released, and delivered again after the release, as 60 retries two

@@ -197,7 +197,7 @@ export class Story {
         message: `expected ${expect.join(' or ')}, got ${[...new Set(wrong)].join(', ')}${msg}`,
         fix:
           sample?.verdict.findings.find((f) => f.name === UNEXPECTED)?.fix ??
-          'see spec saas-v2.md §3 and §6',
+          'see docs/protocol.md#saas-v20-activities and #result-codes',
       });
     }
     all.push(...problems);
@@ -271,7 +271,7 @@ export class Story {
     } else if (codeOf(final) !== '000000') {
       problems.push({
         message: `ended with ${codeOf(final)}${final.verdict.resultMsg ? ` (${final.verdict.resultMsg.slice(0, 80)})` : ''}, expected 000000`,
-        fix: 'see spec saas-v2.md §3 and §6',
+        fix: 'see docs/protocol.md#saas-v20-activities and #result-codes',
       });
     } else {
       problems.push(...(check?.(final) ?? []));

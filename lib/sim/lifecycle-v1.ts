@@ -1,6 +1,6 @@
 /**
  * The life of one real (non-test) SaaS V1.0 order, or License 1.0 license, against a fresh
- * instance (around-v2.md §1, §2.1): wrongly signed, stale and replayed calls, concurrent retries
+ * instance (docs/protocol.md#saas-v10, #license-10): wrongly signed, stale and replayed calls, concurrent retries
  * of the purchase, re-entries, an expiry and its late duplicate after a renewal, renewals delivered
  * twice and out of order, status changes out of order, an upgrade, a release and every earlier
  * delivery after it. V1.0 has no nonce: a replay repeats a request's `authToken`, which the

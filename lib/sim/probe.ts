@@ -1,5 +1,5 @@
 /**
- * The twice-daily probe (saas-v2.md §7, around-v2.md §4.1): replays a product's saved cases, each
+ * The twice-daily probe (docs/protocol.md#debugger-and-probes): replays a product's saved cases, each
  * repeated, in random order, with `testFlag` "1", and judges every answer, in the interface type of
  * the target (`target.protocol`: SaaS V2.0, V1.0, License 2.0 or 1.0).
  */

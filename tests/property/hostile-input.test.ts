@@ -260,7 +260,7 @@ describe('hostile input (#6)', () => {
       { numRuns: RUNS },
     );
     expect(changedKeys(before, await snapshot())).toEqual([]);
-    // Lower-case hex is the same signature (decision 1); a replay of it is refused.
+    // Lower-case hex is the same signature (docs/protocol.md, decision 1); a replay of it is refused.
     const accepted = await client.sendRaw(q(good.toLowerCase()), body);
     const replayed = await client.sendRaw(q(good), body);
     expect([accepted.resultCode, replayed.resultCode]).toEqual(['000000', '000001']);
