@@ -178,16 +178,26 @@ export function verifyV1AuthToken(
 }
 
 /**
- * True when the signed text `k1=v1&k2=v2…` can be read back into exactly these parameters. The
+ * True when the signed text `k1=v1&k2=v2…` cannot be read back as another parameter set. The
  * token signs decoded pairs joined by `&` (KooGallery's format), so `productId=P1%26testFlag%3D1`
- * (one parameter) signs like `productId=P1&testFlag=1` (two): a value holding `&`, or a name
- * holding `&` or `=`, would let a signed URL be replayed as another parameter set. A `=` in a value
- * is harmless (the text splits at a name's first `=`; base64 padding has them) (#14).
+ * (one parameter) signs like `productId=P1&testFlag=1` (two): a signed URL could be replayed as
+ * other parameters (#14). Every pair holds a `=`, so a value re-splits into other parameters
+ * exactly when a piece of it after a `&` holds a `=`; a name holding `&` or `=` re-splits too. A
+ * `&` followed by no `=` (a company name "Johnson & Johnson") and a `=` before any `&` (base64
+ * padding) read back only one way and are accepted.
  */
 function boundariesAreBound(params: Readonly<Record<string, string>>): boolean {
   for (const [name, value] of Object.entries(params)) {
     if (name === AUTH_TOKEN_PARAM) continue;
-    if (/[&=]/.test(name) || value.includes('&')) return false;
+    if (/[&=]/.test(name)) return false;
+    if (
+      value
+        .split('&')
+        .slice(1)
+        .some((piece) => piece.includes('='))
+    ) {
+      return false;
+    }
   }
   return true;
 }

@@ -96,11 +96,12 @@ describe('a V1.0 authToken whose parameter boundaries can be moved (#14)', () =>
     expect(changedKeys(before, await snapshot())).toEqual([]);
   });
 
-  it('still accepts a base64 value with "=" padding and a real call with testFlag "0"', async () => {
+  it('still accepts base64 "=" padding, a "&" no "=" follows, and a real call with testFlag "0"', async () => {
     const answer = await svc.sendV1({
       activity: 'newInstance',
       businessId: 'b1',
       customerId: 'c1',
+      customerName: 'Johnson & Johnson',
       orderId: orderOf(),
       productId: 'P1',
       testFlag: '0',
@@ -108,6 +109,24 @@ describe('a V1.0 authToken whose parameter boundaries can be moved (#14)', () =>
     });
 
     expect(answer.json.resultCode).toBe('000000');
+  });
+
+  it('refuses any value whose "&" is followed by a "k=v" piece, whatever the names (000001)', async () => {
+    const before = await snapshot();
+
+    const answer = await svc.sendV1({
+      activity: 'newInstance',
+      businessId: 'b1',
+      customerId: 'c1',
+      customerName: 'A&B=C',
+      orderId: orderOf(),
+      productId: 'P1',
+      testFlag: '1',
+    });
+
+    expectSigned(answer, svc.v1AccessKey);
+    expect(answer.json.resultCode).toBe('000001');
+    expect(changedKeys(before, await snapshot())).toEqual([]);
   });
 });
 
