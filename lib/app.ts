@@ -7,6 +7,7 @@ import type { HttpRequest, HttpResponse } from './http';
 import type { LogFields } from './log';
 import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
 import { toAsciiJson } from './protocol/json';
+import { noteBodyDigestOnce } from './protocol/request-signature';
 import { RESULT_MESSAGES } from './protocol/result-codes';
 import { guardDeps, recordReplayToken } from './replay-guard';
 import type { ScenarioContext, ScenarioResult } from './scenarios/scenario';
@@ -88,6 +89,7 @@ function respond(finish: Finish): Phase {
 
 /** authenticate: the method and body size limits, then the front end's signature and replay checks. */
 function authenticate(deps: Deps): Phase {
+  const noteBodyDigest = noteBodyDigestOnce((message, fields) => deps.log.info(message, fields));
   return {
     before: async ({ event: call }) => {
       // KooGallery sends POST (V2.0, License 2.0) and GET (V1.0, License 1.0) only: any other
@@ -104,6 +106,7 @@ function authenticate(deps: Deps): Phase {
         throw new SignatureError(`no access key is configured for ${call.frontEnd.family} calls`);
       }
       call.auth = await call.frontEnd.authenticate(call.http, deps);
+      noteBodyDigest(call.auth.bodyDigest);
       // Started now, awaited by every write (guardDeps) and before the answer.
       call.replayRecorded = recordReplayToken(deps.store, call.auth.replay);
       call.replayRecorded.catch(() => undefined);

@@ -1,5 +1,6 @@
 import { InProgressError, InvalidRequestError } from '../errors';
 import { instanceIdFor } from '../ids';
+import { quoteReceived } from '../protocol/received-value';
 import type { LicenseIssuer, LicenseRequest } from '../provisioner/license-issuer';
 import { changeInstance, namespaceOf, nextVersion, orderKey } from '../scenarios/instance-access';
 import { release } from '../scenarios/release-instance';
@@ -68,7 +69,9 @@ export function isLicenseV1Activity(activity: string | undefined): activity is L
 function parseLicenseV1(p: V1Params): LicenseV1Command {
   const activity = p.required('activity', 32);
   if (!isLicenseV1Activity(activity)) {
-    throw new InvalidRequestError('unknown activity: parameter activity');
+    throw new InvalidRequestError(
+      `unknown activity ${quoteReceived(activity)}: parameter activity`,
+    );
   }
   const test = p.test();
   switch (activity) {

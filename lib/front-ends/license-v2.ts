@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '../errors';
 import type { HttpRequest } from '../http';
 import { licenseInstanceIdFor } from '../ids';
+import { quoteReceived } from '../protocol/received-value';
 import {
   activityOf,
   INSTANCE_STATUS_CHANGES,
@@ -122,7 +123,7 @@ export function parseLicenseV2Request(body: unknown): LicenseV2Command {
   const b = body as Record<string, unknown>;
   const activity = required(b, 'activity', 32);
   if (!isLicenseV2Activity(activity))
-    throw new InvalidRequestError('unknown activity: field activity');
+    throw new InvalidRequestError(`unknown activity ${quoteReceived(activity)}: field activity`);
   const test = readTestFlag(b);
   const license = required(b, 'license', 128);
   switch (activity) {

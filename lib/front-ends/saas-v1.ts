@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../errors';
+import { quoteReceived } from '../protocol/received-value';
 import { MAX_QUERY_IDS, type StatusChange } from '../protocol/v2-requests';
 import { dispatch } from '../scenarios';
 import {
@@ -92,7 +93,9 @@ export function isSaasV1Activity(activity: string | undefined): activity is Saas
 function parseSaasV1(p: V1Params): SaasV1Command {
   const activity = p.required('activity', 32);
   if (!isSaasV1Activity(activity))
-    throw new InvalidRequestError('unknown activity: parameter activity');
+    throw new InvalidRequestError(
+      `unknown activity ${quoteReceived(activity)}: parameter activity`,
+    );
   const test = p.test();
   switch (activity) {
     case 'newInstance':

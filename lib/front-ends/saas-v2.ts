@@ -45,11 +45,13 @@ export async function authenticateQuerySignature(
     keys,
     now,
     window,
+    deps.config.requestBodyDigest,
   );
   if (!verdict.ok) throw new SignatureError(verdict.reason);
   return {
     accessKey: verdict.key,
     requestTimestampMs: verdict.timestampMs,
+    bodyDigest: verdict.bodyDigest,
     // Kept for twice the window: long enough that no timestamp the window accepts can reuse it.
     replay: {
       family,

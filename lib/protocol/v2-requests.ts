@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../errors';
+import { quoteReceived } from './received-value';
 
 /** The SaaS V2.0 activities (docs/protocol.md#saas-v20-activities). */
 export const V2_ACTIVITIES = [
@@ -248,7 +249,8 @@ export function parseV2Request(body: unknown): ScenarioRequest {
   }
   const b = body as Record<string, unknown>;
   const activityRaw = readString(b, 'activity', { max: 32, required: true }) as string;
-  if (!isV2Activity(activityRaw)) throw new InvalidRequestError(`unknown activity: field activity`);
+  if (!isV2Activity(activityRaw))
+    throw new InvalidRequestError(`unknown activity ${quoteReceived(activityRaw)}: field activity`);
   const activity = activityRaw;
   if (activity.length > ACTIVITY_MAX[activity]) {
     throw new InvalidRequestError('field activity is too long');

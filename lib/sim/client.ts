@@ -14,10 +14,9 @@ import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { signRequest } from '../protocol/request-signature';
-import { formatV1Timestamp, v1AuthToken } from '../protocol/v1-auth-token';
 import { ANSWER_TIMEOUT_MS, type CapturedResponse, judge, type Verdict } from './judge';
 import { PROTOCOL_INFO, type Protocol } from './protocols';
+import { type BodyDigestReading, v1TimeStamp, v1Token, v2Signature } from './signing';
 
 /** How long the client waits before giving up on an answer: the debugger's 20 s. */
 export const ABORT_AFTER_MS = 20_000;
@@ -56,10 +55,14 @@ export interface SignedRequest {
   headers: Record<string, string>;
 }
 
-/** Overrides for {@link signedRequest}: a fixed timestamp (ms) or nonce, to stage replays and stale calls. */
+/**
+ * Overrides for {@link signedRequest}: a fixed timestamp (ms) or nonce, to stage replays and stale
+ * calls, and the reading of the inner body digest (V2.0-style only; default `hmac`).
+ */
 export interface SignOverrides {
   timestampMs?: number;
   nonce?: string;
+  bodyDigest?: BodyDigestReading;
 }
 
 /** A fresh nonce in the format of the documentation's examples: 64 upper-case hex characters. */
@@ -84,7 +87,7 @@ export function signedRequest(
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const timestamp = String(overrides.timestampMs ?? Date.now());
   const nonce = overrides.nonce ?? freshNonce();
-  const signature = signRequest(key, nonce, timestamp, Buffer.from(text, 'utf8'));
+  const signature = v2Signature(key, nonce, timestamp, text, overrides.bodyDigest);
   const url = new URL(baseUrl);
   url.searchParams.set('signature', signature);
   url.searchParams.set('timestamp', timestamp);
@@ -129,11 +132,11 @@ export function signedV1Request(
   // KooGallery sends testFlag with every V1.0 call ("0" for a real one); the service refuses a
   // V1.0 call without it (#14).
   if (!url.searchParams.has('testFlag')) url.searchParams.set('testFlag', '0');
-  const timestamp = formatV1Timestamp(overrides.timestampMs ?? Date.now());
+  const timestamp = v1TimeStamp(overrides.timestampMs ?? Date.now());
   url.searchParams.set('timeStamp', timestamp);
   url.searchParams.delete('authToken');
   const signed: Record<string, string> = Object.fromEntries(url.searchParams.entries());
-  const authToken = v1AuthToken(key, signed);
+  const authToken = v1Token(key, signed);
   url.searchParams.set('authToken', authToken);
   return {
     method: 'GET',
@@ -161,9 +164,13 @@ export function signFor(
     : signedRequest(baseUrl, key, body, overrides);
 }
 
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
 function describeError(err: unknown, abortAfterMs: number): string {
   if (err instanceof Error) {
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+    if (isTimeout(err)) {
       return `no answer within ${abortAfterMs} ms`;
     }
     const code = (err as NodeJS.ErrnoException).code;
@@ -201,12 +208,14 @@ export function send(
       settled = true;
       resolve({ ...captured, elapsedMs: performance.now() - started });
     };
-    const failed = (err: unknown) =>
+    const signal = AbortSignal.timeout(abortAfterMs);
+    const failed = (err: unknown, kind: CapturedResponse['errorKind'] = 'connection') =>
       finish({
         status: 0,
         headers: {},
         body: Buffer.alloc(0),
         error: describeError(err, abortAfterMs),
+        errorKind: isTimeout(err) || signal.aborted ? 'timeout' : kind,
       });
     let url: URL;
     try {
@@ -219,14 +228,16 @@ export function send(
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.method === 'POST') headers['Content-Length'] = body.length;
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const signal = AbortSignal.timeout(abortAfterMs);
     const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', failed);
+      res.on('error', (err) => failed(err, 'broken'));
       res.on('close', () => {
         if (!res.complete) {
-          failed(signal.aborted ? signal.reason : new Error('the connection closed mid-answer'));
+          failed(
+            signal.aborted ? signal.reason : new Error('the connection closed mid-answer'),
+            'broken',
+          );
         }
       });
       res.on('end', () =>
@@ -259,6 +270,8 @@ export interface Target {
   timeoutMs?: number;
   /** License 1.0: the public key that verifies the default issuer's licenses offline. */
   licensePublicKey?: KeyObject;
+  /** V2.0-style protocols: the reading of the inner body digest to sign with (default `hmac`). */
+  bodyDigest?: BodyDigestReading;
 }
 
 /** One request sent, the answer captured, and its judgement. */
@@ -297,8 +310,12 @@ export async function call(
   options: CallOptions = {},
 ): Promise<Exchange> {
   const protocol = target.protocol ?? 'v2';
+  const sign: SignOverrides = {
+    ...options,
+    ...(target.bodyDigest ? { bodyDigest: target.bodyDigest } : {}),
+  };
   const request =
-    options.replay ?? signFor(protocol, target.url, options.signWith ?? target.key, body, options);
+    options.replay ?? signFor(protocol, target.url, options.signWith ?? target.key, body, sign);
   const timeoutMs = target.timeoutMs ?? ANSWER_TIMEOUT_MS;
   // Wait at least as long as the debugger (20 s), longer when the caller allows more.
   const response = await send(request, Math.max(ABORT_AFTER_MS, timeoutMs + 1000));
