@@ -208,6 +208,14 @@ describe('deploy', () => {
 
     expect(outcome.credentialsKey).toBe('given');
     expect(port.secrets().CREDENTIALS_KEY).toBe(given);
+    // Rotation: the previous at-rest key travels as a secret too.
+    const previous = 'cd'.repeat(32);
+    const rotating = readDeployConfig({
+      ...ENV,
+      CREDENTIALS_KEY: given,
+      CREDENTIALS_PREVIOUS_KEY: previous,
+    });
+    expect(rotating.secrets.CREDENTIALS_PREVIOUS_KEY).toBe(previous);
     expect(() => readDeployConfig({ ...ENV, CREDENTIALS_KEY: 'short' })).toThrow(
       /CREDENTIALS_KEY must be 32 bytes/,
     );
