@@ -194,9 +194,14 @@ export function readDeployConfig(
       'CREDENTIALS_KEY must be 32 bytes, as 64 hex digits or base64 (or unset: generated on create, kept on update)',
     );
   }
-  const size = [config.userData, config.secrets]
-    .flatMap((m) => Object.entries(m))
-    .reduce((n, [k, v]) => n + k.length + v.length, 0);
+  // A CREDENTIALS_KEY generated or kept at deploy time takes its place too (44 base64 characters).
+  const keyToCome =
+    config.secrets.CREDENTIALS_KEY === undefined ? 'CREDENTIALS_KEY'.length + 44 : 0;
+  const size =
+    keyToCome +
+    [config.userData, config.secrets]
+      .flatMap((m) => Object.entries(m))
+      .reduce((n, [k, v]) => n + k.length + v.length, 0);
   if (size > USER_DATA_LIMIT) {
     problems.push(`user data is ${size} characters; FunctionGraph allows ${USER_DATA_LIMIT}`);
   }
