@@ -92,6 +92,53 @@ function resealedAppInfo(ctx: ScenarioContext, record: InstanceRecord): string |
   }
 }
 
+/** How {@link resealAppInfo} left an instance's delivery info. */
+export type ResealOutcome =
+  /** Already sealed under the current key, or nothing sealed. */
+  | 'current'
+  | 'resealed'
+  /** Changed concurrently: that write re-sealed it (`nextVersion`), or the next read will. */
+  | 'changed'
+  /** The store refused the write; the next read or write retries. */
+  | 'failed';
+
+/** Writes `info` back sealed under the current key, conditioned on the version read. */
+async function writeResealed(
+  ctx: ScenarioContext,
+  record: InstanceRecord,
+  info: AppInfo,
+): Promise<Exclude<ResealOutcome, 'current'>> {
+  const next = nextVersion(ctx, record, { sealedAppInfo: ctx.deps.vault.seal(info) });
+  try {
+    const outcome = await ctx.deps.store.updateInstance(next);
+    ctx.deps.log.info('credentials re-sealed under the current at-rest key', {
+      instanceId: record.instanceId,
+      outcome,
+    });
+    return outcome === 'written' ? 'resealed' : 'changed';
+  } catch (error) {
+    ctx.deps.log.warn('credentials not re-sealed (the next read or write retries)', {
+      instanceId: record.instanceId,
+      ...describeError(error),
+    });
+    return 'failed';
+  }
+}
+
+/**
+ * Re-seals an instance's delivery info under the current at-rest key when it is sealed under
+ * another (a write conditioned on the version read), for `npm run credentials:reseal`. Throws
+ * {@link SealedValueError} when no configured key opens it.
+ */
+export async function resealAppInfo(
+  ctx: ScenarioContext,
+  record: InstanceRecord,
+): Promise<ResealOutcome> {
+  const sealed = record.sealedAppInfo;
+  if (!sealed || !ctx.deps.vault.needsReseal(sealed)) return 'current';
+  return writeResealed(ctx, record, ctx.deps.vault.open(sealed));
+}
+
 /**
  * Opens an instance's sealed delivery info (undefined when it has none). A value sealed under a
  * previous at-rest key is written back under the current key at once, conditioned on the version
@@ -119,21 +166,7 @@ export async function openAppInfo(
     });
     return undefined;
   }
-  if (ctx.deps.vault.needsReseal(sealed)) {
-    const next = nextVersion(ctx, record, { sealedAppInfo: ctx.deps.vault.seal(info) });
-    try {
-      const outcome = await ctx.deps.store.updateInstance(next);
-      ctx.deps.log.info('credentials re-sealed under the current at-rest key', {
-        instanceId: record.instanceId,
-        outcome,
-      });
-    } catch (error) {
-      ctx.deps.log.warn('credentials not re-sealed (the next read or write retries)', {
-        instanceId: record.instanceId,
-        ...describeError(error),
-      });
-    }
-  }
+  if (ctx.deps.vault.needsReseal(sealed)) await writeResealed(ctx, record, info);
   return info;
 }
 

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentialsKeyId } from '../../lib/credentials-vault';
 import { decryptCredential } from '../../lib/protocol/credential-cipher';
+import { runReseal } from '../../scripts/reseal-credentials';
 import { type Answer, sendSigned, sendV1Signed, startTestService } from '../helpers/service';
 import {
   LOCAL_TABLE,
@@ -265,6 +266,77 @@ describe('delivery info sealed under the legacy access-key-derived key (#14)', (
       );
       expect(after?.version).toBe(next.version + 1);
       expect(svc.deps.vault.open(after?.sealedAppInfo as string)).toEqual(legacy);
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('npm run credentials:reseal (#14)', () => {
+  it('re-seals every value left under the previous at-rest key, so the previous key can go', async () => {
+    // Arrange: instances sealed under the service's key C1, never read again.
+    const svc = await startTestService();
+    try {
+      const ids = [
+        await purchaseV2(svc, svc.accessKey, false),
+        await purchaseV2(svc, svc.accessKey, false),
+        await purchaseV2(svc, svc.accessKey, true),
+      ];
+      const { config } = svc.deps;
+      const c1 = config.credentialsKey.toString('base64');
+      const c2 = randomBytes(32).toString('base64');
+      const env: Record<string, string> = {
+        KOOGALLERY_ACCESS_KEY: svc.accessKey,
+        HUAWEICLOUD_AK: config.huaweiCloud.ak,
+        HUAWEICLOUD_SK: config.huaweiCloud.sk,
+        TABLE_NAME: config.tableName,
+        DYNAMODB_ENDPOINT: config.dynamodbEndpoint as string,
+        DYNAMODB_REGION: config.dynamodbRegion,
+        DYNAMODB_ACCESS_KEY_ID: 'test',
+        DYNAMODB_SECRET_ACCESS_KEY: 'test',
+        FRONTEND_URL_TEMPLATE: config.provisioner.frontEndUrlTemplate,
+        CREDENTIALS_KEY: c2,
+      };
+      const run = async (extra: Record<string, string>) => {
+        const lines: string[] = [];
+        const code = await runReseal(
+          { ...env, ...extra },
+          {
+            out: (l) => lines.push(l),
+            err: (l) => lines.push(l),
+          },
+        );
+        return { code, text: lines.join('\n') };
+      };
+      const sealedUnder = async () =>
+        (
+          await Promise.all(
+            ids.map((id, i) => svc.store.getInstance(i === 2 ? 'test' : 'real', id)),
+          )
+        ).map((r) => r?.sealedAppInfo?.split('.')[1]);
+      const idC1 = credentialsKeyId(Buffer.from(c1, 'base64'));
+      const idC2 = credentialsKeyId(Buffer.from(c2, 'base64'));
+
+      // Act + Assert: without the previous key it changes nothing and says what to set.
+      const missing = await run({});
+      expect(missing.code).toBe(1);
+      expect(missing.text).toContain('3 unopenable');
+      expect(missing.text).toContain(
+        `at-rest key ${idC1}, which is not configured: set CREDENTIALS_PREVIOUS_KEY`,
+      );
+      expect(await sealedUnder()).toEqual([idC1, idC1, idC1]);
+
+      // With it, everything is re-sealed under the new key, and a second run finds nothing to do.
+      const rotated = await run({ CREDENTIALS_PREVIOUS_KEY: c1 });
+      expect(rotated.code).toBe(0);
+      expect(rotated.text).toContain('done: 3 re-sealed');
+      expect(rotated.text).toContain('CREDENTIALS_PREVIOUS_KEY can be removed');
+      expect(await sealedUnder()).toEqual([idC2, idC2, idC2]);
+      const again = await run({});
+      expect(again.code).toBe(0);
+      expect(again.text).toMatch(/done: 0 re-sealed, 0 changed meanwhile, \d+ already current/);
+      expect(again.text).not.toContain(c1);
+      expect(again.text).not.toContain(c2);
     } finally {
       await svc.close();
     }
