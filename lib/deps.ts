@@ -5,6 +5,7 @@ import { cryptoIds, type Ids } from './ids';
 import { createJsonLogger, type Logger } from './log';
 import type { OrderClient } from './open-api/order-client';
 import { createQueryOrderClient } from './open-api/query-order-client';
+import type { Ports } from './ports';
 import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/license-issuer';
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
@@ -53,6 +54,21 @@ export function createBackgroundWork(): BackgroundWork {
     async drain() {
       while (pending.size > 0) await Promise.all([...pending]);
     },
+  };
+}
+
+/**
+ * The ports of one call, chosen once by its test flag: a `testFlag` "1" call never reaches the
+ * seller's real provisioner or license issuer. The app wraps them in the replay gate
+ * (`guardPorts` in `lib/replay-guard.ts`).
+ */
+export function portsFor(deps: Deps, test: boolean): Ports {
+  return {
+    store: deps.store,
+    provisioner: test ? deps.testProvisioner : deps.provisioner,
+    licenseIssuer: test ? deps.testLicenseIssuer : deps.licenseIssuer,
+    orders: deps.orders,
+    vault: deps.vault,
   };
 }
 

@@ -14,7 +14,7 @@ import { loadConfig } from '../lib/config';
 import { buildDeps } from '../lib/deps';
 import { describeError, SealedValueError } from '../lib/errors';
 import { silentLogger } from '../lib/log';
-import { type ResealOutcome, resealAppInfo } from '../lib/scenarios/instance-access';
+import { type ResealOutcome, resealDelivery } from '../lib/scenarios/delivery';
 import type { ScenarioContext } from '../lib/scenarios/scenario';
 import { type ParameterReader, resolveSecretLookup } from '../lib/secrets';
 
@@ -54,11 +54,15 @@ export async function runReseal(
     output.err('credentials:reseal: this store cannot list its instances');
     return 1;
   }
-  const ctx: ScenarioContext = {
-    deps,
-    accessKey: deps.config.accessKeys[0] as string,
+  const ctx: ScenarioContext<'vault' | 'store'> = {
+    ports: { vault: deps.vault, store },
+    clock: deps.clock,
+    ids: deps.ids,
+    log: deps.log,
+    settings: { provisioningLeaseMs: deps.config.provisioningLeaseMs },
     requestTimestampMs: deps.clock.now(),
     deadline: Number.POSITIVE_INFINITY,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     annotate: () => undefined,
   };
   const counts: Record<ResealOutcome | 'unopenable', number> = {
@@ -77,7 +81,7 @@ export async function runReseal(
       const page = await store.listInstances({ cursor, limit: PAGE });
       for (const record of page.records) {
         try {
-          counts[await resealAppInfo(ctx, record)] += 1;
+          counts[await resealDelivery(ctx, record)] += 1;
         } catch (error) {
           if (!(error instanceof SealedValueError)) throw error;
           counts.unopenable += 1;

@@ -1,10 +1,17 @@
-import type { Deps } from '../deps';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
 import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
+import { readString } from '../protocol/fields';
+import { parseKooTime } from '../protocol/koo-time';
 import { v1ReplayNonce, verifyV1AuthToken } from '../protocol/v1-auth-token';
-import { parseKooTime, REFRESH_SCENES, readString } from '../protocol/v2-requests';
 import { assertWellFormed } from '../protocol/well-formed';
-import type { Entitlement } from '../store/instance-store';
+import {
+  type Entitlement,
+  RENEWAL_SCENES,
+  type RenewalScene,
+  type RenewCommand,
+} from '../scenarios/commands';
 import type { Authenticated } from './front-end';
 
 /**
@@ -20,14 +27,17 @@ const V1_NONCE_FAMILY = 'v1';
  * Verifies the `authToken` with the V1.0 keys (docs/protocol.md, decision 10's decoding
  * fallbacks), refuses a request whose token does not bind its parameter boundaries (`000001`) or
  * that lacks `testFlag` (`000002`), both before anything is written, and names the token as the
- * replay token (the app records it, so a replayed token is refused). The token is
- * remembered for twice the window: no timestamp the window accepts
- * can outlive it.
+ * replay token (the app records it, so a replayed token is refused). The token is remembered for
+ * twice the window: no timestamp the window accepts can outlive it.
  */
-export async function authenticateV1(http: HttpRequest, deps: Deps): Promise<Authenticated> {
-  const now = deps.clock.now();
-  const window = deps.config.v1TimestampWindowMs;
-  const verdict = verifyV1AuthToken(http.rawQuery, deps.config.v1AccessKeys, now, window);
+export async function authenticateV1(
+  http: HttpRequest,
+  config: Config,
+  clock: Clock,
+): Promise<Authenticated> {
+  const now = clock.now();
+  const window = config.v1TimestampWindowMs;
+  const verdict = verifyV1AuthToken(http.rawQuery, config.v1AccessKeys, now, window);
   if (!verdict.ok) throw new SignatureError(verdict.reason);
   // KooGallery sends testFlag with every V1.0 call; a signed URL without it is not one of its
   // requests as sent (a debug URL whose testFlag was folded into another value, #14). Refused
@@ -243,7 +253,7 @@ export function readV1Order(p: V1Params): V1Order {
 export interface V1Renewal {
   instanceId: string;
   orderId: string;
-  scene: string;
+  scene: RenewalScene;
   /** The new expiry, epoch ms. */
   expireTime: number;
   productId?: string;
@@ -253,11 +263,11 @@ export interface V1Renewal {
  * The scene of a V1.0 renewal: `trialToFormal` "1" is a trial conversion, a negative
  * `orderAmount` a renewal refund (退续费), anything else a renewal.
  */
-function v1RefreshScene(p: V1Params): string {
-  if (p.optional('trialToFormal', 2) === '1') return REFRESH_SCENES.TRIAL_TO_FORMAL;
+function v1RefreshScene(p: V1Params): RenewalScene {
+  if (p.optional('trialToFormal', 2) === '1') return RENEWAL_SCENES.TRIAL_TO_FORMAL;
   const amount = p.amount('orderAmount');
-  if (amount !== undefined && amount < 0) return REFRESH_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD;
-  return REFRESH_SCENES.RENEWAL;
+  if (amount !== undefined && amount < 0) return RENEWAL_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD;
+  return RENEWAL_SCENES.RENEWAL;
 }
 
 /** Reads a V1.0 renewal (`refreshInstance`, `refreshLicense`). */
@@ -274,4 +284,21 @@ export function readV1Renewal(p: V1Params): V1Renewal {
 /** The instance (and the order, when sent) a V1.0 expiry or release names. */
 export function readV1Instance(p: V1Params): { instanceId: string; orderId?: string } {
   return { instanceId: p.required('instanceId'), orderId: p.optional('orderId') };
+}
+
+/**
+ * A V1.0 renewal (SaaS `refreshInstance`, License 1.0 `refreshLicense`) as a renewal command that
+ * also restores access: V1.0 sends no unfreeze for period products, a renewal after the expiry is
+ * what restores it.
+ */
+export function renewalCommand(r: V1Renewal & { test: boolean }): RenewCommand {
+  return {
+    test: r.test,
+    instanceId: r.instanceId,
+    orderId: r.orderId,
+    scene: r.scene,
+    expireTime: r.expireTime,
+    productId: r.productId,
+    restoreAccess: true,
+  };
 }

@@ -9,7 +9,7 @@
  * some of their old renewals replayed. Afterwards the table is read and judged.
  */
 import { instanceIdFor } from '../../lib/ids';
-import { formatKooTime } from '../../lib/protocol/v2-requests';
+import { formatKooTime } from '../../lib/protocol/koo-time';
 import { createSignedClient, percentile, type SignedClient } from '../helpers/signed-client';
 import { LOCAL_TABLE, type SpawnedService } from '../helpers/spawned-service';
 import { scanTable } from '../helpers/table-scan';
