@@ -37,6 +37,8 @@ export const PORT_GATES: GateTable = {
     createInstance: 'write',
     updateInstance: 'write',
     recordNonce: 'write',
+    // Operator tools only (`npm run credentials:reseal`); no scenario lists instances.
+    listInstances: 'read',
   },
   provisioner: {
     provision: 'write',

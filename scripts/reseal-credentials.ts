@@ -50,10 +50,6 @@ export async function runReseal(
     return 1;
   }
   const { store } = deps;
-  if (!store.listInstances) {
-    output.err('credentials:reseal: this store cannot list its instances');
-    return 1;
-  }
   const ctx: ScenarioContext<'vault' | 'store'> = {
     ports: { vault: deps.vault, store },
     clock: deps.clock,

@@ -118,10 +118,9 @@ export interface InstanceStore {
   /**
    * One page of instance records in no particular order (a Scan, eventually consistent), for
    * operator tools such as `npm run credentials:reseal`; never on a call's path. Pass the answer's
-   * `cursor` to read the next page; no `cursor` means the last page was read. Optional: both
-   * adapters here have it; a wrapper used only on a call's path (the replay gate) need not.
+   * `cursor` to read the next page; no `cursor` means the last page was read.
    */
-  listInstances?(page?: { cursor?: string; limit?: number }): Promise<InstancePage>;
+  listInstances(page?: { cursor?: string; limit?: number }): Promise<InstancePage>;
 }
 
 /** One page of {@link InstanceStore.listInstances}. */
