@@ -77,6 +77,8 @@ const SECRET_SETTINGS = [
   'KOOGALLERY_V1_ACCESS_KEY',
   'KOOGALLERY_LICENSE_ACCESS_KEY',
   'LICENSE_SIGNING_KEY',
+  'PROVISIONER_WEBHOOK_SECRET',
+  'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
 ] as const;
 
 const SSM_PARAMETER =
@@ -228,7 +230,7 @@ describe('serverless.yml packaged for prod', () => {
     expect(JSON.stringify(prod)).not.toMatch(/\{\{resolve:ssm|"\$\{ssm:/);
   });
 
-  it('lets the role read exactly the nine secret parameters the environment names (#14)', () => {
+  it('lets the role read exactly the secret parameters the environment names (#14)', () => {
     const vars: Record<string, string> =
       prod.Resources.ProductionLambdaFunction.Properties.Environment.Variables;
     const named = Object.keys(vars)
