@@ -4,7 +4,7 @@ import { type Deps, portsFor } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
 import { ALL_FRONT_ENDS } from './front-ends';
 import type { Answer, Authenticated, FrontEnd, RunContext } from './front-ends/front-end';
-import type { HttpRequest, HttpResponse } from './http';
+import { type HttpRequest, type HttpResponse, SECURITY_HEADERS } from './http';
 import type { LogFields } from './log';
 import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
 import { toAsciiJson } from './protocol/json';
@@ -104,7 +104,7 @@ function createFinish(deps: Deps): Finish {
     const body = toAsciiJson(call.frontEnd.shape(answer));
     // The key that verified the request or, when none did, the family's current key.
     const key = call.auth?.accessKey ?? call.frontEnd.keys(deps.config)[0];
-    const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE };
+    const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE, ...SECURITY_HEADERS };
     if (key) headers[BODY_SIGN_HEADER] = bodySign(key, body);
     call.sent = { statusCode: 200, headers, body };
     return call.sent;
@@ -126,11 +126,18 @@ function respond(finish: Finish): Phase {
   };
 }
 
-/** authenticate: the body size limit, then the front end's signature and replay checks. */
+/** authenticate: the method and body size limits, then the front end's signature and replay checks. */
 function authenticate(deps: Deps): Phase {
   const noteBodyDigest = noteBodyDigestOnce((message, fields) => deps.log.info(message, fields));
   return {
     before: async ({ event: call }) => {
+      // KooGallery sends POST (V2.0, License 2.0) and GET (V1.0, License 1.0) only: any other
+      // method is refused before its signature is checked or its nonce recorded (#14).
+      if (call.http.method !== 'POST' && call.http.method !== 'GET') {
+        throw new InvalidRequestError(
+          `method ${call.http.method} is not accepted: use POST or GET`,
+        );
+      }
       if (call.http.body.length > deps.config.maxBodyBytes) {
         throw new InvalidRequestError(`body is larger than ${deps.config.maxBodyBytes} bytes`);
       }

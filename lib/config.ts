@@ -22,6 +22,11 @@ export interface Config {
   huaweiCloud: { ak: string; sk: string };
   /** Scheme and host of KooGallery's open API, without a trailing slash. */
   apiEndpoint: string;
+  /**
+   * Where open API calls go when {@link apiEndpoint} cannot be reached (`KOOGALLERY_API_FALLBACK_ENDPOINT`);
+   * `https://mkt.myhuaweicloud.cn` by default when the primary is the default host, else none.
+   */
+  apiFallbackEndpoint?: string;
   tableName: string;
   /** A DynamoDB-compatible endpoint (GeminiDB, dynalite); undefined means AWS's own. */
   dynamodbEndpoint?: string;
@@ -47,8 +52,18 @@ export interface Config {
   orderQuery: { timeoutMs: number; attempts: number };
   /** How long a provisioning claim is held before another call may take it over. */
   provisioningLeaseMs: number;
-  /** Key for credentials sealed at rest; derived from the access keys when unset. */
-  credentialsKey?: Buffer;
+  /**
+   * The seller's webhook (`PROVISIONER_WEBHOOK_URL`), when set: it replaces the default provisioner
+   * for real calls. `secrets` holds the current secret first, then the previous one while rotating.
+   */
+  provisionerWebhook?: ProvisionerWebhookConfig;
+  /**
+   * The at-rest key sealing delivery info (`CREDENTIALS_KEY`): required, and independent of every
+   * access key, so rotating an access key never makes stored values unreadable (#14).
+   */
+  credentialsKey: Buffer;
+  /** The at-rest key before the last rotation (`CREDENTIALS_PREVIOUS_KEY`): opens, never seals. */
+  previousCredentialsKey?: Buffer;
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
@@ -58,6 +73,20 @@ export interface Config {
   usageReportSecrets: string[];
   /** Days an audit entry is kept after its day ends (`AUDIT_RETENTION_DAYS`, default 400). */
   auditRetentionDays: number;
+}
+
+/** KooGallery's open API host (docs/protocol.md#query-order). */
+export const DEFAULT_API_ENDPOINT = 'https://mkt.myhuaweicloud.com';
+/** The host KooGallery's documents say to retry on when the default one is unavailable. */
+export const DEFAULT_API_FALLBACK_ENDPOINT = 'https://mkt.myhuaweicloud.cn';
+
+/** The webhook provisioner's settings (see `lib/provisioner/webhook-provisioner.ts`). */
+export interface ProvisionerWebhookConfig {
+  url: string;
+  /** `PROVISIONER_WEBHOOK_SECRET`, then `PROVISIONER_WEBHOOK_PREVIOUS_SECRET` when set. */
+  secrets: string[];
+  /** How long one delivery may take (`PROVISIONER_WEBHOOK_TIMEOUT_MS`). */
+  timeoutMs: number;
 }
 
 /** Reads one setting; environment variables in Lambda, `context.getUserData` in FunctionGraph. */
@@ -77,6 +106,8 @@ export const CONFIG_KEYS = {
   HUAWEICLOUD_AK: 'Huawei Cloud IAM access key id for Query Order (required)',
   HUAWEICLOUD_SK: 'Huawei Cloud IAM secret access key (required)',
   KOOGALLERY_API_ENDPOINT: 'open API scheme and host (default https://mkt.myhuaweicloud.com)',
+  KOOGALLERY_API_FALLBACK_ENDPOINT:
+    'open API host used when the primary cannot be reached (default https://mkt.myhuaweicloud.cn with the default primary; "none" turns it off)',
   TABLE_NAME: 'the state table (required)',
   DYNAMODB_ENDPOINT: 'DynamoDB-compatible endpoint, e.g. GeminiDB (default: AWS)',
   DYNAMODB_REGION: 'region for the table client (default AWS_REGION or us-east-1)',
@@ -96,7 +127,18 @@ export const CONFIG_KEYS = {
   ORDER_QUERY_TIMEOUT_MS: 'Query Order timeout per attempt (default 1000)',
   ORDER_QUERY_ATTEMPTS: 'Query Order attempts per call (default 2)',
   PROVISIONING_LEASE_SECONDS: 'provisioning claim duration (default 60)',
-  CREDENTIALS_KEY: '32-byte key (base64 or hex) sealing credentials at rest (default: derived)',
+  PROVISIONER_WEBHOOK_URL:
+    "the seller's webhook receiving lifecycle events (https://, http:// only on loopback; optional: unset keeps the default provisioner)",
+  PROVISIONER_WEBHOOK_SECRET:
+    'secret signing every webhook delivery (required with PROVISIONER_WEBHOOK_URL; at least 16 characters)',
+  PROVISIONER_WEBHOOK_PREVIOUS_SECRET:
+    'the secret before a rotation; deliveries carry a signature with each (optional)',
+  PROVISIONER_WEBHOOK_TIMEOUT_MS:
+    'how long one webhook delivery may take before it counts as failed (default 8000)',
+  CREDENTIALS_KEY:
+    'at-rest key sealing delivery info: 32 bytes as base64 or 64 hex digits, e.g. `openssl rand -base64 32` (required)',
+  CREDENTIALS_PREVIOUS_KEY:
+    'the CREDENTIALS_KEY before the last rotation: still opened, re-sealed when read (optional)',
   MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
   LOG_LEVEL: 'debug, info (default), warn or error',
   USAGE_REPORT_SECRET:
@@ -173,14 +215,83 @@ function tableCredentials(r: Reader): Config['dynamodbCredentials'] {
   return undefined;
 }
 
-function parseKey(r: Reader, raw: string | undefined): Buffer | undefined {
+/** Reads a 32-byte at-rest key (64 hex digits or base64); the value is a secret, never quoted. */
+function parseKey(
+  r: Reader,
+  name: 'CREDENTIALS_KEY' | 'CREDENTIALS_PREVIOUS_KEY',
+  raw: string | undefined,
+): Buffer | undefined {
   if (raw === undefined) return undefined;
-  const buf = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  const buf = /^[0-9a-fA-F]{64}$/.test(raw)
+    ? Buffer.from(raw, 'hex')
+    : /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)
+      ? Buffer.from(raw, 'base64')
+      : Buffer.alloc(0);
   if (buf.length !== 32) {
-    r.problems.push('CREDENTIALS_KEY must be 32 bytes, as 64 hex digits or base64');
+    r.problems.push(
+      `${name} must be 32 bytes, as 64 hex digits or base64 (create one with: openssl rand -base64 32)`,
+    );
     return undefined;
   }
   return buf;
+}
+
+/** Shortest webhook secret accepted: a guessable secret makes every signature forgeable. */
+const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+function provisionerWebhook(r: Reader, leaseMs: number): ProvisionerWebhookConfig | undefined {
+  const url = r.optional('PROVISIONER_WEBHOOK_URL');
+  const secret = r.optional('PROVISIONER_WEBHOOK_SECRET');
+  const previous = r.optional('PROVISIONER_WEBHOOK_PREVIOUS_SECRET');
+  const timeoutMs = r.integer('PROVISIONER_WEBHOOK_TIMEOUT_MS', 8000, 100, 60000);
+  if (url === undefined) {
+    if (secret !== undefined || previous !== undefined) {
+      r.problems.push(
+        'PROVISIONER_WEBHOOK_SECRET is set but PROVISIONER_WEBHOOK_URL is not: set the URL of your webhook, or remove the secret',
+      );
+    }
+    return undefined;
+  }
+  let userInfo = false;
+  try {
+    const u = new URL(url);
+    userInfo = u.username !== '' || u.password !== '';
+  } catch {
+    // Not a URL: r.url names the problem.
+  }
+  if (userInfo) {
+    // Not quoted: the user part may hold a password. fetch refuses such URLs anyway.
+    r.problems.push(
+      'PROVISIONER_WEBHOOK_URL must not contain a user name or password (the signature authenticates each delivery)',
+    );
+  } else {
+    r.url('PROVISIONER_WEBHOOK_URL', url, {});
+  }
+  // Secrets are never quoted in a problem: only their names and what is wrong.
+  if (secret === undefined) {
+    r.problems.push(
+      `PROVISIONER_WEBHOOK_SECRET is missing (${CONFIG_KEYS.PROVISIONER_WEBHOOK_SECRET})`,
+    );
+  }
+  for (const [key, value] of [
+    ['PROVISIONER_WEBHOOK_SECRET', secret],
+    ['PROVISIONER_WEBHOOK_PREVIOUS_SECRET', previous],
+  ] as const) {
+    if (value !== undefined && value.length < MIN_WEBHOOK_SECRET_LENGTH) {
+      r.problems.push(
+        `${key} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
+      );
+    }
+  }
+  if (timeoutMs >= leaseMs) {
+    r.problems.push(
+      `PROVISIONER_WEBHOOK_TIMEOUT_MS (${timeoutMs}) must be shorter than PROVISIONING_LEASE_SECONDS (${leaseMs / 1000} s), or two calls could deliver one step at once`,
+    );
+  }
+  const secrets = [secret, previous].filter(
+    (s, i, all): s is string => s !== undefined && all.indexOf(s) === i,
+  );
+  return { url, secrets, timeoutMs };
 }
 
 function parseSigningKey(r: Reader, raw: string | undefined): KeyObject | undefined {
@@ -220,10 +331,21 @@ export function loadConfig(lookup: Lookup): Config {
   const previous = r.optional('KOOGALLERY_PREVIOUS_ACCESS_KEY');
   const ak = r.required('HUAWEICLOUD_AK');
   const sk = r.required('HUAWEICLOUD_SK');
-  const apiEndpoint = (
-    r.optional('KOOGALLERY_API_ENDPOINT') ?? 'https://mkt.myhuaweicloud.com'
-  ).replace(/\/+$/, '');
+  const apiEndpoint = (r.optional('KOOGALLERY_API_ENDPOINT') ?? DEFAULT_API_ENDPOINT).replace(
+    /\/+$/,
+    '',
+  );
   r.url('KOOGALLERY_API_ENDPOINT', apiEndpoint, {});
+  const fallbackSetting = r.optional('KOOGALLERY_API_FALLBACK_ENDPOINT')?.replace(/\/+$/, '');
+  const apiFallbackEndpoint =
+    fallbackSetting === undefined
+      ? apiEndpoint === DEFAULT_API_ENDPOINT
+        ? DEFAULT_API_FALLBACK_ENDPOINT
+        : undefined
+      : fallbackSetting.toLowerCase() === 'none'
+        ? undefined
+        : fallbackSetting;
+  r.url('KOOGALLERY_API_FALLBACK_ENDPOINT', apiFallbackEndpoint, {});
   const tableName = r.required('TABLE_NAME');
   if (tableName && !/^[A-Za-z0-9_-]{3,255}$/.test(tableName)) {
     r.problems.push(
@@ -259,6 +381,7 @@ export function loadConfig(lookup: Lookup): Config {
   const accessKeys = previous && previous !== accessKey ? [accessKey, previous] : [accessKey];
   const v1AccessKey = r.optional('KOOGALLERY_V1_ACCESS_KEY');
   const licenseAccessKey = r.optional('KOOGALLERY_LICENSE_ACCESS_KEY');
+  const provisioningLeaseMs = r.integer('PROVISIONING_LEASE_SECONDS', 60, 5, 3600) * 1000;
   const config: Config = {
     accessKeys,
     v1AccessKeys: v1AccessKey ? [v1AccessKey] : accessKeys,
@@ -267,6 +390,7 @@ export function loadConfig(lookup: Lookup): Config {
     licenseSigningKey: parseSigningKey(r, r.optional('LICENSE_SIGNING_KEY')),
     huaweiCloud: { ak, sk },
     apiEndpoint,
+    apiFallbackEndpoint,
     tableName,
     dynamodbEndpoint,
     dynamodbRegion: r.optional('DYNAMODB_REGION') ?? lookup('AWS_REGION') ?? 'us-east-1',
@@ -285,8 +409,15 @@ export function loadConfig(lookup: Lookup): Config {
       timeoutMs: r.integer('ORDER_QUERY_TIMEOUT_MS', 1000, 50, 10000),
       attempts: r.integer('ORDER_QUERY_ATTEMPTS', 2, 1, 5),
     },
-    provisioningLeaseMs: r.integer('PROVISIONING_LEASE_SECONDS', 60, 5, 3600) * 1000,
-    credentialsKey: parseKey(r, r.optional('CREDENTIALS_KEY')),
+    provisioningLeaseMs,
+    provisionerWebhook: provisionerWebhook(r, provisioningLeaseMs),
+    credentialsKey:
+      parseKey(r, 'CREDENTIALS_KEY', r.required('CREDENTIALS_KEY') || undefined) ?? Buffer.alloc(0),
+    previousCredentialsKey: parseKey(
+      r,
+      'CREDENTIALS_PREVIOUS_KEY',
+      r.optional('CREDENTIALS_PREVIOUS_KEY'),
+    ),
     maxBodyBytes: r.integer('MAX_BODY_BYTES', 65536, 1024, 1048576),
     logLevel: logLevel as Config['logLevel'],
     usageReportSecrets: [

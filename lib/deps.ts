@@ -11,15 +11,12 @@ import type { Ports } from './ports';
 import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/license-issuer';
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
+import { createWebhookProvisioner } from './provisioner/webhook-provisioner';
 import type { AuditStore } from './store/audit-store';
 import { createDynamooseAuditStore } from './store/dynamoose-audit-store';
-import {
-  createDynamooseInstanceCatalog,
-  createDynamooseStore,
-  type DynamooseStoreOptions,
-} from './store/dynamoose-store';
+import { createDynamooseStore, type DynamooseStoreOptions } from './store/dynamoose-store';
 import { createDynamooseUsageStore } from './store/dynamoose-usage-store';
-import type { InstanceCatalog, InstanceStore } from './store/instance-store';
+import type { InstanceStore } from './store/instance-store';
 import type { UsageStore } from './store/usage-store';
 
 /** Work a call started but did not wait for (a slow provisioning); awaited on shutdown and in tests. */
@@ -39,7 +36,10 @@ export interface Deps {
   ids: Ids;
   log: Logger;
   orders: OrderClient;
-  /** The seller's provisioner, for real purchases. */
+  /**
+   * The seller's provisioner, for real calls: the webhook provisioner when
+   * `PROVISIONER_WEBHOOK_URL` is set, else the template one.
+   */
   provisioner: Provisioner;
   /** The provisioner for `testFlag` "1" calls: never a real tenant. */
   testProvisioner: Provisioner;
@@ -92,6 +92,8 @@ export function portsFor(deps: Deps, test: boolean): Ports {
 /**
  * Builds the production dependencies from a validated configuration; the only place adapters are
  * built. Anything in `overrides` replaces the default (a seller's provisioner, a test's clock).
+ * With `PROVISIONER_WEBHOOK_URL` set, real calls reach the seller's webhook; test calls
+ * (`testProvisioner`) keep the template provisioner and never reach it.
  *
  * @example const deps = buildDeps(loadConfig((k) => process.env[k]), { provisioner: myProvisioner });
  */
@@ -108,6 +110,7 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
   };
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createJsonLogger(config.logLevel);
+  const webhook = config.provisionerWebhook;
   return {
     config,
     clock,
@@ -119,16 +122,24 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
       overrides.orders ??
       createQueryOrderClient({
         endpoint: config.apiEndpoint,
+        fallbackEndpoint: config.apiFallbackEndpoint,
         ak: config.huaweiCloud.ak,
         sk: config.huaweiCloud.sk,
         timeoutMs: config.orderQuery.timeoutMs,
         attempts: config.orderQuery.attempts,
       }),
-    provisioner: overrides.provisioner ?? templates,
+    provisioner:
+      overrides.provisioner ??
+      (webhook ? createWebhookProvisioner({ ...webhook, clock, log }) : templates),
     testProvisioner: overrides.testProvisioner ?? templates,
     vault:
       overrides.vault ??
-      createCredentialsVault({ accessKeys: config.accessKeys, key: config.credentialsKey }),
+      createCredentialsVault({
+        key: config.credentialsKey,
+        previousKey: config.previousCredentialsKey,
+        // Versions before CREDENTIALS_KEY was required sealed under keys derived from these.
+        legacyAccessKeys: config.accessKeys,
+      }),
     licenseIssuer:
       overrides.licenseIssuer ??
       createSignedLicenseIssuer({ privateKey: config.licenseSigningKey }),
@@ -168,9 +179,8 @@ export function buildUsageClient(config: Config, clock: Clock = systemClock): Us
 
 /** The table's ports for an operator tool. */
 export interface TablePorts {
+  /** Instances; `listInstances` (a paginated scan) serves `instances`, `stuck`, `reconcile`, `health`. */
   store: InstanceStore;
-  /** Lists instances (a paginated scan): `instances`, `stuck`, `reconcile`, `health`. */
-  catalog: InstanceCatalog;
   usage: UsageStore;
   /** The audit items (#13): timelines, and the scan `health` reads. */
   auditStore: AuditStore;
@@ -183,7 +193,6 @@ export interface TablePorts {
 export function buildTablePorts(table: DynamooseStoreOptions): TablePorts {
   return {
     store: createDynamooseStore(table),
-    catalog: createDynamooseInstanceCatalog(table),
     usage: createDynamooseUsageStore(table),
     auditStore: createDynamooseAuditStore(table),
   };

@@ -42,6 +42,8 @@ export const PORT_GATES: GateTable = {
     createInstance: 'write',
     updateInstance: 'write',
     recordNonce: 'write',
+    // Operator tools only (`npm run credentials:reseal`); no scenario lists instances.
+    listInstances: 'read',
   },
   provisioner: {
     provision: 'write',
@@ -55,7 +57,7 @@ export const PORT_GATES: GateTable = {
   },
   licenseIssuer: { issue: 'write' },
   orders: { queryOrder: 'read' },
-  vault: { seal: 'read', open: 'read' },
+  vault: { seal: 'read', open: 'read', needsReseal: 'read' },
   usage: { getTotals: 'read' },
   // The audit trail records refusals and replays too; it changes no instance (#13).
   audit: { recordAudit: 'record' },

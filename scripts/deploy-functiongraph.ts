@@ -1,17 +1,22 @@
 /**
  * Deploys `dist/functiongraph.zip` to Huawei Cloud FunctionGraph with the official SDK
  * (`@huaweicloud/huaweicloud-sdk-functiongraph`), idempotently: the function is created when it
- * does not exist and updated (code, then configuration) when it does; the APIG trigger is created
- * once and left alone afterwards. Run `npm run package:functiongraph` first.
+ * does not exist and updated (code, then configuration) when it does; the APIG triggers (one API
+ * for GET, one for POST: KooGallery uses no other method) are created once and left alone
+ * afterwards, and an `ANY` trigger of an earlier version is replaced. The at-rest key
+ * (`CREDENTIALS_KEY`) is generated into the encrypted user data when the function is created
+ * without one, and kept on every update. Run `npm run package:functiongraph` first.
  *
  * Usage: `npm run deploy:functiongraph` (settings from the environment, see DEPLOY_SETTINGS),
  * `npm run deploy:functiongraph -- --dry-run` prints the requests with secrets masked, and
  * `-- --code-only` replaces only the code. Secrets travel from your shell into FunctionGraph's
  * encrypted user data; they are never written to a file or printed.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionGraphClient } from '@huaweicloud/huaweicloud-sdk-functiongraph';
+import { TARGETS } from './build';
 
 /** The settings this script reads, with their meaning (for the README and error messages). */
 export const DEPLOY_SETTINGS = {
@@ -33,8 +38,6 @@ export const DEPLOY_SETTINGS = {
   APIG_ENV_NAME: 'environment name (default RELEASE)',
   APIG_API_NAME: 'API name (default koogallery_production)',
   APIG_PATH: 'request path registered at KooGallery (default /koogallery)',
-  FG_PUSH_FUNCTION_NAME: 'the hourly usage push function (default <FG_FUNCTION_NAME>-usage-push)',
-  FG_PUSH_TIMEOUT_SECONDS: 'its timeout in seconds (default 300)',
 } as const;
 
 /** The function's own settings copied from the deployer's shell: plain ones into user data. */
@@ -43,6 +46,7 @@ export const PLAIN_FUNCTION_SETTINGS = [
   'DYNAMODB_ENDPOINT',
   'DYNAMODB_REGION',
   'KOOGALLERY_API_ENDPOINT',
+  'KOOGALLERY_API_FALLBACK_ENDPOINT',
   'FRONTEND_URL_TEMPLATE',
   'ADMIN_URL_TEMPLATE',
   'ADMIN_USERNAME_TEMPLATE',
@@ -50,6 +54,8 @@ export const PLAIN_FUNCTION_SETTINGS = [
   'ENCRYPT_TYPE',
   'REQUEST_BODY_DIGEST',
   'RESPONSE_BUDGET_MS',
+  'PROVISIONER_WEBHOOK_URL',
+  'PROVISIONER_WEBHOOK_TIMEOUT_MS',
   'LOG_LEVEL',
   'TABLE_CHECK_ON_START',
 ] as const;
@@ -66,30 +72,15 @@ export const SECRET_FUNCTION_SETTINGS = {
   HUAWEICLOUD_AK: 'HUAWEICLOUD_AK',
   HUAWEICLOUD_SK: 'HUAWEICLOUD_SK',
   CREDENTIALS_KEY: 'CREDENTIALS_KEY',
+  CREDENTIALS_PREVIOUS_KEY: 'CREDENTIALS_PREVIOUS_KEY',
   KOOGALLERY_V1_ACCESS_KEY: 'KOOGALLERY_V1_ACCESS_KEY',
   KOOGALLERY_LICENSE_ACCESS_KEY: 'KOOGALLERY_LICENSE_ACCESS_KEY',
   LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
+  PROVISIONER_WEBHOOK_SECRET: 'PROVISIONER_WEBHOOK_SECRET',
+  PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
   GEMINIDB_AK: 'DYNAMODB_ACCESS_KEY_ID',
   GEMINIDB_SK: 'DYNAMODB_SECRET_ACCESS_KEY',
-  USAGE_REPORT_SECRET: 'USAGE_REPORT_SECRET',
-  USAGE_REPORT_PREVIOUS_SECRET: 'USAGE_REPORT_PREVIOUS_SECRET',
 } as const;
-
-/**
- * The secrets the usage push function gets (#11): what signs a push and reaches GeminiDB, and
- * nothing else (no credentials key, no report secret, no license key).
- */
-export const PUSH_SECRETS: readonly string[] = [
-  'KOOGALLERY_ACCESS_KEY',
-  'HUAWEICLOUD_AK',
-  'HUAWEICLOUD_SK',
-  'DYNAMODB_ACCESS_KEY_ID',
-  'DYNAMODB_SECRET_ACCESS_KEY',
-];
-/** The push function's handler in the same zip (`usagePush` of `functions/production/functiongraph.ts`). */
-export const PUSH_HANDLER = 'index.usagePush';
-/** The timer trigger's name and schedule: hourly, like serverless.yml's `rate(1 hour)`. */
-export const PUSH_TIMER = { name: 'koogallery_usage_push', schedule: '1h' } as const;
 
 const REQUIRED_FUNCTION_SETTINGS = ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'FRONTEND_URL_TEMPLATE'];
 const REQUIRED_SECRETS = [
@@ -100,8 +91,11 @@ const REQUIRED_SECRETS = [
   'GEMINIDB_SK',
 ];
 
-/** FunctionGraph's runtime name for Node.js 20 (the SDK's enum predates it; strings are accepted). */
-export const RUNTIME = 'Node.js20.15';
+/**
+ * FunctionGraph's newest Node runtime, `Node.js20.15` (the SDK's enum predates it; strings are
+ * accepted); the bundle is built for it and tests/runtime runs it on Node 20.15.
+ */
+export const RUNTIME = TARGETS.functiongraph.runtime;
 /** The zip's entry: `index.js` exporting `handler`. */
 export const HANDLER = 'index.handler';
 /** FunctionGraph's limit on all user data, keys and values together (docs/protocol.md#functiongraph). */
@@ -119,8 +113,6 @@ export interface DeployConfig {
   subnetId: string;
   memoryMb: number;
   timeoutSeconds: number;
-  /** The usage push function (#11). */
-  push: { functionName: string; timeoutSeconds: number };
   apig: {
     instanceId: string;
     groupId: string;
@@ -171,12 +163,6 @@ export function readDeployConfig(
     subnetId: need('FG_SUBNET_ID', s.FG_SUBNET_ID),
     memoryMb: int('FG_MEMORY_MB', 512, 128, 10240),
     timeoutSeconds: int('FG_TIMEOUT_SECONDS', 10, 3, 900),
-    push: {
-      functionName:
-        get('FG_PUSH_FUNCTION_NAME') ??
-        `${get('FG_FUNCTION_NAME') ?? 'koogallery-production'}-usage-push`,
-      timeoutSeconds: int('FG_PUSH_TIMEOUT_SECONDS', 300, 30, 900),
-    },
     apig: {
       instanceId: need('APIG_INSTANCE_ID', s.APIG_INSTANCE_ID),
       groupId: need('APIG_GROUP_ID', s.APIG_GROUP_ID),
@@ -188,7 +174,8 @@ export function readDeployConfig(
     userData: {
       // Linked source maps in the zip turn minified stack traces back into TypeScript lines.
       NODE_OPTIONS: '--enable-source-maps',
-      // Node 20 is supported on purpose; the AWS SDK (the table client) would warn at every cold start.
+      // Node.js20.15 is the newest runtime there; the AWS SDK (the table client) would warn about
+      // Node 20 at every cold start.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_CHECK_ON_START: 'true',
     },
@@ -211,9 +198,25 @@ export function readDeployConfig(
       problems.push(`${from} is missing (secret)`);
     }
   }
-  const size = [config.userData, config.secrets]
-    .flatMap((m) => Object.entries(m))
-    .reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (config.userData.PROVISIONER_WEBHOOK_URL && !config.secrets.PROVISIONER_WEBHOOK_SECRET) {
+    problems.push(
+      'PROVISIONER_WEBHOOK_SECRET is missing (secret): required with PROVISIONER_WEBHOOK_URL',
+    );
+  }
+  const credentialsKey = config.secrets.CREDENTIALS_KEY;
+  if (credentialsKey !== undefined && !isAtRestKey(credentialsKey)) {
+    problems.push(
+      'CREDENTIALS_KEY must be 32 bytes, as 64 hex digits or base64 (or unset: generated on create, kept on update)',
+    );
+  }
+  // A CREDENTIALS_KEY generated or kept at deploy time takes its place too (44 base64 characters).
+  const keyToCome =
+    config.secrets.CREDENTIALS_KEY === undefined ? 'CREDENTIALS_KEY'.length + 44 : 0;
+  const size =
+    keyToCome +
+    [config.userData, config.secrets]
+      .flatMap((m) => Object.entries(m))
+      .reduce((n, [k, v]) => n + k.length + v.length, 0);
   if (size > USER_DATA_LIMIT) {
     problems.push(`user data is ${size} characters; FunctionGraph allows ${USER_DATA_LIMIT}`);
   }
@@ -223,9 +226,18 @@ export function readDeployConfig(
   return config;
 }
 
-/** The function's URN, as FunctionGraph's per-function APIs take it (the production one by default). */
-export function functionUrn(config: DeployConfig, functionName = config.functionName): string {
-  return `urn:fss:${config.region}:${config.projectId}:function:${config.app}:${functionName}:latest`;
+/** True for a 32-byte key written as 64 hex digits or base64 (what the function accepts). */
+function isAtRestKey(value: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+}
+
+/** The HTTP methods KooGallery uses: POST (SaaS V2.0, License 2.0) and GET (V1.0, License 1.0). */
+export const TRIGGER_METHODS = ['GET', 'POST'] as const;
+
+/** The function's URN, as FunctionGraph's per-function APIs take it. */
+export function functionUrn(config: DeployConfig): string {
+  return `urn:fss:${config.region}:${config.projectId}:function:${config.app}:${config.functionName}:latest`;
 }
 
 /** The request bodies one deployment sends, as they go on the wire (snake_case JSON). */
@@ -234,17 +246,12 @@ export interface DeploymentPlan {
   create: Record<string, unknown>;
   code: Record<string, unknown>;
   configuration: Record<string, unknown>;
-  trigger: Record<string, unknown>;
-  /** The APIG trigger of the seller's usage reports, `<APIG_PATH>/usage` (#11). */
-  usageTrigger: Record<string, unknown>;
-  /** The hourly usage push: a second function from the same zip, and its timer trigger (#11). */
-  push: {
-    urn: string;
-    create: Record<string, unknown>;
-    code: Record<string, unknown>;
-    configuration: Record<string, unknown>;
-    timer: Record<string, unknown>;
-  };
+  /** One APIG trigger per method in {@link TRIGGER_METHODS}. */
+  triggers: Array<Record<string, unknown>>;
+  /** The APIG API name earlier versions gave their one `ANY` trigger (replaced on deploy). */
+  legacyTriggerName: string;
+  /** True when `CREDENTIALS_KEY` came from the shell; otherwise deploy generates or keeps one. */
+  credentialsKeyGiven: boolean;
 }
 
 /** Builds every request body from the settings and the zip; pure, so tests can read it. */
@@ -263,78 +270,43 @@ export function planDeployment(config: DeployConfig, zip: Buffer): DeploymentPla
     encrypted_user_data: JSON.stringify(config.secrets),
     description: 'KooGallery SaaS V2.0 production interface',
   };
-  const pushSecrets = Object.fromEntries(
-    Object.entries(config.secrets).filter(([k]) => PUSH_SECRETS.includes(k)),
-  );
-  const pushCommon = {
-    ...common,
-    handler: PUSH_HANDLER,
-    timeout: config.push.timeoutSeconds,
-    encrypted_user_data: JSON.stringify(pushSecrets),
-    description: 'KooGallery pay-per-use usage push, hourly',
-  };
-  const apig = (name: string, path: string, method: string) => ({
-    trigger_type_code: 'DEDICATEDGATEWAY',
-    trigger_status: 'ACTIVE',
-    event_type_code: 'APIGCreateApi',
-    event_data: {
-      name,
-      instance_id: config.apig.instanceId,
-      group_id: config.apig.groupId,
-      env_id: config.apig.envId,
-      env_name: config.apig.envName,
-      path,
-      req_method: method,
-      match_mode: 'NORMAL',
-      protocol: 'HTTPS',
-      // Neither KooGallery nor the seller's SaaS signs for APIG: the app checks each signature.
-      auth: 'NONE',
-      backend_type: 'FUNCTION',
-      type: 1,
-      func_info: { timeout: config.timeoutSeconds * 1000 },
-    },
-  });
-  const code = { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode };
   return {
     urn: functionUrn(config),
     create: {
       func_name: config.functionName,
       package: config.app,
       type: 'v2',
-      ...code,
+      code_type: 'zip',
+      code_filename: 'functiongraph.zip',
+      func_code: funcCode,
       ...common,
     },
-    code,
+    code: { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode },
     configuration: { func_name: config.functionName, ...common },
-    // KooGallery POSTs (V2.0) and GETs (V1.0); ANY keeps one API for both.
-    trigger: apig(config.apig.apiName, config.apig.path, 'ANY'),
-    usageTrigger: apig(
-      `${config.apig.apiName}_usage`,
-      `${config.apig.path.replace(/\/+$/, '')}/usage`,
-      'POST',
-    ),
-    push: {
-      urn: functionUrn(config, config.push.functionName),
-      create: {
-        func_name: config.push.functionName,
-        package: config.app,
-        type: 'v2',
-        ...code,
-        ...pushCommon,
+    triggers: TRIGGER_METHODS.map((method) => ({
+      trigger_type_code: 'DEDICATEDGATEWAY',
+      trigger_status: 'ACTIVE',
+      event_type_code: 'APIGCreateApi',
+      event_data: {
+        name: `${config.apig.apiName}_${method.toLowerCase()}`,
+        instance_id: config.apig.instanceId,
+        group_id: config.apig.groupId,
+        env_id: config.apig.envId,
+        env_name: config.apig.envName,
+        path: config.apig.path,
+        // One method per API: the gateway refuses PUT, DELETE… before the function runs.
+        req_method: method,
+        match_mode: 'NORMAL',
+        protocol: 'HTTPS',
+        // KooGallery cannot sign for APIG: authentication is the request signature in the app.
+        auth: 'NONE',
+        backend_type: 'FUNCTION',
+        type: 1,
+        func_info: { timeout: config.timeoutSeconds * 1000 },
       },
-      code,
-      configuration: { func_name: config.push.functionName, ...pushCommon },
-      timer: {
-        trigger_type_code: 'TIMER',
-        trigger_status: 'ACTIVE',
-        event_data: {
-          name: PUSH_TIMER.name,
-          schedule_type: 'Rate',
-          schedule: PUSH_TIMER.schedule,
-          user_event: 'usage-push',
-        },
-      },
-    },
+    })),
+    legacyTriggerName: config.apig.apiName,
+    credentialsKeyGiven: config.secrets.CREDENTIALS_KEY !== undefined,
   };
 }
 
@@ -354,12 +326,6 @@ export function maskPlan(plan: DeploymentPlan): DeploymentPlan {
     create: mask(plan.create),
     code: mask(plan.code),
     configuration: mask(plan.configuration),
-    push: {
-      ...plan.push,
-      create: mask(plan.push.create),
-      code: mask(plan.push.code),
-      configuration: mask(plan.push.configuration),
-    },
   };
 }
 
@@ -372,83 +338,109 @@ export interface FunctionGraphPort {
   updateConfiguration(urn: string, body: Record<string, unknown>): Promise<void>;
   listTriggers(urn: string): Promise<Array<Record<string, unknown>>>;
   createTrigger(urn: string, body: Record<string, unknown>): Promise<void>;
+  deleteTrigger(urn: string, triggerTypeCode: string, triggerId: string): Promise<void>;
 }
 
 /** What {@link deploy} did. */
 export interface DeployOutcome {
   function: 'created' | 'updated' | 'code-updated';
+  /** `created` when a trigger was missing (GET or POST), `exists` when both were there. */
   trigger: 'created' | 'exists' | 'skipped';
-  /** The APIG trigger of `<APIG_PATH>/usage`. */
-  usageTrigger: 'created' | 'exists' | 'skipped';
-  /** The usage push function, from the same zip. */
-  pushFunction: 'created' | 'updated' | 'code-updated';
-  /** Its hourly timer trigger. */
-  timerTrigger: 'created' | 'exists' | 'skipped';
+  /** Where `CREDENTIALS_KEY` came from (absent for a code-only deployment). */
+  credentialsKey?: 'given' | 'generated' | 'kept';
+  /** True when an earlier version's `ANY` trigger was deleted. */
+  replacedAnyTrigger?: boolean;
 }
 
-async function ensureFunction(
-  port: FunctionGraphPort,
-  fn: {
-    urn: string;
-    create: Record<string, unknown>;
-    code: Record<string, unknown>;
-    configuration: Record<string, unknown>;
-  },
-  codeOnly: boolean,
-): Promise<DeployOutcome['function']> {
-  if (!(await port.showFunction(fn.urn))) {
-    await port.createFunction(fn.create);
-    return 'created';
+/** `body` with `CREDENTIALS_KEY` set in its encrypted user data. */
+function withCredentialsKey(body: Record<string, unknown>, key: string): Record<string, unknown> {
+  const secrets = JSON.parse(String(body.encrypted_user_data ?? '{}')) as Record<string, string>;
+  return { ...body, encrypted_user_data: JSON.stringify({ ...secrets, CREDENTIALS_KEY: key }) };
+}
+
+/** The `CREDENTIALS_KEY` a deployed function holds, when its configuration shows it. */
+function deployedCredentialsKey(existing: Record<string, unknown>): string | undefined {
+  const raw = existing.encrypted_user_data ?? existing.encryptedUserData;
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  try {
+    const key = (JSON.parse(raw) as Record<string, unknown>).CREDENTIALS_KEY;
+    return typeof key === 'string' && isAtRestKey(key) ? key : undefined;
+  } catch {
+    return undefined;
   }
-  await port.updateCode(fn.urn, fn.code);
-  if (codeOnly) return 'code-updated';
-  await port.updateConfiguration(fn.urn, fn.configuration);
-  return 'updated';
-}
-
-/** Creates `trigger` on the function unless one of the same type family and name exists. */
-async function ensureTrigger(
-  port: FunctionGraphPort,
-  urn: string,
-  trigger: Record<string, unknown>,
-  types: readonly string[],
-): Promise<'created' | 'exists'> {
-  const wanted = (trigger.event_data as { name: string }).name;
-  const found = (await port.listTriggers(urn)).some((t) => {
-    const data = (t.event_data ?? {}) as Record<string, unknown>;
-    return types.includes(String(t.trigger_type_code ?? '')) && data.name === wanted;
-  });
-  if (found) return 'exists';
-  await port.createTrigger(urn, trigger);
-  return 'created';
 }
 
 /**
- * Creates or updates the production function and its APIG triggers (the production path and
- * `<path>/usage`), then the usage push function and its hourly timer trigger. Safe to rerun;
- * with `codeOnly` only both functions' code is replaced.
+ * Creates or updates the function, then makes sure its APIG trigger exists. Safe to rerun.
  *
  * @example await deploy(sdkPort(config, ak, sk), planDeployment(config, zip));
  */
 export async function deploy(
   port: FunctionGraphPort,
   plan: DeploymentPlan,
-  options: { codeOnly?: boolean } = {},
+  options: { codeOnly?: boolean; newKey?: () => string } = {},
 ): Promise<DeployOutcome> {
-  const codeOnly = options.codeOnly === true;
-  const fn = await ensureFunction(port, plan, codeOnly);
-  const apigTypes = ['DEDICATEDGATEWAY', 'APIG'];
-  const trigger = codeOnly
-    ? 'skipped'
-    : await ensureTrigger(port, plan.urn, plan.trigger, apigTypes);
-  const usageTrigger = codeOnly
-    ? 'skipped'
-    : await ensureTrigger(port, plan.urn, plan.usageTrigger, apigTypes);
-  const pushFunction = await ensureFunction(port, plan.push, codeOnly);
-  const timerTrigger = codeOnly
-    ? 'skipped'
-    : await ensureTrigger(port, plan.push.urn, plan.push.timer, ['TIMER']);
-  return { function: fn, trigger, usageTrigger, pushFunction, timerTrigger };
+  const newKey = options.newKey ?? (() => randomBytes(32).toString('base64'));
+  const existing = await port.showFunction(plan.urn);
+  let fn: DeployOutcome['function'];
+  let credentialsKey: DeployOutcome['credentialsKey'] = 'given';
+  if (!existing) {
+    let create = plan.create;
+    if (!plan.credentialsKeyGiven) {
+      // A new function gets its own at-rest key, independent of every access key (#14).
+      create = withCredentialsKey(create, newKey());
+      credentialsKey = 'generated';
+    }
+    await port.createFunction(create);
+    fn = 'created';
+  } else {
+    let configuration = plan.configuration;
+    if (!options.codeOnly && !plan.credentialsKeyGiven) {
+      // The user data is replaced as a whole: the deployed key must go back in, or every value
+      // sealed under it becomes unreadable. Checked before anything changes.
+      const kept = deployedCredentialsKey(existing);
+      if (!kept) {
+        throw new Error(
+          'CREDENTIALS_KEY is not set and the deployed function does not show its key: set ' +
+            "CREDENTIALS_KEY in this shell to the value in the function's encrypted environment " +
+            'variables (FunctionGraph console), or to a new key from `openssl rand -base64 32` if it ' +
+            'has none yet (values stored before open with the access key), then deploy again',
+        );
+      }
+      configuration = withCredentialsKey(configuration, kept);
+      credentialsKey = 'kept';
+    }
+    await port.updateCode(plan.urn, plan.code);
+    if (options.codeOnly) return { function: 'code-updated', trigger: 'skipped' };
+    await port.updateConfiguration(plan.urn, configuration);
+    fn = 'updated';
+  }
+  const apigTriggers = (await port.listTriggers(plan.urn)).filter((t) =>
+    ['DEDICATEDGATEWAY', 'APIG'].includes(String(t.trigger_type_code ?? '')),
+  );
+  const nameOf = (t: Record<string, unknown>): unknown =>
+    ((t.event_data ?? {}) as Record<string, unknown>).name;
+  // An earlier version's one ANY trigger would keep PUT, DELETE… open, and APIG refuses a GET
+  // API on a path an ANY API holds: it goes first.
+  let replacedAnyTrigger = false;
+  for (const t of apigTriggers) {
+    if (nameOf(t) !== plan.legacyTriggerName) continue;
+    await port.deleteTrigger(plan.urn, String(t.trigger_type_code), String(t.trigger_id ?? ''));
+    replacedAnyTrigger = true;
+  }
+  let created = false;
+  for (const trigger of plan.triggers) {
+    const wanted = nameOf(trigger);
+    if (apigTriggers.some((t) => nameOf(t) === wanted)) continue;
+    await port.createTrigger(plan.urn, trigger);
+    created = true;
+  }
+  return {
+    function: fn,
+    trigger: created ? 'created' : 'exists',
+    credentialsKey,
+    ...(replacedAnyTrigger ? { replacedAnyTrigger } : {}),
+  };
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -524,6 +516,14 @@ export function sdkPort(config: DeployConfig, ak: string, sk: string): FunctionG
         new sdk.CreateFunctionTriggerRequest().withFunctionUrn(urn).withBody(body(b)),
       );
     },
+    async deleteTrigger(urn, triggerTypeCode, triggerId) {
+      await client.deleteFunctionTrigger(
+        new sdk.DeleteFunctionTriggerRequest()
+          .withFunctionUrn(urn)
+          .withTriggerTypeCode(triggerTypeCode)
+          .withTriggerId(triggerId),
+      );
+    },
   };
 }
 
@@ -532,10 +532,20 @@ async function main(argv: string[]): Promise<void> {
   const codeOnly = argv.includes('--code-only');
   const config = readDeployConfig(process.env, { codeOnly });
   const zipPath = join(__dirname, '..', 'dist', 'functiongraph.zip');
-  const zip = readFileSync(zipPath);
+  if (dryRun && !existsSync(zipPath)) {
+    console.error(
+      `${zipPath} is not built yet: run npm run package:functiongraph before deploying`,
+    );
+  }
+  const zip = dryRun && !existsSync(zipPath) ? Buffer.alloc(0) : readFileSync(zipPath);
   const plan = planDeployment(config, zip);
   if (dryRun) {
     console.log(JSON.stringify(maskPlan(plan), null, 2));
+    if (!plan.credentialsKeyGiven && !codeOnly) {
+      console.error(
+        'CREDENTIALS_KEY is not set: a new function gets a generated one in its encrypted user data; an update keeps the deployed one',
+      );
+    }
     return;
   }
   const ak = process.env.HUAWEICLOUD_SDK_AK ?? '';
@@ -543,10 +553,16 @@ async function main(argv: string[]): Promise<void> {
   if (!ak || !sk) throw new Error('HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK are required');
   const outcome = await deploy(sdkPort(config, ak, sk), plan, { codeOnly });
   console.log(
-    `function ${config.functionName}: ${outcome.function}; APIG trigger ${config.apig.apiName}: ${outcome.trigger}; ` +
-      `usage report trigger ${config.apig.apiName}_usage: ${outcome.usageTrigger}\n` +
-      `function ${config.push.functionName}: ${outcome.pushFunction}; timer trigger ${PUSH_TIMER.name} (every ${PUSH_TIMER.schedule}): ${outcome.timerTrigger}`,
+    `function ${config.functionName}: ${outcome.function}; APIG triggers ${plan.triggers.length} (GET, POST): ${outcome.trigger}`,
   );
+  if (outcome.replacedAnyTrigger) {
+    console.log(`APIG API ${plan.legacyTriggerName} (method ANY) deleted: GET and POST replace it`);
+  }
+  if (outcome.credentialsKey === 'generated') {
+    console.log(
+      'CREDENTIALS_KEY generated into the encrypted user data; later deploys keep it (copy it from the console into your secret store as a backup)',
+    );
+  }
 }
 
 if (require.main === module) {

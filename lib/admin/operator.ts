@@ -6,12 +6,11 @@
  */
 import { buildTablePorts, type TablePorts } from '../deps';
 import {
-  type InstanceCatalog,
   type InstanceRecord,
+  type InstanceStore,
   NAMESPACE,
   type Namespace,
 } from '../store/instance-store';
-import { instanceKey } from '../store/keys';
 import type { AdminIo } from './command';
 import { type AdminSettings, AdminUsageError, tableOptions } from './settings';
 
@@ -76,39 +75,46 @@ export function instanceView(r: InstanceRecord): InstanceView {
 
 /** What {@link walkInstances} reports at the end. */
 export interface WalkResult {
-  scanned: number;
+  /** Instances read. */
+  read: number;
   /** Where to resume when the walk stopped early (`--after`), else undefined. */
   resumeAfter?: string;
 }
 
 /**
- * Visits every instance of the table, one scan page at a time, writing progress to stderr after
- * each page. `visit` answers false to stop early: the walk then names the key to resume after.
+ * Visits every instance of the table, one scan page at a time (`InstanceStore.listInstances`),
+ * writing progress to stderr after each page. With `stop`, the walk ends after the first page at
+ * which `stop()` holds, and names the cursor to resume from (`--after`).
  */
 export async function walkInstances(
-  catalog: InstanceCatalog,
+  store: Pick<InstanceStore, 'listInstances'>,
   io: AdminIo,
-  options: { label: string; after?: string; quiet?: boolean },
-  visit: (record: InstanceRecord) => boolean | undefined | Promise<boolean | undefined>,
+  options: {
+    label: string;
+    after?: string;
+    quiet?: boolean;
+    pageSize?: number;
+    stop?: () => boolean;
+  },
+  visit: (record: InstanceRecord) => void | Promise<void>,
 ): Promise<WalkResult> {
   let cursor = options.after;
-  let scanned = 0;
+  let read = 0;
   let pages = 0;
   do {
-    const page = await catalog.scanInstances({ limit: SCAN_PAGE_SIZE, cursor });
-    scanned += page.scanned;
+    const page = await store.listInstances({ limit: options.pageSize ?? SCAN_PAGE_SIZE, cursor });
     pages += 1;
     for (const record of page.records) {
-      if ((await visit(record)) === false) {
-        return { scanned, resumeAfter: instanceKey(record.namespace, record.instanceId) };
-      }
+      read += 1;
+      await visit(record);
     }
     cursor = page.cursor;
     if (!options.quiet && (cursor !== undefined || pages > 1)) {
-      io.stderr.write(`${options.label}: ${scanned} items scanned${cursor ? '…' : ', done'}\n`);
+      io.stderr.write(`${options.label}: ${read} instances read${cursor ? '…' : ', done'}\n`);
     }
+    if (cursor !== undefined && options.stop?.()) return { read, resumeAfter: cursor };
   } while (cursor !== undefined);
-  return { scanned };
+  return { read };
 }
 
 /** Finds an instance by id in either namespace (real first). */

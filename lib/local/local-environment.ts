@@ -1,9 +1,31 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type Clock, systemClock } from '../clock';
 import type { Lookup } from '../config';
-import { startEmbeddedStore } from './embedded-store';
+import { DataDirInUseError, startEmbeddedStore } from './embedded-store';
+import { startNonceSweeper } from './nonce-sweeper';
 import { startOpenApiStandIn } from './open-api-stand-in';
+
+/** Default time between two sweeps of expired nonces in the embedded store. */
+const NONCE_SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Creates the data folder owner-only (0700), and narrows an existing one: it holds the development
+ * keys and every stored credential (#14).
+ */
+export async function makePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+}
+
+/** Reads a file kept private (0600), narrowing one an older version left readable to others. */
+async function readPrivate(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8');
+  await chmod(file, 0o600);
+  return text;
+}
 
 /** The local runner's defaults for settings a deployed function must be given. */
 const LOCAL_DEFAULTS: Record<string, string> = {
@@ -11,6 +33,12 @@ const LOCAL_DEFAULTS: Record<string, string> = {
   FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
   ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
 };
+
+/**
+ * The file under the data directory holding the development webhook secret, shared by
+ * `koogallery-sim serve-webhook` and `npm start` when `PROVISIONER_WEBHOOK_SECRET` is unset.
+ */
+export const WEBHOOK_SECRET_FILE = 'webhook-secret';
 
 /** What {@link startLocalEnvironment} started, and how to configure the function against it. */
 export interface LocalEnvironment {
@@ -25,6 +53,11 @@ export interface LocalEnvironment {
    * left out), for the runtime file that `koogallery-admin` reads.
    */
   published: Record<string, string>;
+  /**
+   * Deletes the expired nonce items of the embedded store now (it also runs periodically);
+   * undefined when the store is an outside one (DYNAMODB_ENDPOINT), whose TTL does it.
+   */
+  sweepNonces?: () => Promise<number>;
   close(): Promise<void>;
 }
 
@@ -33,15 +66,32 @@ export async function readOrCreateKey(
   file: string,
 ): Promise<{ value: string; generated: boolean }> {
   try {
-    const value = (await readFile(file, 'utf8')).trim();
+    const value = (await readPrivate(file)).trim();
     if (value) return { value, generated: false };
   } catch {
     // Not created yet.
   }
   const value = randomBytes(24).toString('base64url');
-  await mkdir(dirname(file), { recursive: true });
+  await makePrivateDir(dirname(file));
   await writeFile(file, `${value}\n`, { mode: 0o600 });
   return { value, generated: true };
+}
+
+/**
+ * The at-rest key (`CREDENTIALS_KEY`) kept in `file`: 32 random bytes as base64, created once
+ * (mode 0600) beside the data it seals, independent of the access key (#14).
+ */
+async function readOrCreateCredentialsKey(file: string): Promise<string> {
+  try {
+    const value = (await readFile(file, 'utf8')).trim();
+    if (value) return value;
+  } catch {
+    // Not created yet.
+  }
+  const value = randomBytes(32).toString('base64');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return value;
 }
 
 /**
@@ -54,15 +104,20 @@ async function readOrCreateSigningKey(
   const file = join(dataDir, 'license-signing-key.pem');
   const publicFile = join(dataDir, 'license-public-key.pem');
   try {
-    const pem = (await readFile(file, 'utf8')).trim();
-    if (pem) return { pem, publicFile };
+    const pem = (await readPrivate(file)).trim();
+    if (pem) {
+      await chmod(publicFile, 0o600).catch(() => undefined);
+      return { pem, publicFile };
+    }
   } catch {
     // Not created yet.
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   await writeFile(file, pem, { mode: 0o600 });
-  await writeFile(publicFile, publicKey.export({ format: 'pem', type: 'spki' }).toString());
+  await writeFile(publicFile, publicKey.export({ format: 'pem', type: 'spki' }).toString(), {
+    mode: 0o600,
+  });
   return { pem: pem.trim(), publicFile };
 }
 
@@ -70,16 +125,27 @@ async function readOrCreateSigningKey(
  * Starts what a deployed function gets from its cloud, on this machine: an embedded persistent
  * DynamoDB-compatible store (unless DYNAMODB_ENDPOINT is set), a stand-in for KooGallery's Query
  * Order API (unless HUAWEICLOUD_AK is set) and a development access key kept under `dataDir`
- * (unless KOOGALLERY_ACCESS_KEY is set), a License 2.0 development key (unless
+ * (unless KOOGALLERY_ACCESS_KEY is set), an at-rest key for delivery info (unless CREDENTIALS_KEY
+ * is set), a License 2.0 development key (unless
  * KOOGALLERY_LICENSE_ACCESS_KEY is set) and a License 1.0 signing key (unless LICENSE_SIGNING_KEY
- * is set), both kept under `dataDir`. Everything listens on 127.0.0.1 only.
+ * is set), both kept under `dataDir`. With `PROVISIONER_WEBHOOK_URL` set and no
+ * `PROVISIONER_WEBHOOK_SECRET`, the webhook secret `koogallery-sim serve-webhook` keeps there.
+ * Everything listens on 127.0.0.1 only. `dataDir` is made owner-only; the embedded store's expired
+ * nonces are swept every `nonceSweepIntervalMs`. Refuses, naming the fix, a `dataDir` whose store
+ * another process (another `npm start`) holds.
  */
 export async function startLocalEnvironment(options: {
   dataDir: string;
   lookup: Lookup;
+  /** The nonce sweep's clock (default: the system clock). */
+  clock?: Clock;
+  /** Time between two nonce sweeps (default 60 s). */
+  nonceSweepIntervalMs?: number;
+  /** Told when a periodic nonce sweep fails (the next one tries again). */
+  onSweepError?: (error: unknown) => void;
 }): Promise<LocalEnvironment> {
   const { dataDir, lookup: outer } = options;
-  await mkdir(dataDir, { recursive: true });
+  await makePrivateDir(dataDir);
   const set: Record<string, string> = {};
   const lookup: Lookup = (k) => outer(k) || set[k] || LOCAL_DEFAULTS[k];
   const closers: (() => Promise<void>)[] = [];
@@ -94,6 +160,11 @@ export async function startLocalEnvironment(options: {
     if (!accessKey.value) {
       accessKey = { ...(await readOrCreateKey(keyFile)), file: keyFile };
       set.KOOGALLERY_ACCESS_KEY = accessKey.value;
+    }
+    if (!outer('CREDENTIALS_KEY')) {
+      const credentialsKeyFile = join(dataDir, 'credentials-key');
+      set.CREDENTIALS_KEY = await readOrCreateCredentialsKey(credentialsKeyFile);
+      notes.push(`at-rest key (CREDENTIALS_KEY): kept in ${credentialsKeyFile}`);
     }
     if (!outer('KOOGALLERY_LICENSE_ACCESS_KEY')) {
       const licenseKeyFile = join(dataDir, 'license-access-key');
@@ -110,10 +181,45 @@ export async function startLocalEnvironment(options: {
       set.LICENSE_SIGNING_KEY = signing.pem;
       notes.push(`License 1.0 signing key: public key in ${signing.publicFile}`);
     }
+    if (outer('PROVISIONER_WEBHOOK_URL') && !outer('PROVISIONER_WEBHOOK_SECRET')) {
+      const secretFile = join(dataDir, WEBHOOK_SECRET_FILE);
+      set.PROVISIONER_WEBHOOK_SECRET = (await readOrCreateKey(secretFile)).value;
+      notes.push(
+        `webhook secret: kept in ${secretFile} (as koogallery-sim serve-webhook reads it)`,
+      );
+    }
     const tableName = lookup('TABLE_NAME') as string;
+    let sweepNonces: (() => Promise<number>) | undefined;
     if (!outer('DYNAMODB_ENDPOINT')) {
-      const embedded = await startEmbeddedStore({ dataDir: join(dataDir, 'dynalite'), tableName });
+      const embedded = await startEmbeddedStore({
+        dataDir: join(dataDir, 'dynalite'),
+        tableName,
+      }).catch((error: unknown) => {
+        if (!(error instanceof DataDirInUseError)) throw error;
+        throw new Error(
+          `another \`npm start\` is using the data folder ${dataDir}: stop it first, or give this ` +
+            `one a folder of its own, e.g. DATA_DIR=${dataDir}-2 PORT=3001 npm start`,
+        );
+      });
       closers.push(() => embedded.close());
+      // dynalite has no TTL: expired nonce items are swept here instead (#14).
+      const client = new DynamoDBClient({
+        endpoint: embedded.endpoint,
+        region: embedded.region,
+        credentials: embedded.credentials,
+      });
+      const sweeper = startNonceSweeper({
+        client,
+        tableName,
+        clock: options.clock ?? systemClock,
+        intervalMs: options.nonceSweepIntervalMs ?? NONCE_SWEEP_INTERVAL_MS,
+        ...(options.onSweepError ? { onError: options.onSweepError } : {}),
+      });
+      closers.push(async () => {
+        sweeper.stop();
+        client.destroy();
+      });
+      sweepNonces = sweeper.sweep;
       set.DYNAMODB_ENDPOINT = embedded.endpoint;
       // buildDeps builds the store from these, as it builds GeminiDB's from the deployed settings.
       Object.assign(set, {
@@ -159,6 +265,7 @@ export async function startLocalEnvironment(options: {
       accessKey,
       notes,
       published,
+      sweepNonces,
       close: async () => {
         for (const close of closers.reverse()) await close();
       },

@@ -120,7 +120,7 @@ function reissueForExpiry(
  */
 export async function renewLicense(
   r: RenewCommand,
-  ctx: ScenarioContext<'store' | 'provisioner' | 'licenseIssuer'>,
+  ctx: ScenarioContext<'store' | 'provisioner' | 'licenseIssuer' | 'orders'>,
 ): Promise<ScenarioResult> {
   const renewed = await renew(r, ctx);
   if (renewed.resultCode !== '000000') return renewed;

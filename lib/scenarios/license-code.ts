@@ -1,6 +1,6 @@
 import { licenseInstanceIdFor } from '../ids';
 import { STATUS } from '../store/instance-store';
-import { type LicenseCodeCommand, ORIGINS } from './commands';
+import { CREATION_TIME, type LicenseCodeCommand, ORIGINS } from './commands';
 import { namespaceOf } from './namespaces';
 import { renew } from './refresh-instance';
 import { release } from './release-instance';
@@ -55,7 +55,7 @@ async function isReleased(
  */
 export async function changeLicenseCode(
   cmd: LicenseCodeCommand,
-  ctx: ScenarioContext<'store' | 'provisioner'>,
+  ctx: ScenarioContext<'store' | 'provisioner' | 'orders'>,
 ): Promise<ScenarioResult> {
   const instanceId = licenseInstanceIdFor(cmd.licenseCode);
   ctx.annotate({ instanceId });
@@ -75,6 +75,7 @@ export async function changeLicenseCode(
           expireTime: change.expireTime,
           productId: cmd.productId,
           restoreAccess: false,
+          creationTime: CREATION_TIME.REQUIRED,
         },
         ctx,
       );

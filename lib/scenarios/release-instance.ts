@@ -3,13 +3,16 @@ import { STATUS } from '../store/instance-store';
 import type { ReleaseCommand } from './commands';
 import { changeInstance, nextVersion } from './instance-writes';
 import { namespaceOf, orderKey } from './namespaces';
+import { rememberOrder } from './order-sequence';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
  * Releases an instance and keeps a tombstone (status RELEASED, credentials dropped), so a repeated
  * release answers `000000` and a real call for an instance that never existed answers `000003`.
- * An instance still being provisioned is released too; a provisioning that finishes afterwards
- * undoes its tenant (provisioning.ts).
+ * An instance still being provisioned is released too, and the provisioner is told: an attempt
+ * that created the tenant but never answered (a webhook receiver that timed out) leaves nothing
+ * behind. A provisioning that finishes afterwards undoes its tenant again (provisioning.ts); the
+ * provisioner's `release` is idempotent, so both calls are safe.
  *
  * @example await release({ test: false, instanceId, orderId }, ctx);
  */
@@ -26,9 +29,10 @@ export function release(
     if (current.status === STATUS.RELEASED) {
       return { kind: 'answer', result: success('success (already released)') };
     }
-    if (current.status !== STATUS.PROVISIONING) await ctx.ports.provisioner.release(current);
+    await ctx.ports.provisioner.release(current);
+    // Remembered once (a release naming the purchase order does not add it twice), bounded.
     const applied = r.orderId
-      ? [...current.appliedOrders, orderKey(r.orderId, r.orderLineId)]
+      ? rememberOrder(current.appliedOrders, orderKey(r.orderId, r.orderLineId))
       : current.appliedOrders;
     return {
       kind: 'write',

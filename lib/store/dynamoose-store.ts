@@ -18,10 +18,11 @@
 import { DynamoDB } from '@aws-sdk/client-dynamodb';
 import dynamoose from 'dynamoose';
 import type { ObjectType } from 'dynamoose/dist/General';
+import type { AnyItem } from 'dynamoose/dist/Item';
+import type { ScanResponse } from 'dynamoose/dist/ItemRetriever';
 import { StoreUnavailableError } from '../errors';
 import { cryptoIds } from '../ids';
 import {
-  type InstanceCatalog,
   type InstanceRecord,
   type InstanceStore,
   NAMESPACE,
@@ -33,7 +34,7 @@ import {
   assertCreatable,
   assertExpiry,
   assertUpdatable,
-  INSTANCE_PREFIX,
+  INSTANCE_KEY_PREFIX,
   instanceKey,
   nonceKey,
 } from './keys';
@@ -155,21 +156,6 @@ function sleep(ms: number): Promise<void> {
  * await store.createInstance(record); // 'written' | 'conflict'
  */
 export function createDynamooseStore(options: DynamooseStoreOptions): InstanceStore {
-  return createDynamooseInstanceTable(options).store;
-}
-
-/**
- * The operator tools' listing of instances on the same table (a paginated Scan): kept apart from
- * the {@link InstanceStore} the calls use, so no call's port can scan.
- */
-export function createDynamooseInstanceCatalog(options: DynamooseStoreOptions): InstanceCatalog {
-  return createDynamooseInstanceTable(options).catalog;
-}
-
-function createDynamooseInstanceTable(options: DynamooseStoreOptions): {
-  store: InstanceStore;
-  catalog: InstanceCatalog;
-} {
   const { tableName, endpoint, region } = options;
   const where = { tableName, endpoint: printableEndpoint(endpoint, region) };
 
@@ -244,7 +230,7 @@ function createDynamooseInstanceTable(options: DynamooseStoreOptions): {
     }
   }
 
-  const store: InstanceStore = {
+  return {
     async getInstance(namespace, instanceId) {
       const pk = instanceKey(namespace, instanceId);
       let item: ObjectType | undefined;
@@ -285,6 +271,25 @@ function createDynamooseInstanceTable(options: DynamooseStoreOptions): {
       return put('updateInstance', () => item.save({ condition, return: 'item' }));
     },
 
+    async listInstances(page = {}) {
+      // Scan counts items before the filter: a page may hold fewer records than `limit`, or none,
+      // and still have a cursor.
+      let scan = InstanceModel.scan(KEY_ATTRIBUTE)
+        .beginsWith(INSTANCE_KEY_PREFIX)
+        .limit(page.limit ?? 100);
+      if (page.cursor) scan = scan.startAt(JSON.parse(page.cursor) as ObjectType);
+      let result: ScanResponse<AnyItem>;
+      try {
+        result = await scan.exec();
+      } catch (error) {
+        throw unavailable(error, 'listInstances', where);
+      }
+      return {
+        records: result.map((item) => fromInstanceItem(item.toJSON())),
+        ...(result.lastKey ? { cursor: JSON.stringify(result.lastKey) } : {}),
+      };
+    },
+
     async recordNonce(family, nonce, expiresAtMs) {
       assertExpiry(expiresAtMs);
       const writer = cryptoIds.token();
@@ -306,23 +311,4 @@ function createDynamooseInstanceTable(options: DynamooseStoreOptions): {
       return put('recordNonce', () => item.save({ condition, return: 'item' }));
     },
   };
-
-  const catalog: InstanceCatalog = {
-    async scanInstances({ limit, cursor }) {
-      const condition = new dynamoose.Condition(KEY_ATTRIBUTE).beginsWith(INSTANCE_PREFIX);
-      let scan = InstanceModel.scan(condition).consistent().limit(limit);
-      if (cursor !== undefined) scan = scan.startAt({ [KEY_ATTRIBUTE]: cursor });
-      const page = await scan.exec().catch((error: unknown) => {
-        throw unavailable(error, 'scanInstances', where);
-      });
-      const records = page.map((item) => fromInstanceItem(item.toJSON()));
-      const last = page.lastKey?.[KEY_ATTRIBUTE];
-      return {
-        records,
-        scanned: page.scannedCount ?? records.length,
-        ...(typeof last === 'string' ? { cursor: last } : {}),
-      };
-    },
-  };
-  return { store, catalog };
 }

@@ -6,8 +6,8 @@ import { type InstanceRecord, NAMESPACE, type Namespace } from './instance-store
 
 const NAMESPACES: readonly string[] = Object.values(NAMESPACE);
 
-/** The prefix every instance item's key starts with (and no other item's). */
-export const INSTANCE_PREFIX = 'INSTANCE#';
+/** What every instance item's key starts with (and no nonce item's). */
+export const INSTANCE_KEY_PREFIX = 'INSTANCE#';
 
 /**
  * The key of an instance item: `INSTANCE#<namespace>#<instanceId>`. The namespace never contains
@@ -17,8 +17,11 @@ export function instanceKey(namespace: Namespace, instanceId: string): string {
   if (!NAMESPACES.includes(namespace)) {
     throw new RangeError(`unknown namespace "${namespace}"`);
   }
-  return `INSTANCE#${namespace}#${instanceId}`;
+  return `${INSTANCE_KEY_PREFIX}${namespace}#${instanceId}`;
 }
+
+/** What every nonce item's key starts with (see {@link nonceKey}). */
+export const NONCE_KEY_PREFIX = 'NONCE#';
 
 /**
  * The key of a nonce item: `NONCE#<family>#<nonce>`. A family containing `#` is refused: it would
@@ -29,7 +32,7 @@ export function nonceKey(family: string, nonce: string): string {
     throw new RangeError(`nonce family "${family}" must be non-empty and must not contain "#"`);
   }
   if (nonce === '') throw new RangeError('nonce must be non-empty');
-  return `NONCE#${family}#${nonce}`;
+  return `${NONCE_KEY_PREFIX}${family}#${nonce}`;
 }
 
 /** Refuses a record `createInstance` must not write (the port requires version 1). */

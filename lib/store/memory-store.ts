@@ -3,12 +3,7 @@
  * as the dynamoose adapter (it passes the same contract suite). Records are deep-copied in and out,
  * so a caller mutating its object never changes the stored state behind the store's back.
  */
-import type {
-  InstanceCatalog,
-  InstanceRecord,
-  InstanceStore,
-  WriteOutcome,
-} from './instance-store';
+import type { InstancePage, InstanceRecord, InstanceStore, WriteOutcome } from './instance-store';
 import { assertCreatable, assertExpiry, assertUpdatable, instanceKey, nonceKey } from './keys';
 
 /**
@@ -24,19 +19,11 @@ function copy(record: InstanceRecord): InstanceRecord {
  * what makes it atomic in single-threaded JavaScript, like a conditional write on one item.
  */
 export function createMemoryStore(): InstanceStore {
-  return createMemoryInstanceTable().store;
-}
-
-/**
- * A memory store and the operator tools' listing over the same records (like
- * `createDynamooseInstanceCatalog` on one table).
- */
-export function createMemoryInstanceTable(): { store: InstanceStore; catalog: InstanceCatalog } {
   const instances = new Map<string, InstanceRecord>();
   /** Nonce key to expiry in epoch milliseconds; like the TTL, expiry never frees a nonce early. */
   const nonces = new Map<string, number>();
 
-  const store: InstanceStore = {
+  return {
     async getInstance(namespace, instanceId) {
       const record = instances.get(instanceKey(namespace, instanceId));
       return record === undefined ? undefined : copy(record);
@@ -67,6 +54,16 @@ export function createMemoryInstanceTable(): { store: InstanceStore; catalog: In
       return 'written';
     },
 
+    async listInstances(page = {}): Promise<InstancePage> {
+      const keys = [...instances.keys()].sort().filter((k) => !page.cursor || k > page.cursor);
+      const taken = keys.slice(0, page.limit ?? 100);
+      const last = taken[taken.length - 1];
+      return {
+        records: taken.map((k) => copy(instances.get(k) as InstanceRecord)),
+        ...(taken.length < keys.length && last ? { cursor: last } : {}),
+      };
+    },
+
     async recordNonce(family, nonce, expiresAtMs): Promise<WriteOutcome> {
       assertExpiry(expiresAtMs);
       const key = nonceKey(family, nonce);
@@ -75,20 +72,4 @@ export function createMemoryInstanceTable(): { store: InstanceStore; catalog: In
       return 'written';
     },
   };
-
-  const catalog: InstanceCatalog = {
-    async scanInstances({ limit, cursor }) {
-      const keys = [...instances.keys()].sort();
-      const start = cursor === undefined ? 0 : keys.findIndex((k) => k > cursor);
-      const page = start < 0 ? [] : keys.slice(start, start + limit);
-      const last = page[page.length - 1];
-      const more = start >= 0 && start + limit < keys.length;
-      return {
-        records: page.map((k) => copy(instances.get(k) as InstanceRecord)),
-        scanned: page.length,
-        ...(more && last !== undefined ? { cursor: last } : {}),
-      };
-    },
-  };
-  return { store, catalog };
 }

@@ -2,14 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../../lib/errors';
-import {
-  createDynamooseInstanceCatalog,
-  createDynamooseStore,
-} from '../../lib/store/dynamoose-store';
+import { createDynamooseStore } from '../../lib/store/dynamoose-store';
 import { NAMESPACE, STATUS } from '../../lib/store/instance-store';
 import { ensureTable, verifyTable } from '../../lib/store/table-schema';
 import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from '../helpers/dynalite';
-import { describeInstanceCatalogContract } from './instance-catalog.contract';
 import { describeInstanceStoreContract, makeRecord } from './instance-store.contract';
 
 let dynamo: TestDynalite;
@@ -60,13 +56,6 @@ async function startBlackHole(): Promise<{ endpoint: string; close(): Promise<vo
 }
 
 describeInstanceStoreContract('dynamoose store on dynalite', () => storeOn(dynamo));
-describeInstanceCatalogContract('dynamoose store on dynalite', () => {
-  const options = { tableName: dynamo.tableName, endpoint: dynamo.endpoint, ...TEST_DYNAMO };
-  return {
-    store: createDynamooseStore(options),
-    catalog: createDynamooseInstanceCatalog(options),
-  };
-});
 
 describe('createDynamooseStore', () => {
   it('stores a nonce item with a numeric expiresAt in epoch seconds', async () => {

@@ -1,6 +1,4 @@
-import { createMemoryInstanceTable, createMemoryStore } from '../../lib/store/memory-store';
-import { describeInstanceCatalogContract } from './instance-catalog.contract';
+import { createMemoryStore } from '../../lib/store/memory-store';
 import { describeInstanceStoreContract } from './instance-store.contract';
 
 describeInstanceStoreContract('memory store', () => createMemoryStore());
-describeInstanceCatalogContract('memory store', () => createMemoryInstanceTable());

@@ -2,8 +2,11 @@
  * The Huawei Cloud deploy script builds the documented FunctionGraph requests and is idempotent;
  * the SDK path runs against a local stand-in of the FunctionGraph API on 127.0.0.1 (#5).
  */
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type DeployConfig,
   deploy,
@@ -64,6 +67,36 @@ describe('readDeployConfig with codeOnly', () => {
   });
 });
 
+describe('readDeployConfig with the webhook provisioner (#12)', () => {
+  it('puts the URL in user data and the secrets in encrypted user data only', () => {
+    const plan = planDeployment(
+      readDeployConfig({
+        ...ENV,
+        PROVISIONER_WEBHOOK_URL: 'https://hooks.example.com/koogallery',
+        PROVISIONER_WEBHOOK_SECRET: 'secret-webhook-current',
+        PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'secret-webhook-previous',
+      }),
+      ZIP,
+    );
+
+    const plain = JSON.parse(String(plan.configuration.user_data));
+    const secret = JSON.parse(String(plan.configuration.encrypted_user_data));
+    expect(plain.PROVISIONER_WEBHOOK_URL).toBe('https://hooks.example.com/koogallery');
+    expect(JSON.stringify(plain)).not.toContain('secret-webhook');
+    expect(secret).toMatchObject({
+      PROVISIONER_WEBHOOK_SECRET: 'secret-webhook-current',
+      PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'secret-webhook-previous',
+    });
+    expect(JSON.stringify(maskPlan(plan))).not.toContain('secret-webhook');
+  });
+
+  it('refuses the URL without its secret, naming it', () => {
+    expect(() =>
+      readDeployConfig({ ...ENV, PROVISIONER_WEBHOOK_URL: 'https://hooks.example.com/' }),
+    ).toThrow(/PROVISIONER_WEBHOOK_SECRET is missing \(secret\)/);
+  });
+});
+
 describe('planDeployment', () => {
   const config = readDeployConfig(ENV);
   const plan = planDeployment(config, ZIP);
@@ -102,97 +135,74 @@ describe('planDeployment', () => {
     expect(JSON.stringify(maskPlan(plan))).not.toContain('secret-');
   });
 
-  it('adds an APIG trigger on the dedicated gateway without APIG authentication', () => {
-    expect(plan.trigger).toMatchObject({
-      trigger_type_code: 'DEDICATEDGATEWAY',
-      event_data: {
-        group_id: 'group-4444',
-        env_id: 'env-5555',
-        path: '/koogallery',
-        req_method: 'ANY',
-        auth: 'NONE',
-        protocol: 'HTTPS',
-      },
-    });
-  });
-});
-
-describe('planDeployment: the usage push (#11)', () => {
-  const plan = planDeployment(
-    readDeployConfig({ ...ENV, USAGE_REPORT_SECRET: 'secret-report' }),
-    ZIP,
-  );
-
-  it('adds a second function from the same zip, handler index.usagePush, with only the secrets a push needs', () => {
-    expect(plan.push.create).toMatchObject({
-      func_name: 'koogallery-production-usage-push',
-      handler: 'index.usagePush',
-      timeout: 300,
-      runtime: 'Node.js20.15',
-      func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
-    });
-    expect(plan.push.create.func_code).toEqual(plan.create.func_code);
-    expect(Object.keys(JSON.parse(String(plan.push.create.encrypted_user_data))).sort()).toEqual([
-      'DYNAMODB_ACCESS_KEY_ID',
-      'DYNAMODB_SECRET_ACCESS_KEY',
-      'HUAWEICLOUD_AK',
-      'HUAWEICLOUD_SK',
-      'KOOGALLERY_ACCESS_KEY',
+  it('adds one APIG trigger for GET and one for POST, no other method, without APIG authentication (#14)', () => {
+    expect(plan.triggers.map((t) => (t.event_data as { req_method: string }).req_method)).toEqual([
+      'GET',
+      'POST',
     ]);
-    expect(JSON.parse(String(plan.create.encrypted_user_data)).USAGE_REPORT_SECRET).toBe(
-      'secret-report',
-    );
-  });
-
-  it('shows the hourly timer trigger and the usage report route in the dry run, secrets masked', () => {
-    const dryRun = JSON.stringify(maskPlan(plan));
-
-    expect(maskPlan(plan).push.timer).toEqual({
-      trigger_type_code: 'TIMER',
-      trigger_status: 'ACTIVE',
-      event_data: {
-        name: 'koogallery_usage_push',
-        schedule_type: 'Rate',
-        schedule: '1h',
-        user_event: 'usage-push',
-      },
-    });
-    expect(plan.usageTrigger).toMatchObject({
-      event_data: { path: '/koogallery/usage', req_method: 'POST', auth: 'NONE' },
-    });
-    expect(dryRun).not.toContain('secret-');
+    for (const trigger of plan.triggers) {
+      expect(trigger).toMatchObject({
+        trigger_type_code: 'DEDICATEDGATEWAY',
+        event_data: {
+          group_id: 'group-4444',
+          env_id: 'env-5555',
+          path: '/koogallery',
+          auth: 'NONE',
+          protocol: 'HTTPS',
+        },
+      });
+    }
+    expect(JSON.stringify(plan.triggers)).not.toContain('ANY');
   });
 });
 
-/** An in-memory FunctionGraph recording the calls it received. */
-function fakePort(): FunctionGraphPort & { calls: string[] } {
-  const functions = new Set<string>();
-  const triggers = new Map<string, Array<Record<string, unknown>>>();
+/** An in-memory FunctionGraph recording the calls it received; `showKey` false hides secrets. */
+function fakePort(
+  options: { showKey?: boolean; triggers?: Array<Record<string, unknown>> } = {},
+): FunctionGraphPort & {
+  calls: string[];
+  secrets(): Record<string, string>;
+  triggers: Array<Record<string, unknown>>;
+} {
+  let config: Record<string, unknown> | undefined;
+  const triggers = options.triggers ?? [];
   const calls: string[] = [];
-  const nameOf = (urn: string) => urn.split(':').slice(-2, -1)[0] ?? '';
   return {
     calls,
-    async showFunction(urn) {
+    triggers,
+    secrets: () => JSON.parse(String(config?.encrypted_user_data ?? '{}')),
+    async showFunction() {
       calls.push('show');
-      return functions.has(nameOf(urn)) ? { func_name: nameOf(urn) } : undefined;
+      if (!config) return undefined;
+      return options.showKey === false
+        ? { func_name: 'koogallery-production' }
+        : { func_name: 'koogallery-production', encrypted_user_data: config.encrypted_user_data };
     },
     async createFunction(body) {
       calls.push('create');
-      functions.add(String(body.func_name));
+      config = body;
     },
     async updateCode() {
       calls.push('updateCode');
     },
-    async updateConfiguration() {
+    async updateConfiguration(_urn, body) {
       calls.push('updateConfiguration');
+      config = body;
     },
-    async listTriggers(urn) {
+    async listTriggers() {
       calls.push('listTriggers');
-      return triggers.get(urn) ?? [];
+      return [...triggers];
     },
-    async createTrigger(urn, body) {
+    async createTrigger(_urn, body) {
       calls.push('createTrigger');
-      triggers.set(urn, [...(triggers.get(urn) ?? []), body]);
+      triggers.push(body);
+    },
+    async deleteTrigger(_urn, _type, id) {
+      calls.push(`deleteTrigger ${id}`);
+      triggers.splice(
+        triggers.findIndex((t) => t.trigger_id === id),
+        1,
+      );
     },
   };
 }
@@ -204,24 +214,72 @@ describe('deploy', () => {
     const port = fakePort();
 
     const first = await deploy(port, plan);
+    const generated = port.secrets().CREDENTIALS_KEY;
     const second = await deploy(port, plan);
 
-    expect(first).toEqual({
-      function: 'created',
-      trigger: 'created',
-      usageTrigger: 'created',
-      pushFunction: 'created',
-      timerTrigger: 'created',
+    expect(first).toEqual({ function: 'created', trigger: 'created', credentialsKey: 'generated' });
+    expect(second).toEqual({ function: 'updated', trigger: 'exists', credentialsKey: 'kept' });
+    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(2);
+    expect(port.calls.filter((c) => c === 'create')).toHaveLength(1);
+    // A dedicated 32-byte at-rest key, generated once, kept by the update (#14).
+    expect(Buffer.from(generated ?? '', 'base64')).toHaveLength(32);
+    expect(port.secrets().CREDENTIALS_KEY).toBe(generated);
+    expect(port.secrets().KOOGALLERY_ACCESS_KEY).toBe('secret-access-key');
+  });
+
+  it('uses the CREDENTIALS_KEY given in the shell (#14)', async () => {
+    const given = 'ab'.repeat(32);
+    const port = fakePort();
+
+    const outcome = await deploy(
+      port,
+      planDeployment(readDeployConfig({ ...ENV, CREDENTIALS_KEY: given }), ZIP),
+    );
+
+    expect(outcome.credentialsKey).toBe('given');
+    expect(port.secrets().CREDENTIALS_KEY).toBe(given);
+    // Rotation: the previous at-rest key travels as a secret too.
+    const previous = 'cd'.repeat(32);
+    const rotating = readDeployConfig({
+      ...ENV,
+      CREDENTIALS_KEY: given,
+      CREDENTIALS_PREVIOUS_KEY: previous,
     });
-    expect(second).toEqual({
-      function: 'updated',
-      trigger: 'exists',
-      usageTrigger: 'exists',
-      pushFunction: 'updated',
-      timerTrigger: 'exists',
+    expect(rotating.secrets.CREDENTIALS_PREVIOUS_KEY).toBe(previous);
+    expect(() => readDeployConfig({ ...ENV, CREDENTIALS_KEY: 'short' })).toThrow(
+      /CREDENTIALS_KEY must be 32 bytes/,
+    );
+  });
+
+  it('refuses to update, changing nothing, when the deployed key cannot be read back (#14)', async () => {
+    const port = fakePort({ showKey: false });
+    await deploy(port, plan);
+    port.calls.length = 0;
+
+    await expect(deploy(port, plan)).rejects.toThrow(/set CREDENTIALS_KEY in this shell/);
+
+    expect(port.calls).toEqual(['show']);
+  });
+
+  it('replaces the ANY trigger of an earlier version with GET and POST (#14)', async () => {
+    const port = fakePort({
+      triggers: [
+        {
+          trigger_id: 'old-any',
+          trigger_type_code: 'DEDICATEDGATEWAY',
+          event_data: { name: 'koogallery_production', req_method: 'ANY' },
+        },
+      ],
     });
-    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(3);
-    expect(port.calls.filter((c) => c === 'create')).toHaveLength(2);
+
+    const outcome = await deploy(port, plan);
+
+    expect(outcome).toMatchObject({ trigger: 'created', replacedAnyTrigger: true });
+    expect(port.calls).toContain('deleteTrigger old-any');
+    expect(port.triggers.map((t) => (t.event_data as { req_method: string }).req_method)).toEqual([
+      'GET',
+      'POST',
+    ]);
   });
 
   it('replaces only the code with codeOnly', async () => {
@@ -231,14 +289,8 @@ describe('deploy', () => {
 
     const outcome = await deploy(port, plan, { codeOnly: true });
 
-    expect(outcome).toEqual({
-      function: 'code-updated',
-      trigger: 'skipped',
-      usageTrigger: 'skipped',
-      pushFunction: 'code-updated',
-      timerTrigger: 'skipped',
-    });
-    expect(port.calls).toEqual(['show', 'updateCode', 'show', 'updateCode']);
+    expect(outcome).toEqual({ function: 'code-updated', trigger: 'skipped' });
+    expect(port.calls).toEqual(['show', 'updateCode']);
   });
 });
 
@@ -253,9 +305,10 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
   let server: Server;
   let config: DeployConfig;
   const seen: Seen[] = [];
-  const existing = new Set<string>();
+  let exists = false;
   let failCreate = false;
-  const triggers = new Map<string, unknown[]>();
+  let encrypted = '';
+  const triggers: unknown[] = [];
 
   const read = (req: IncomingMessage): Promise<string> =>
     new Promise((resolve) => {
@@ -280,23 +333,20 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      const name = /:function:[^:]+:([^:]+):latest/.exec(path)?.[1] ?? '';
       if (req.method === 'GET' && path.endsWith('/config')) {
-        return existing.has(name)
-          ? reply(200, { func_name: name })
+        return exists
+          ? reply(200, { func_name: 'koogallery-production', encrypted_user_data: encrypted })
           : reply(404, { error_code: 'FSS.1051', error_msg: 'function not found' });
       }
       if (req.method === 'POST' && path.endsWith('/fgs/functions')) {
         if (failCreate) return reply(400, { error_code: 'FSS.0400', error_msg: 'bad request' });
-        const created = String((JSON.parse(text) as { func_name: string }).func_name);
-        existing.add(created);
-        return reply(200, { func_name: created });
+        exists = true;
+        encrypted = (JSON.parse(text) as { encrypted_user_data: string }).encrypted_user_data;
+        return reply(200, { func_name: 'koogallery-production' });
       }
-      if (req.method === 'GET' && path.includes('/fgs/triggers/')) {
-        return reply(200, triggers.get(name) ?? []);
-      }
+      if (req.method === 'GET' && path.includes('/fgs/triggers/')) return reply(200, triggers);
       if (req.method === 'POST' && path.includes('/fgs/triggers/')) {
-        triggers.set(name, [...(triggers.get(name) ?? []), JSON.parse(text) as object]);
+        triggers.push({ trigger_type_code: 'DEDICATEDGATEWAY', ...(JSON.parse(text) as object) });
         return reply(200, { trigger_id: 't-1' });
       }
       return reply(200, {});
@@ -314,40 +364,20 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
     const plan = planDeployment(config, ZIP);
     const port = sdkPort(config, 'DEPLOYERAK', 'deployer-sk');
 
-    expect(await deploy(port, plan)).toMatchObject({
-      function: 'created',
-      trigger: 'created',
-      timerTrigger: 'created',
-    });
-    expect(await deploy(port, plan)).toMatchObject({
-      function: 'updated',
-      trigger: 'exists',
-      timerTrigger: 'exists',
-    });
+    expect(await deploy(port, plan)).toMatchObject({ function: 'created', trigger: 'created' });
+    expect(await deploy(port, plan)).toMatchObject({ function: 'updated', trigger: 'exists' });
 
     const project = `/v2/${ENV.HUAWEICLOUD_PROJECT_ID}/fgs`;
-    const named = (path: string) =>
-      path.replace(plan.push.urn, '<push>').replace(plan.urn, '<urn>');
-    expect(seen.map((s) => `${s.method} ${named(s.path)}`)).toEqual([
+    expect(seen.map((s) => `${s.method} ${s.path.replace(plan.urn, '<urn>')}`)).toEqual([
       `GET ${project}/functions/<urn>/config`,
       `POST ${project}/functions`,
       `GET ${project}/triggers/<urn>`,
       `POST ${project}/triggers/<urn>`,
-      `GET ${project}/triggers/<urn>`,
       `POST ${project}/triggers/<urn>`,
-      `GET ${project}/functions/<push>/config`,
-      `POST ${project}/functions`,
-      `GET ${project}/triggers/<push>`,
-      `POST ${project}/triggers/<push>`,
       `GET ${project}/functions/<urn>/config`,
       `PUT ${project}/functions/<urn>/code`,
       `PUT ${project}/functions/<urn>/config`,
       `GET ${project}/triggers/<urn>`,
-      `GET ${project}/triggers/<urn>`,
-      `GET ${project}/functions/<push>/config`,
-      `PUT ${project}/functions/<push>/code`,
-      `PUT ${project}/functions/<push>/config`,
-      `GET ${project}/triggers/<push>`,
     ]);
     for (const s of seen) expect(s.authorization).toMatch(/^SDK-HMAC-SHA256 Access=DEPLOYERAK,/);
     expect(seen[1]?.body).toMatchObject({
@@ -357,16 +387,11 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
       func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
     });
     expect(seen[3]?.body).toMatchObject({ trigger_type_code: 'DEDICATEDGATEWAY' });
-    expect(seen[7]?.body).toMatchObject({ handler: 'index.usagePush', timeout: 300 });
-    expect(seen[9]?.body).toMatchObject({
-      trigger_type_code: 'TIMER',
-      event_data: { schedule_type: 'Rate', schedule: '1h' },
-    });
   });
 
   it('fails without printing the request body, whose user data holds the secrets', async () => {
     failCreate = true;
-    existing.clear();
+    exists = false;
     const printed: string[] = [];
     const capture = (chunk: unknown) => {
       printed.push(String(chunk));
@@ -391,5 +416,23 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
 
     expect(error).toMatchObject({ httpStatusCode: 400, errorCode: 'FSS.0400' });
     expect(printed.join('\n')).not.toContain('secret-');
+  });
+});
+
+describe('npm run deploy:functiongraph -- --dry-run (#14)', () => {
+  it('prints the GET and POST triggers and says CREDENTIALS_KEY will be generated, no secret shown', async () => {
+    const run = promisify(execFile);
+    const root = join(__dirname, '..', '..');
+
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['-r', './scripts/register.js', 'scripts/deploy-functiongraph.ts', '--dry-run'],
+      { cwd: root, env: { PATH: process.env.PATH, ...ENV }, timeout: 60_000 },
+    );
+
+    const plan = JSON.parse(stdout) as { triggers: Array<{ event_data: { req_method: string } }> };
+    expect(plan.triggers.map((t) => t.event_data.req_method)).toEqual(['GET', 'POST']);
+    expect(stderr).toContain('CREDENTIALS_KEY is not set: a new function gets a generated one');
+    expect(stdout + stderr).not.toContain('secret-');
   });
 });

@@ -6,17 +6,16 @@ import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { buildDeps, type Deps } from '../../lib/deps';
-import { cryptoIds } from '../../lib/ids';
-import { startLocalHttpServer } from '../../lib/local/http-server';
+import { type LocalHttpServerOptions, startLocalHttpServer } from '../../lib/local/http-server';
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
 import { createJsonLogger } from '../../lib/log';
 import { withUsageReports } from '../../lib/metering/usage-route';
 import { signRequest } from '../../lib/protocol/request-signature';
 import { formatV1Timestamp, v1AuthToken } from '../../lib/protocol/v1-auth-token';
 import type { Provisioner } from '../../lib/provisioner/provisioner';
-import { createTemplateProvisioner } from '../../lib/provisioner/template-provisioner';
 import type { InstanceStore } from '../../lib/store/instance-store';
 import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from './dynalite';
+import { refusingEndpoint } from './refusing-endpoint';
 
 /** A captured answer. */
 export interface Answer {
@@ -46,6 +45,11 @@ export interface V1SendOptions {
   rawToken?: boolean;
   /** Leave `authToken` (and the signing) out. */
   unsigned?: boolean;
+  /**
+   * Send no `testFlag` when `params` has none; otherwise `testFlag` "0" is added, as KooGallery
+   * sends it with every V1.0 call (#14).
+   */
+  omitTestFlag?: boolean;
 }
 
 /** A running test service. */
@@ -104,8 +108,19 @@ export function countingProvisioner(
 export async function startTestService(
   options: {
     settings?: Record<string, string>;
-    provisioner?: (templates: Provisioner) => Provisioner;
+    /** Wraps the provisioner buildDeps chose (templates, or the webhook when configured). */
+    provisioner?: (chosen: Provisioner) => Provisioner;
     overrides?: Partial<Deps>;
+    /**
+     * Point KOOGALLERY_API_ENDPOINT at a loopback port that refuses connections and
+     * KOOGALLERY_API_FALLBACK_ENDPOINT at the stand-in.
+     */
+    primaryApiRefuses?: boolean;
+    /** The local HTTP server's timeouts. */
+    server?: Pick<
+      LocalHttpServerOptions,
+      'headersTimeoutMs' | 'requestTimeoutMs' | 'timeoutCheckIntervalMs'
+    >;
   } = {},
 ): Promise<TestService> {
   const accessKey = `test-key-${randomBytes(8).toString('hex')}`;
@@ -121,6 +136,7 @@ export async function startTestService(
     LICENSE_SIGNING_KEY: signing.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     HUAWEICLOUD_AK: ak,
     HUAWEICLOUD_SK: sk,
+    CREDENTIALS_KEY: randomBytes(32).toString('base64'),
     KOOGALLERY_API_ENDPOINT: standIn.endpoint,
     TABLE_NAME: dynalite.tableName,
     DYNAMODB_ENDPOINT: dynalite.endpoint,
@@ -131,22 +147,28 @@ export async function startTestService(
     ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
     ORDER_QUERY_TIMEOUT_MS: '300',
     USAGE_REPORT_SECRET: `usage-secret-${randomBytes(8).toString('hex')}`,
+    ...(options.primaryApiRefuses
+      ? {
+          KOOGALLERY_API_ENDPOINT: await refusingEndpoint(),
+          KOOGALLERY_API_FALLBACK_ENDPOINT: standIn.endpoint,
+        }
+      : {}),
     ...options.settings,
   };
   const config = loadConfig((k) => settings[k]);
   const logs: string[] = [];
   const provisionerCalls: Record<string, number> = {};
-  const templates = createTemplateProvisioner({ ...config.provisioner, ids: cryptoIds });
-  // The store is built by buildDeps from the settings, as in production.
-  const deps = buildDeps(config, {
-    log: createJsonLogger('debug', (line) => logs.push(line)),
-    provisioner: countingProvisioner(
-      options.provisioner?.(templates) ?? templates,
-      provisionerCalls,
-    ),
-    ...options.overrides,
-  });
+  const log = createJsonLogger('debug', (line) => logs.push(line));
+  // The store and the provisioner are built by buildDeps from the settings, as in production (the
+  // webhook provisioner when PROVISIONER_WEBHOOK_URL is set); the test only counts the calls.
+  const built = buildDeps(config, { log, ...options.overrides });
+  const chosen = options.overrides?.provisioner ?? built.provisioner;
+  const deps: Deps = {
+    ...built,
+    provisioner: countingProvisioner(options.provisioner?.(chosen) ?? chosen, provisionerCalls),
+  };
   const server = await startLocalHttpServer(withUsageReports(deps, createApp(deps)), {
+    ...options.server,
     port: 0,
     maxBodyBytes: config.maxBodyBytes,
   });
@@ -218,7 +240,9 @@ export async function sendV1Signed(
   params: Record<string, string>,
   o: V1SendOptions = {},
 ): Promise<Answer> {
-  const signed = { ...params, timeStamp: o.timeStamp ?? formatV1Timestamp(Date.now()) };
+  const flag: Record<string, string> =
+    o.omitTestFlag || 'testFlag' in params ? {} : { testFlag: '0' };
+  const signed = { ...flag, ...params, timeStamp: o.timeStamp ?? formatV1Timestamp(Date.now()) };
   const pairs = Object.entries(signed).map(
     ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`,
   );

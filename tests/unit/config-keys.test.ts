@@ -7,6 +7,7 @@ const VALID: Record<string, string> = {
   KOOGALLERY_PREVIOUS_ACCESS_KEY: 'old',
   HUAWEICLOUD_AK: 'ak',
   HUAWEICLOUD_SK: 'sk',
+  CREDENTIALS_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   TABLE_NAME: 'koogallery-prod',
   FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
 };
@@ -76,6 +77,28 @@ describe('loadConfig REQUEST_BODY_DIGEST (#9)', () => {
   it('refuses another value, naming the setting and the choices', () => {
     expect(() => load({ REQUEST_BODY_DIGEST: 'md5' })).toThrow(
       /REQUEST_BODY_DIGEST must be auto, hmac or sha256, got "md5"/,
+    );
+  });
+});
+
+describe('loadConfig open API fallback endpoint (#9)', () => {
+  it('defaults to mkt.myhuaweicloud.cn only when the primary is the default host', () => {
+    expect(load({}).apiFallbackEndpoint).toBe('https://mkt.myhuaweicloud.cn');
+    expect(
+      load({ KOOGALLERY_API_ENDPOINT: 'https://mkt-intl.myhuaweicloud.com' }).apiFallbackEndpoint,
+    ).toBeUndefined();
+  });
+
+  it('reads KOOGALLERY_API_FALLBACK_ENDPOINT, and "none" turns it off', () => {
+    expect(
+      load({ KOOGALLERY_API_FALLBACK_ENDPOINT: 'https://backup.example.com/' }).apiFallbackEndpoint,
+    ).toBe('https://backup.example.com');
+    expect(load({ KOOGALLERY_API_FALLBACK_ENDPOINT: 'none' }).apiFallbackEndpoint).toBeUndefined();
+  });
+
+  it('refuses a fallback endpoint that is not https', () => {
+    expect(() => load({ KOOGALLERY_API_FALLBACK_ENDPOINT: 'http://backup.example.com' })).toThrow(
+      /KOOGALLERY_API_FALLBACK_ENDPOINT must be https/,
     );
   });
 });

@@ -111,8 +111,8 @@ export const healthCommand: AdminCommand = {
       minutesToRefund: number;
       lastError: string | null;
     }[] = [];
-    await walkInstances(ports.catalog, io, { label: 'health: instances', quiet }, (r) => {
-      if (r.namespace !== NAMESPACE.REAL || r.status !== STATUS.PROVISIONING) return undefined;
+    await walkInstances(ports.store, io, { label: 'health: instances', quiet }, (r) => {
+      if (r.namespace !== NAMESPACE.REAL || r.status !== STATUS.PROVISIONING) return;
       pendingPurchases.push({
         instanceId: r.instanceId,
         orderId: r.orderId,
@@ -121,7 +121,6 @@ export const healthCommand: AdminCommand = {
         minutesToRefund: Math.ceil((r.createdAt + REFUND_LIMIT_MS - now) / 60_000),
         lastError: r.lastError ?? null,
       });
-      return undefined;
     });
     pendingPurchases.sort((a, b) => b.ageMinutes - a.ageMinutes);
 

@@ -9,6 +9,7 @@ import {
   instanceView,
   print,
   renderTable,
+  SCAN_PAGE_SIZE,
   tablePortsOf,
   walkInstances,
 } from '../operator';
@@ -26,7 +27,8 @@ usage
                       included: they need attention too); instances without expiry are left out
   --product           only instances of this productId
   --test              KooGallery's debugger and probe instances (testFlag "1") instead of real ones
-  --limit, --after    print at most <n>; the last line on stderr names the --after key to go on
+  --limit, --after    stop after the scan page on which <n> instances matched (so about <n>);
+                      the last line on stderr names the --after cursor to go on from
   --json              an array of {instanceId, orderId, status, productId, skuCode, expireTime, …}
 
 The table is read with a paginated scan (progress on stderr for large tables).`;
@@ -80,16 +82,20 @@ export const instancesCommand: AdminCommand = {
       (within === undefined ||
         (r.expireTime !== undefined && r.expireTime <= now + within * 86_400_000));
 
-    const { catalog } = await tablePortsOf(io);
+    const { store } = await tablePortsOf(io);
     const found: InstanceRecord[] = [];
     const walk = await walkInstances(
-      catalog,
+      store,
       io,
-      { label: 'instances', after: values.after },
+      {
+        label: 'instances',
+        after: values.after,
+        ...(limit === undefined
+          ? {}
+          : { pageSize: Math.min(limit, SCAN_PAGE_SIZE), stop: () => found.length >= limit }),
+      },
       (r) => {
-        if (!matches(r)) return undefined;
-        found.push(r);
-        return limit === undefined || found.length < limit ? undefined : false;
+        if (matches(r)) found.push(r);
       },
     );
     found.sort((a, b) => a.createdAt - b.createdAt || a.instanceId.localeCompare(b.instanceId));

@@ -142,11 +142,10 @@ export const reconcileCommand: AdminCommand = {
     const ports = await tablePortsOf(io);
     const orders = orderClientOf(ports.settings);
     const live: InstanceRecord[] = [];
-    await walkInstances(ports.catalog, io, { label: 'reconcile: instances' }, (r) => {
+    await walkInstances(ports.store, io, { label: 'reconcile: instances' }, (r) => {
       if (r.namespace === NAMESPACE.REAL && r.status !== STATUS.RELEASED && !r.orderFromRequest) {
         live.push(r);
       }
-      return undefined;
     });
 
     const drift: Drift[] = [];

@@ -121,12 +121,11 @@ export function failingWebhooks(entries: readonly AuditEntry[], now: number): Fa
 }
 
 async function collect(io: AdminIo, quiet: boolean) {
-  const { catalog, auditStore } = await tablePortsOf(io);
+  const { store, auditStore } = await tablePortsOf(io);
   const now = io.now();
   const stuck: StuckInstance[] = [];
-  await walkInstances(catalog, io, { label: 'stuck', quiet }, (r) => {
+  await walkInstances(store, io, { label: 'stuck', quiet }, (r) => {
     if (isStuck(r, now)) stuck.push(stuckOf(r, now));
-    return undefined;
   });
   stuck.sort((a, b) => a.minutesToRefund - b.minutesToRefund);
   const recent = await scanAuditSince(auditStore, io, auditDay(now - 2 * 86_400_000), quiet);

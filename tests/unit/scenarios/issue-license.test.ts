@@ -176,6 +176,7 @@ describe('renewLicense (issue-license.ts)', () => {
         scene: 'RENEWAL',
         expireTime: later,
         restoreAccess: true,
+        creationTime: 'if-readable',
       },
       w.context().ctx,
     );
@@ -202,6 +203,7 @@ describe('renewLicense (issue-license.ts)', () => {
         scene: 'RENEWAL',
         expireTime: EXPIRY - 1,
         restoreAccess: true,
+        creationTime: 'if-readable',
       },
       w.context().ctx,
     );
@@ -229,6 +231,7 @@ describe('renewLicense (issue-license.ts)', () => {
       scene: 'RENEWAL' as const,
       expireTime: 5,
       restoreAccess: true,
+      creationTime: 'if-readable' as const,
     };
 
     const bare = await renewLicense(
