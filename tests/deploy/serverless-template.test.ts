@@ -202,18 +202,7 @@ describe('serverless.yml packaged for prod', () => {
         'logs:PutLogEvents',
         'ssm:GetParameters',
       ],
-      [
-        'KOOGALLERY_ACCESS_KEY',
-        'KOOGALLERY_PREVIOUS_ACCESS_KEY',
-        'HUAWEICLOUD_AK',
-        'HUAWEICLOUD_SK',
-        'CREDENTIALS_KEY',
-        'KOOGALLERY_V1_ACCESS_KEY',
-        'KOOGALLERY_LICENSE_ACCESS_KEY',
-        'LICENSE_SIGNING_KEY',
-        'USAGE_REPORT_SECRET',
-        'USAGE_REPORT_PREVIOUS_SECRET',
-      ],
+      [...SECRET_SETTINGS],
     );
     expect(prod.Resources.ProductionLambdaFunction.Properties.Role).toEqual({
       'Fn::GetAtt': ['ProductionRole', 'Arn'],
@@ -311,7 +300,7 @@ describe('serverless.yml packaged for prod', () => {
       .filter((k) => k.endsWith('_SSM_PARAMETER'))
       .map((k) => k.slice(0, -'_SSM_PARAMETER'.length))
       .sort();
-    const granted = statementsOf(prod)
+    const granted = statementsOf(prod, 'ProductionRole')
       .filter((st) => asArray(st.Action).includes('ssm:GetParameters'))
       .flatMap((st) => asArray(st.Resource as Json[]))
       .map((r) => String(r['Fn::Sub']).split('/').pop())
