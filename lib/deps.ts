@@ -1,4 +1,4 @@
-import { type AuditTrail, createAuditTrail } from './audit/audit-trail';
+import { type AuditInput, type AuditTrail, createAuditTrail } from './audit/audit-trail';
 import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
 import { type CredentialsVault, createCredentialsVault } from './credentials-vault';
@@ -111,7 +111,16 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createJsonLogger(config.logLevel);
   const webhook = config.provisionerWebhook;
-  return {
+  // Each webhook delivery is an entry of its instance's timeline (#13), through whatever audit
+  // trail the deps end up holding, tracked like the call's own entry.
+  const auditDeliveries = {
+    recordAudit: (input: AuditInput) => {
+      const written = deps.audit.recordAudit(input);
+      deps.background.track(written);
+      return written;
+    },
+  };
+  const deps: Deps = {
     config,
     clock,
     ids,
@@ -130,7 +139,9 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
       }),
     provisioner:
       overrides.provisioner ??
-      (webhook ? createWebhookProvisioner({ ...webhook, clock, log }) : templates),
+      (webhook
+        ? createWebhookProvisioner({ ...webhook, clock, log, audit: auditDeliveries })
+        : templates),
     testProvisioner: overrides.testProvisioner ?? templates,
     vault:
       overrides.vault ??
@@ -157,6 +168,7 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
       }),
     background: overrides.background ?? createBackgroundWork(),
   };
+  return deps;
 }
 
 /** How long one usage push call may take (the push job is not on KooGallery's 5 s clock). */

@@ -5,6 +5,7 @@
  * "Connecting your SaaS with a webhook".
  */
 import { createHash } from 'node:crypto';
+import type { AuditTrail } from '../audit/audit-trail';
 import type { Clock } from '../clock';
 import { InProgressError, ProvisioningRefusedError } from '../errors';
 import type { Logger } from '../log';
@@ -81,6 +82,11 @@ export interface WebhookProvisionerOptions {
   log: Logger;
   /** The HTTP client; tests keep the real one and a real receiver. */
   fetch?: typeof fetch;
+  /**
+   * Where each delivery's outcome is recorded in the instance's timeline (#13): `delivered`,
+   * `refused` or `failed`, with the event id. Never awaited by the step; never rejects.
+   */
+  audit?: Pick<AuditTrail, 'recordAudit'>;
 }
 
 /**
@@ -308,8 +314,22 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
       instanceId,
       latencyMs: options.clock.now() - now,
     };
+    const record = (resultCode: string, status?: number, reason?: string): void => {
+      void options.audit?.recordAudit({
+        kind: 'webhook',
+        time: now,
+        activity: type,
+        instanceId,
+        orderId: typeof data.orderId === 'string' ? data.orderId : undefined,
+        resultCode,
+        latencyMs: fields.latencyMs,
+        reason,
+        detail: { eventId: event.id, status },
+      });
+    };
     const fail = (reason: string): never => {
       options.log.warn('webhook delivery failed', { ...fields, reason });
+      record('failed', 'status' in result ? result.status : undefined, reason);
       throw new WebhookDeliveryError(type, reason);
     };
     if (result.kind === 'timeout') return fail(result.problem);
@@ -320,6 +340,7 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
     }
     if (status >= 200 && status < 300) {
       options.log.info('webhook delivered', { ...fields, status });
+      record('delivered', status);
       return { kind: 'accepted', body: text.trim() === '' ? undefined : parseJsonObject(text) };
     }
     if (status === 409 || status === 422) {
@@ -327,6 +348,7 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
       const code = answer?.resultCode;
       if (isRefusalCode(code)) {
         options.log.info('webhook refused the step', { ...fields, status, resultCode: code });
+        record('refused', status, `${code}`);
         throw new ProvisioningRefusedError(code, refusalMessage(answer?.resultMsg, code));
       }
       return fail(

@@ -86,7 +86,8 @@ export function stuckOf(r: InstanceRecord, now: number): StuckInstance {
   };
 }
 
-const DELIVERED = new Set(['000000', 'delivered', 'accepted', 'ok']);
+/** Outcomes that end a step's deliveries: received, or refused by the seller's SaaS on purpose. */
+const DELIVERED = new Set(['000000', 'delivered', 'refused', 'accepted', 'ok']);
 
 /** Webhook events whose latest delivery (by instance, order and event) did not succeed. */
 export function failingWebhooks(entries: readonly AuditEntry[], now: number): FailingWebhook[] {
