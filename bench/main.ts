@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { createApp } from '../lib/app';
-import { createAuditTrail } from '../lib/audit/audit-trail';
+import { createAuditTrail, NO_AUDIT } from '../lib/audit/audit-trail';
 import { systemClock } from '../lib/clock';
 import { loadConfig } from '../lib/config';
 import { buildDeps } from '../lib/deps';
@@ -86,19 +86,23 @@ async function main(argv: string[]): Promise<void> {
   const deps = buildDeps(config, {
     log: silentLogger,
     store: createDynamooseStore(table),
-    audit: createAuditTrail({
-      store: {
-        ...auditStore,
-        appendEntry: (...args) => {
-          auditWrites += 1;
-          return auditStore.appendEntry(...args);
-        },
-      },
-      clock: systemClock,
-      ids: cryptoIds,
-      log: silentLogger,
-      retentionDays: config.auditRetentionDays,
-    }),
+    // BENCH_NO_AUDIT=1 measures without the trail, for comparison (#13).
+    audit:
+      process.env.BENCH_NO_AUDIT === '1'
+        ? NO_AUDIT
+        : createAuditTrail({
+            store: {
+              ...auditStore,
+              appendEntry: (...args) => {
+                auditWrites += 1;
+                return auditStore.appendEntry(...args);
+              },
+            },
+            clock: systemClock,
+            ids: cryptoIds,
+            log: silentLogger,
+            retentionDays: config.auditRetentionDays,
+          }),
   });
   const fn = await startLocalHttpServer(createApp(deps), { port: 0, maxBodyBytes: 65536 });
   const floor = await startFloorServer({

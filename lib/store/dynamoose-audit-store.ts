@@ -4,9 +4,10 @@
  *
  * A bucket item keeps `day` (`yyyyMMdd`, the scan filter) and `expiresAt` (TTL, epoch seconds) as
  * top-level attributes, and each entry as its own string attribute `e_<entryId>`. An append is one
- * UpdateItem with `SET` on placeholders only; reads are BatchGetItem (100 keys a request) and, for
+ * UpdateItem with `SET` on placeholders only (sent with the SDK directly); reads are BatchGetItem (100 keys a request) and, for
  * `health`, a paginated Scan filtered on the `AUDIT#` prefix and the day.
  */
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import dynamoose from 'dynamoose';
 import type { ObjectType } from 'dynamoose/dist/General';
 import {
@@ -62,8 +63,9 @@ export function createDynamooseAuditStore(options: DynamooseStoreOptions): Audit
     tableName: options.tableName,
     endpoint: printableEndpoint(options.endpoint, options.region),
   };
+  const client = createTableClient(options);
   const instance = new dynamoose.Instance();
-  instance.aws.ddb.set(createTableClient(options));
+  instance.aws.ddb.set(client);
   const tableOptions = { create: false, waitForActive: false, update: false } as const;
   storeCount += 1;
   const BucketModel = dynamoose.model(
@@ -114,21 +116,22 @@ export function createDynamooseAuditStore(options: DynamooseStoreOptions): Audit
       const attribute = entryAttribute(entry);
       try {
         // `SET e_<id> = :entry, day = :day, expiresAt = :ttl`: creates the bucket when missing;
-        // no condition, since each entry owns its attribute.
-        const request = await BucketModel.update(
-          { [KEY_ATTRIBUTE]: pk },
-          {
-            $SET: {
-              [attribute]: JSON.stringify(entry),
-              day,
+        // no condition, since each entry owns its attribute. Built directly (not through the
+        // model): this runs after every call, and dynamoose's item processing is its main cost.
+        await client.send(
+          new UpdateItemCommand({
+            TableName: options.tableName,
+            Key: { [KEY_ATTRIBUTE]: { S: pk } },
+            UpdateExpression: 'SET #e = :e, #d = :d, #t = :t',
+            ExpressionAttributeNames: { '#e': attribute, '#d': 'day', '#t': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: {
+              ':e': { S: JSON.stringify(entry) },
+              ':d': { S: day },
               // TTL attributes are epoch seconds; rounding up never expires a bucket early.
-              [TTL_ATTRIBUTE]: Math.ceil(expiresAtMs / 1000),
+              ':t': { N: String(Math.ceil(expiresAtMs / 1000)) },
             },
-          },
-          { return: 'request' },
+          }),
         );
-        // Sent without ReturnValues: the writer does not need the (growing) bucket back.
-        await instance.aws.ddb().updateItem({ ...request, ReturnValues: 'NONE' });
         return 'written';
       } catch (error) {
         if (isItemTooLarge(error)) return 'full';
