@@ -11,6 +11,10 @@ export interface CredentialsVault {
   seal(info: AppInfo): string;
   /** Throws when no configured key opened the value. */
   open(sealed: string): AppInfo;
+  /** Seals other secret text kept at rest (a License 1.0 license, a License 2.0 code) the same way. */
+  sealText(text: string): string;
+  /** Opens what {@link CredentialsVault.sealText} sealed; throws like `open`. */
+  openText(sealed: string): string;
 }
 
 interface VaultKey {
@@ -40,32 +44,36 @@ export function createCredentialsVault(options: {
   );
   const current = keys[0];
   if (!current) throw new Error('the credentials vault needs at least one key');
+  const sealText = (text: string): string => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+    const data = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return [
+      'v1',
+      current.id,
+      iv.toString('base64'),
+      data.toString('base64'),
+      tag.toString('base64'),
+    ].join('.');
+  };
+  const openText = (sealed: string): string => {
+    const [version, id, iv, data, tag] = sealed.split('.');
+    const entry = keys.find((k) => k.id === id);
+    if (version !== 'v1' || !entry || !iv || !data || !tag) {
+      throw new Error(
+        'stored credentials were sealed with a key that is not configured (set CREDENTIALS_KEY or KOOGALLERY_PREVIOUS_ACCESS_KEY to the key used before)',
+      );
+    }
+    const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]);
+    return plain.toString('utf8');
+  };
   return {
-    seal(info) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
-      const data = Buffer.concat([cipher.update(JSON.stringify(info), 'utf8'), cipher.final()]);
-      const tag = cipher.getAuthTag();
-      return [
-        'v1',
-        current.id,
-        iv.toString('base64'),
-        data.toString('base64'),
-        tag.toString('base64'),
-      ].join('.');
-    },
-    open(sealed) {
-      const [version, id, iv, data, tag] = sealed.split('.');
-      const entry = keys.find((k) => k.id === id);
-      if (version !== 'v1' || !entry || !iv || !data || !tag) {
-        throw new Error(
-          'stored credentials were sealed with a key that is not configured (set CREDENTIALS_KEY or KOOGALLERY_PREVIOUS_ACCESS_KEY to the key used before)',
-        );
-      }
-      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64'));
-      const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as AppInfo;
-    },
+    seal: (info) => sealText(JSON.stringify(info)),
+    open: (sealed) => JSON.parse(openText(sealed)) as AppInfo,
+    sealText,
+    openText,
   };
 }

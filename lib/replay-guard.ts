@@ -50,7 +50,7 @@ export const PORT_GATES: GateTable = {
   },
   licenseIssuer: { issue: 'write' },
   orders: { queryOrder: 'read' },
-  vault: { seal: 'read', open: 'read' },
+  vault: { seal: 'read', open: 'read', sealText: 'read', openText: 'read' },
 };
 
 /**

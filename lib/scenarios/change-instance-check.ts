@@ -3,6 +3,9 @@ import type { ChangeCheckCommand } from './commands';
 import { namespaceOf } from './namespaces';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
+/** The reason every refused change answers, whatever code the provisioner chose. */
+export const CHANGE_REFUSED = 'the change of specification is not possible for this instance';
+
 /**
  * Asks the provisioner whether a renewal with a change of specification is possible (SaaS V2.0
  * `changeInstanceCheck`). Changes nothing.
@@ -26,5 +29,8 @@ export async function checkChange(
     linearValue: c.linearValue,
   });
   if (verdict.allowed) return success();
-  return { resultCode: verdict.resultCode, resultMsg: verdict.message };
+  // The seller's words may name internals: they go to the call's log line, the answer carries
+  // the code's fixed reason (#14).
+  ctx.annotate({ detail: verdict.message });
+  return { resultCode: verdict.resultCode, resultMsg: CHANGE_REFUSED };
 }

@@ -1,4 +1,6 @@
-import type { AppInfo } from '../provisioner/provisioner';
+import { deliveryProblems } from '../answer-limits';
+import { AnswerLimitError } from '../errors';
+import type { AppInfo, ProvisionRequest } from '../provisioner/provisioner';
 import type { Entitlement, InstanceRecord } from '../store/instance-store';
 import type { ScenarioContext } from './scenario';
 
@@ -19,6 +21,21 @@ export function storedDelivery(
 }
 
 /**
+ * Runs the provisioner and refuses what it returns when KooGallery could not accept it (a field
+ * over its documented limit, a password too long to encrypt within 128 characters): the attempt
+ * fails with `AnswerLimitError` naming each field and limit, and nothing is stored or sent (#9).
+ */
+export async function provisionDelivery(
+  ctx: ScenarioContext<'provisioner'>,
+  request: ProvisionRequest,
+): Promise<AppInfo> {
+  const info = await ctx.ports.provisioner.provision(request);
+  const problems = deliveryProblems(info, ctx.settings);
+  if (problems.length > 0) throw new AnswerLimitError(problems.map((p) => p.problem));
+  return info;
+}
+
+/**
  * The delivery info a test call answers: the stored one, or one the test provisioner makes up on
  * the spot (a test call always answers delivery info, even for an instance it never bought).
  */
@@ -29,7 +46,7 @@ export async function testDelivery(
 ): Promise<AppInfo> {
   return (
     storedDelivery(ctx, record) ??
-    ctx.ports.provisioner.provision({
+    provisionDelivery(ctx, {
       instanceId: fallback.instanceId,
       test: true,
       orderId: fallback.orderId,

@@ -36,8 +36,11 @@ describe('changeLicenseCode (license-code.ts)', () => {
       entitlement: { productId: 'P-C' },
       expireTime: Date.UTC(2027, 0, 1),
       appliedOrders: ['LC-1/LC-1-000001'],
-      extra: { licenseCode: CODE },
     });
+    // Sealed at rest like credentials: the code is nowhere in plain text (#14).
+    const stored = await w.store.getInstance('real', ID);
+    expect(JSON.stringify(stored)).not.toContain(CODE);
+    expect(w.deps.vault.openText(stored?.extra?.sealedLicenseCode ?? '')).toBe(CODE);
   });
 
   it('freezes and unfreezes a code, registering it first when unknown', async () => {

@@ -160,19 +160,28 @@ describe('purchase (new-instance.ts)', () => {
     expect(w.provisioner.calls).toEqual([]);
   });
 
-  it("answers a provisioner's refusal with its code and the instance id", async () => {
+  it("answers a provisioner's refusal with its code, its fixed reason and the instance id (#14)", async () => {
     const w = scenarioSetup({
       provisioner: {
         provision: async () => {
-          throw new ProvisioningRefusedError('000106', 'sold out');
+          throw new ProvisioningRefusedError('000106', 'pool eu-1 at 10.0.0.7 is full');
         },
       },
     });
+    const { ctx, annotations } = w.context();
 
-    const result = await purchase(cmd(), w.context().ctx);
+    const result = await purchase(cmd(), ctx);
 
-    expect(result).toEqual({ resultCode: '000106', resultMsg: 'sold out', instanceId: ID });
-    expect(await w.store.getInstance('real', ID)).toMatchObject({ lastError: 'sold out' });
+    expect(result).toEqual({
+      resultCode: '000106',
+      resultMsg: 'product resources sold out',
+      instanceId: ID,
+    });
+    // The seller's words go to the log line and the operator tools, not to KooGallery.
+    expect(annotations.detail).toBe('pool eu-1 at 10.0.0.7 is full');
+    expect(await w.store.getInstance('real', ID)).toMatchObject({
+      lastError: 'pool eu-1 at 10.0.0.7 is full',
+    });
   });
 
   it('rethrows an unexpected provisioner failure after releasing the claim', async () => {
