@@ -184,6 +184,36 @@ describe('purchase (new-instance.ts)', () => {
     });
   });
 
+  it('refuses delivery info that cannot fit right after the provisioner returns: nothing stored (#9)', async () => {
+    const w = scenarioSetup({
+      provisioner: {
+        provision: async () => ({
+          frontEndUrl: 'https://x',
+          adminUrl: `https://${'a'.repeat(600)}`,
+          password: 'p'.repeat(80),
+        }),
+      },
+    });
+    const { ctx, annotations } = w.context();
+
+    const result = await purchase(cmd(), ctx);
+
+    expect(result).toEqual({ resultCode: '000005', resultMsg: 'internal error', instanceId: ID });
+    const stored = await w.store.getInstance('real', ID);
+    expect(stored).toMatchObject({ status: 'PROVISIONING', version: 2 });
+    expect(stored?.sealedAppInfo).toBeUndefined();
+    expect(stored?.lastError).toMatch(
+      /^appInfo\.adminUrl is 608 characters; KooGallery accepts at most 512/,
+    );
+    expect(stored?.lastError).toContain('; appInfo.password is 80 UTF-8 bytes');
+    expect(annotations.detail).toBe(stored?.lastError);
+    const warning = w.logs.find(
+      (l) => l.message === 'provisioning attempt failed; claim released for the next retry',
+    );
+    expect(warning).toMatchObject({ errorName: 'AnswerLimitError', detail: stored?.lastError });
+    expect(JSON.stringify(w.logs)).not.toContain('p'.repeat(80));
+  });
+
   it('rethrows an unexpected provisioner failure after releasing the claim', async () => {
     const w = scenarioSetup({
       provisioner: {
