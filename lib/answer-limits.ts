@@ -13,7 +13,8 @@
 /**
  * Each limited answer field by its path in the answer body: `info[]` entries and the V1.0 purchase
  * answer share the `instanceId` and `appInfo.*` rows; `usageInfo.*` are the fields of each
- * `info[].usageInfo[]` entry (pay-per-use and packages).
+ * `info[].usageInfo[]` entry (pay-per-use and packages). `appInfo.memo` is counted as sent
+ * ({@link SENT_AS_ESCAPED}).
  */
 export const ANSWER_FIELD_LIMITS = {
   resultMsg: 255,
@@ -30,6 +31,25 @@ export const ANSWER_FIELD_LIMITS = {
 } as const;
 /** One limited field of {@link ANSWER_FIELD_LIMITS}. */
 export type LimitedField = keyof typeof ANSWER_FIELD_LIMITS;
+
+/**
+ * Fields counted as written on the wire, where every non-ASCII character is a 6-character `\uXXXX`
+ * escape: KooGallery asks for `memo`'s non-ASCII text escaped and does not say whether its 1024
+ * counts the escapes, so the count that fits either reading is used.
+ */
+export const SENT_AS_ESCAPED: ReadonlySet<string> = new Set(['appInfo.memo']);
+
+/** The length of `text` as written on the wire: each UTF-16 unit above `~` as a `\uXXXX` escape. */
+export function sentLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) n += text.charCodeAt(i) > 0x7e ? 6 : 1;
+  return n;
+}
+
+/** The length a limited field counts: as sent for {@link SENT_AS_ESCAPED}, else UTF-16 units. */
+function countedLength(field: string, text: string): number {
+  return SENT_AS_ESCAPED.has(field) ? sentLength(text) : text.length;
+}
 
 /** The fields a limit problem can name: a limited field, possibly with its position. */
 export interface FieldProblem {
@@ -128,9 +148,8 @@ export function deliveryProblems(info: DeliveryFields, mode: CredentialMode): Fi
     const value = info[name];
     const field = `appInfo.${name}` as const;
     const limit = ANSWER_FIELD_LIMITS[field];
-    if (typeof value === 'string' && value.length > limit) {
-      out.push(tooLong(field, limit, value.length, FIX_PROVISIONER));
-    }
+    const length = typeof value === 'string' ? countedLength(field, value) : 0;
+    if (length > limit) out.push(tooLong(field, limit, length, FIX_PROVISIONER));
   }
   for (const name of ['userName', 'password'] as const) {
     const value = info[name];
@@ -154,14 +173,15 @@ export function deliveryProblems(info: DeliveryFields, mode: CredentialMode): Fi
 }
 
 /**
- * The limit of a field by its path: the last two segments for `appInfo.*` and `usageInfo.*`
+ * The table row of a field by its path: the last two segments for `appInfo.*` and `usageInfo.*`
  * (`info[3].appInfo.memo` -> `appInfo.memo`), the last one for `instanceId` and `resultMsg`.
  */
-function limitOf(path: string): number | undefined {
+function rowOf(path: string): LimitedField | undefined {
   const parts = path.replace(/\[\d+\]/g, '').split('.');
-  const table = ANSWER_FIELD_LIMITS as Readonly<Record<string, number>>;
+  const tail = parts.slice(-2).join('.');
   const last = parts[parts.length - 1] ?? '';
-  return table[parts.slice(-2).join('.')] ?? table[last];
+  if (tail in ANSWER_FIELD_LIMITS) return tail as LimitedField;
+  return last in ANSWER_FIELD_LIMITS ? (last as LimitedField) : undefined;
 }
 
 /**
@@ -184,12 +204,12 @@ export function answerProblems(body: Record<string, unknown>): FieldProblem[] {
       for (const [k, v] of Object.entries(value)) visit(v, path ? `${path}.${k}` : k);
       return;
     }
-    const limit = limitOf(path);
-    if (limit === undefined) return;
+    const row = rowOf(path);
+    if (row === undefined) return;
+    const limit = ANSWER_FIELD_LIMITS[row];
     const text = typeof value === 'number' ? String(value) : value;
-    if (typeof text === 'string' && text.length > limit) {
-      out.push(tooLong(path, limit, text.length, 'the answer was not sent'));
-    }
+    const length = typeof text === 'string' ? countedLength(row, text) : 0;
+    if (length > limit) out.push(tooLong(path, limit, length, 'the answer was not sent'));
   };
   visit(body, '');
   return out;

@@ -9,6 +9,7 @@ import type { Ports } from './ports';
 import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/license-issuer';
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
+import { createWebhookProvisioner } from './provisioner/webhook-provisioner';
 import { createDynamooseStore } from './store/dynamoose-store';
 import type { InstanceStore } from './store/instance-store';
 
@@ -27,7 +28,10 @@ export interface Deps {
   ids: Ids;
   log: Logger;
   orders: OrderClient;
-  /** The seller's provisioner, for real purchases. */
+  /**
+   * The seller's provisioner, for real calls: the webhook provisioner when
+   * `PROVISIONER_WEBHOOK_URL` is set, else the template one.
+   */
   provisioner: Provisioner;
   /** The provisioner for `testFlag` "1" calls: never a real tenant. */
   testProvisioner: Provisioner;
@@ -75,17 +79,22 @@ export function portsFor(deps: Deps, test: boolean): Ports {
 /**
  * Builds the production dependencies from a validated configuration; the only place adapters are
  * built. Anything in `overrides` replaces the default (a seller's provisioner, a test's clock).
+ * With `PROVISIONER_WEBHOOK_URL` set, real calls reach the seller's webhook; test calls
+ * (`testProvisioner`) keep the template provisioner and never reach it.
  *
  * @example const deps = buildDeps(loadConfig((k) => process.env[k]), { provisioner: myProvisioner });
  */
 export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
   const ids = overrides.ids ?? cryptoIds;
   const templates = createTemplateProvisioner({ ...config.provisioner, ids });
+  const clock = overrides.clock ?? systemClock;
+  const log = overrides.log ?? createJsonLogger(config.logLevel);
+  const webhook = config.provisionerWebhook;
   return {
     config,
-    clock: overrides.clock ?? systemClock,
+    clock,
     ids,
-    log: overrides.log ?? createJsonLogger(config.logLevel),
+    log,
     store:
       overrides.store ??
       createDynamooseStore({
@@ -105,7 +114,9 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
         timeoutMs: config.orderQuery.timeoutMs,
         attempts: config.orderQuery.attempts,
       }),
-    provisioner: overrides.provisioner ?? templates,
+    provisioner:
+      overrides.provisioner ??
+      (webhook ? createWebhookProvisioner({ ...webhook, clock, log }) : templates),
     testProvisioner: overrides.testProvisioner ?? templates,
     vault:
       overrides.vault ??

@@ -49,8 +49,11 @@ export class InstanceNotFoundError extends KooGalleryError {
 
 /** The work is accepted but not finished; KooGallery retries or polls (`000004`). */
 export class InProgressError extends KooGalleryError {
-  constructor(message = 'request is being processed, retry later') {
-    super(RESULT_CODES.IN_PROGRESS, message);
+  constructor(
+    message = 'request is being processed, retry later',
+    options: { detail?: string } = {},
+  ) {
+    super(RESULT_CODES.IN_PROGRESS, message, options);
   }
 }
 

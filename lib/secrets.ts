@@ -17,6 +17,9 @@ export const OPTIONAL_SECRET_KEYS: ReadonlySet<string> = new Set([
   'KOOGALLERY_V1_ACCESS_KEY',
   'KOOGALLERY_LICENSE_ACCESS_KEY',
   'LICENSE_SIGNING_KEY',
+  // Unset unless PROVISIONER_WEBHOOK_URL is set, which loadConfig then checks.
+  'PROVISIONER_WEBHOOK_SECRET',
+  'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
 ]);
 
 /** GetParameters accepts at most ten names per call. */

@@ -48,6 +48,8 @@ export const PLAIN_FUNCTION_SETTINGS = [
   'ENCRYPT_TYPE',
   'REQUEST_BODY_DIGEST',
   'RESPONSE_BUDGET_MS',
+  'PROVISIONER_WEBHOOK_URL',
+  'PROVISIONER_WEBHOOK_TIMEOUT_MS',
   'LOG_LEVEL',
   'TABLE_CHECK_ON_START',
 ] as const;
@@ -67,6 +69,8 @@ export const SECRET_FUNCTION_SETTINGS = {
   KOOGALLERY_V1_ACCESS_KEY: 'KOOGALLERY_V1_ACCESS_KEY',
   KOOGALLERY_LICENSE_ACCESS_KEY: 'KOOGALLERY_LICENSE_ACCESS_KEY',
   LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
+  PROVISIONER_WEBHOOK_SECRET: 'PROVISIONER_WEBHOOK_SECRET',
+  PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
   GEMINIDB_AK: 'DYNAMODB_ACCESS_KEY_ID',
   GEMINIDB_SK: 'DYNAMODB_SECRET_ACCESS_KEY',
 } as const;
@@ -182,6 +186,11 @@ export function readDeployConfig(
     else if (!options.codeOnly && REQUIRED_SECRETS.includes(from)) {
       problems.push(`${from} is missing (secret)`);
     }
+  }
+  if (config.userData.PROVISIONER_WEBHOOK_URL && !config.secrets.PROVISIONER_WEBHOOK_SECRET) {
+    problems.push(
+      'PROVISIONER_WEBHOOK_SECRET is missing (secret): required with PROVISIONER_WEBHOOK_URL',
+    );
   }
   const size = [config.userData, config.secrets]
     .flatMap((m) => Object.entries(m))

@@ -42,6 +42,8 @@ export interface RenewRequest {
   scene: RenewalScene;
   /** The new expiry, epoch milliseconds. */
   expireTime: number;
+  /** The new product, for a renewal with a change of specification (`RENEWAL_CHANGE`). */
+  productId?: string;
 }
 
 /** A paid upgrade with its new entitlement. */

@@ -47,6 +47,7 @@ function applyRenewal(
       orderId: r.orderId,
       scene: r.scene,
       expireTime,
+      ...(r.productId ? { productId: r.productId } : {}),
     });
     const entitlement = r.productId
       ? { ...current.entitlement, productId: r.productId }

@@ -10,8 +10,10 @@ import { type ScenarioContext, type ScenarioResult, success } from './scenario';
  * Releases an instance and keeps a tombstone (status RELEASED, credentials and license material
  * dropped: a released license is never delivered again, #14), so a repeated
  * release answers `000000` and a real call for an instance that never existed answers `000003`.
- * An instance still being provisioned is released too; a provisioning that finishes afterwards
- * undoes its tenant (provisioning.ts).
+ * An instance still being provisioned is released too, and the provisioner is told: an attempt
+ * that created the tenant but never answered (a webhook receiver that timed out) leaves nothing
+ * behind. A provisioning that finishes afterwards undoes its tenant again (provisioning.ts); the
+ * provisioner's `release` is idempotent, so both calls are safe.
  *
  * @example await release({ test: false, instanceId, orderId }, ctx);
  */
@@ -34,7 +36,7 @@ export function release(
       }
       return { kind: 'write', next: nextVersion(ctx, current, { extra }), result: again };
     }
-    if (current.status !== STATUS.PROVISIONING) await ctx.ports.provisioner.release(current);
+    await ctx.ports.provisioner.release(current);
     const applied = r.orderId
       ? [...current.appliedOrders, orderKey(r.orderId, r.orderLineId)]
       : current.appliedOrders;

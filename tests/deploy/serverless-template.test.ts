@@ -204,6 +204,8 @@ describe('serverless.yml packaged for prod', () => {
       'KOOGALLERY_V1_ACCESS_KEY',
       'KOOGALLERY_LICENSE_ACCESS_KEY',
       'LICENSE_SIGNING_KEY',
+      'PROVISIONER_WEBHOOK_SECRET',
+      'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
     ]) {
       expect(vars[secret]).toBeUndefined();
       expect(vars[`${secret}_SSM_PARAMETER`]).toBe(`/koogallery-production/prod/${secret}`);

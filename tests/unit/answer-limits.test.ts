@@ -5,6 +5,7 @@ import {
   encryptedCredentialLength,
   fitResultMsg,
   MAX_ENCRYPTED_CREDENTIAL_BYTES,
+  sentLength,
   shorten,
 } from '../../lib/answer-limits';
 import { encryptCredential } from '../../lib/protocol/credential-cipher';
@@ -147,6 +148,18 @@ describe('deliveryProblems (#9)', () => {
 
     expect(at).toEqual([]);
     expect(over.map((p) => p.field)).toEqual(['appInfo.userName']);
+  });
+
+  it('counts a memo as sent: each non-ASCII character as its 6-character escape', () => {
+    const fits = deliveryProblems({ frontEndUrl: 'https://x', memo: '说'.repeat(170) }, ENCRYPTED);
+    const over = deliveryProblems({ frontEndUrl: 'https://x', memo: '说'.repeat(171) }, ENCRYPTED);
+
+    expect(sentLength('a说😀')).toBe(1 + 6 + 12);
+    expect(fits).toEqual([]);
+    expect(over.map((p) => p.problem)).toEqual([
+      'appInfo.memo is 1026 characters; KooGallery accepts at most 1024: return a shorter value from the provisioner',
+    ]);
+    expect(answerProblems({ appInfo: { memo: '说'.repeat(171) } })[0]?.field).toBe('appInfo.memo');
   });
 
   it('requires a frontEndUrl', () => {

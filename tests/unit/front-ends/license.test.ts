@@ -60,6 +60,19 @@ describe('License 1.0 front end (license-v1.ts)', () => {
     });
   });
 
+  it('answers a missing signing key with the generic 000005; the setting is named only in the log (#14)', async () => {
+    const h = appHarness({ LICENSE_SIGNING_KEY: '' });
+
+    const issued = await h.v1(getLicense('L1-NOKEY', h.clock.now() + DAY));
+
+    expect(issued.json).toEqual({ resultCode: '000005', resultMsg: 'internal error' });
+    expect(h.logs.find((l) => l.message === 'call')).toMatchObject({
+      resultCode: '000005',
+      reason: 'internal error',
+      detail: 'license signing key is not configured (LICENSE_SIGNING_KEY)',
+    });
+  });
+
   it('keeps no machine code when the buyer entered an empty one', async () => {
     const h = appHarness();
 

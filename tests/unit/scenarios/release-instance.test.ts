@@ -65,7 +65,7 @@ describe('release (release-instance.ts)', () => {
     expect((await w.store.getInstance('real', 'i'))?.appliedOrders).toEqual(['O-1/O-1-000001']);
   });
 
-  it('releases an instance still being provisioned without calling the provisioner', async () => {
+  it('releases an instance still being provisioned and tells the provisioner, so a tenant made by an attempt that never answered is undone (#12)', async () => {
     const w = scenarioSetup();
     await w.store.createInstance(
       record({ instanceId: 'p', status: 'PROVISIONING', lease: { token: 't', until: 1e15 } }),
@@ -76,7 +76,7 @@ describe('release (release-instance.ts)', () => {
     const stored = await w.store.getInstance('real', 'p');
     expect(stored?.status).toBe('RELEASED');
     expect(stored?.lease).toBeUndefined();
-    expect(w.provisioner.calls).toEqual([]);
+    expect(w.provisioner.calls).toEqual([{ method: 'release', instanceId: 'p' }]);
   });
 
   it('answers 000003 for a real instance that never existed and 000000 for a test one', async () => {
