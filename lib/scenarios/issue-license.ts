@@ -62,7 +62,17 @@ export async function issueLicense(
       return { kind: 'answer', result: { ...released, license } };
     }
     const stored = storedLicense(ctx, current);
-    if (current && stored) return { kind: 'answer', result: answer(stored) };
+    if (current && stored) {
+      const { license: plain, ...rest } = current.extra ?? {};
+      if (plain === undefined) return { kind: 'answer', result: answer(stored) };
+      // Stored in plain text before #14: sealed now, issued for the same expiry as before.
+      const sealed = { ...rest, sealedLicense: ctx.ports.vault.sealText(stored) };
+      return {
+        kind: 'write',
+        next: nextVersion(ctx, current, { extra: sealed }),
+        result: answer(stored),
+      };
+    }
     const now = ctx.clock.now();
     const base: InstanceRecord = current ?? {
       namespace,

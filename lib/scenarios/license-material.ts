@@ -5,8 +5,8 @@ import type { ScenarioContext } from './scenario';
  * License material at rest (#14): a License 1.0 license and a License 2.0 code are secrets a buyer
  * paid for, so they are sealed with the vault like delivery info (`extra.sealedLicense`,
  * `extra.sealedLicenseCode`) and dropped when the license is released. Records written before
- * kept them in plain text (`extra.license`, `extra.licenseCode`): those are still read, replaced
- * by the sealed form on the next write, and dropped on release too.
+ * kept them in plain text (`extra.license`, `extra.licenseCode`): those are still read, sealed
+ * when next read (`getLicense`, any License 2.0 notification), and dropped on release too.
  */
 export const LICENSE_MATERIAL_KEYS = [
   'sealedLicense',

@@ -119,7 +119,7 @@ describe('issueLicense (issue-license.ts)', () => {
     expect((await w.store.getInstance('test', testId))?.extra?.sealedLicense).toBeUndefined();
   });
 
-  it('reads a license stored in plain text before #14, and drops it on release', async () => {
+  it('reads a license stored in plain text before #14, seals it, and drops it on release', async () => {
     const w = scenarioSetup();
     await w.store.createInstance({
       namespace: 'real',
@@ -137,9 +137,13 @@ describe('issueLicense (issue-license.ts)', () => {
     });
 
     const before = await issueLicense(cmd(), w.context().ctx);
+    const sealed = await w.store.getInstance('real', ID);
     await release({ test: false, instanceId: ID }, w.context().ctx);
 
     expect(before.license).toBe('PLAIN-OLD');
+    expect(sealed?.extra?.license).toBeUndefined();
+    expect(sealed?.extra?.licenseExpireTime).toBe('');
+    expect(w.deps.vault.openText(sealed?.extra?.sealedLicense ?? '')).toBe('PLAIN-OLD');
     expect((await w.store.getInstance('real', ID))?.extra).toEqual({ licenseExpireTime: '' });
   });
 
