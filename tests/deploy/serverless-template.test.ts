@@ -214,17 +214,18 @@ describe('serverless.yml packaged for prod', () => {
     expect(JSON.stringify(prod)).not.toMatch(/\{\{resolve:ssm|"\$\{ssm:/);
   });
 
-  it('routes POST and GET on / and on the seller path through the HTTP API', () => {
+  it('routes POST and GET on / and on the seller path, and everything else, to the function (#9)', () => {
     const routes = Object.values<Json>(prod.Resources)
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => r.Properties.RouteKey)
       .sort();
-    expect(routes).toEqual(['GET /', 'GET /koogallery', 'POST /', 'POST /koogallery']);
+    // $default: any other method or path gets the function's signed refusal, not the gateway's 404.
+    expect(routes).toEqual(['$default', 'GET /', 'GET /koogallery', 'POST /', 'POST /koogallery']);
   });
 
-  it('runs Node.js 20 from the esbuild artifact, with log retention', () => {
+  it('runs Node.js 24 from the esbuild artifact, with log retention (#9)', () => {
     const fn = prod.Resources.ProductionLambdaFunction.Properties;
-    expect(fn.Runtime).toBe('nodejs20.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Handler).toBe('functions/production/handler.handler');
     expect(prod.Resources.ProductionLogGroup.Properties.RetentionInDays).toBe(365);
     expect(dev.Resources.ProductionLogGroup.Properties.RetentionInDays).toBe(30);
