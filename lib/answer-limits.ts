@@ -17,6 +17,8 @@
  * ({@link SENT_AS_ESCAPED}).
  */
 export const ANSWER_FIELD_LIMITS = {
+  /** Always 6 digits: every code this project answers is one (a seller's odd code is refused). */
+  resultCode: 6,
   resultMsg: 255,
   instanceId: 64,
   'appInfo.frontEndUrl': 512,

@@ -17,6 +17,7 @@ const PLAINTEXT = { credentialsPlaintext: true };
 describe('ANSWER_FIELD_LIMITS (#9)', () => {
   it('holds every documented limit, usageInfo fields included', () => {
     expect(ANSWER_FIELD_LIMITS).toEqual({
+      resultCode: 6,
       resultMsg: 255,
       instanceId: 64,
       'appInfo.frontEndUrl': 512,

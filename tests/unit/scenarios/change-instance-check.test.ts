@@ -45,6 +45,21 @@ describe('checkChange (change-instance-check.ts)', () => {
     expect(annotations.detail).toBe('quota db-7 (10.1.2.3) has 2 slots');
   });
 
+  it('answers 000005 when the provisioner refuses with a code that is not 6 digits (#9)', async () => {
+    const w = scenarioSetup({
+      provisioner: {
+        checkChange: async () => ({ allowed: false, resultCode: 'REFUSED', message: 'too small' }),
+      },
+    });
+    await w.store.createInstance(record({ instanceId: 'i' }));
+    const { ctx, annotations } = w.context();
+
+    const result = await checkChange(check(), ctx);
+
+    expect(result).toEqual({ resultCode: '000005', resultMsg: 'internal error' });
+    expect(annotations.detail).toContain('resultCode "REFUSED", which is not 6 digits');
+  });
+
   it('answers 000003 for a real unknown instance and 000000 for a test one', async () => {
     const w = scenarioSetup();
 
