@@ -1,15 +1,19 @@
 /**
  * Deploys `dist/functiongraph.zip` to Huawei Cloud FunctionGraph with the official SDK
  * (`@huaweicloud/huaweicloud-sdk-functiongraph`), idempotently: the function is created when it
- * does not exist and updated (code, then configuration) when it does; the APIG trigger is created
- * once and left alone afterwards. Run `npm run package:functiongraph` first.
+ * does not exist and updated (code, then configuration) when it does; the APIG triggers (one API
+ * for GET, one for POST: KooGallery uses no other method) are created once and left alone
+ * afterwards, and an `ANY` trigger of an earlier version is replaced. The at-rest key
+ * (`CREDENTIALS_KEY`) is generated into the encrypted user data when the function is created
+ * without one, and kept on every update. Run `npm run package:functiongraph` first.
  *
  * Usage: `npm run deploy:functiongraph` (settings from the environment, see DEPLOY_SETTINGS),
  * `npm run deploy:functiongraph -- --dry-run` prints the requests with secrets masked, and
  * `-- --code-only` replaces only the code. Secrets travel from your shell into FunctionGraph's
  * encrypted user data; they are never written to a file or printed.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionGraphClient } from '@huaweicloud/huaweicloud-sdk-functiongraph';
 import { TARGETS } from './build';
@@ -67,6 +71,7 @@ export const SECRET_FUNCTION_SETTINGS = {
   HUAWEICLOUD_AK: 'HUAWEICLOUD_AK',
   HUAWEICLOUD_SK: 'HUAWEICLOUD_SK',
   CREDENTIALS_KEY: 'CREDENTIALS_KEY',
+  CREDENTIALS_PREVIOUS_KEY: 'CREDENTIALS_PREVIOUS_KEY',
   KOOGALLERY_V1_ACCESS_KEY: 'KOOGALLERY_V1_ACCESS_KEY',
   KOOGALLERY_LICENSE_ACCESS_KEY: 'KOOGALLERY_LICENSE_ACCESS_KEY',
   LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
@@ -197,9 +202,20 @@ export function readDeployConfig(
       'PROVISIONER_WEBHOOK_SECRET is missing (secret): required with PROVISIONER_WEBHOOK_URL',
     );
   }
-  const size = [config.userData, config.secrets]
-    .flatMap((m) => Object.entries(m))
-    .reduce((n, [k, v]) => n + k.length + v.length, 0);
+  const credentialsKey = config.secrets.CREDENTIALS_KEY;
+  if (credentialsKey !== undefined && !isAtRestKey(credentialsKey)) {
+    problems.push(
+      'CREDENTIALS_KEY must be 32 bytes, as 64 hex digits or base64 (or unset: generated on create, kept on update)',
+    );
+  }
+  // A CREDENTIALS_KEY generated or kept at deploy time takes its place too (44 base64 characters).
+  const keyToCome =
+    config.secrets.CREDENTIALS_KEY === undefined ? 'CREDENTIALS_KEY'.length + 44 : 0;
+  const size =
+    keyToCome +
+    [config.userData, config.secrets]
+      .flatMap((m) => Object.entries(m))
+      .reduce((n, [k, v]) => n + k.length + v.length, 0);
   if (size > USER_DATA_LIMIT) {
     problems.push(`user data is ${size} characters; FunctionGraph allows ${USER_DATA_LIMIT}`);
   }
@@ -208,6 +224,15 @@ export function readDeployConfig(
   }
   return config;
 }
+
+/** True for a 32-byte key written as 64 hex digits or base64 (what the function accepts). */
+function isAtRestKey(value: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+}
+
+/** The HTTP methods KooGallery uses: POST (SaaS V2.0, License 2.0) and GET (V1.0, License 1.0). */
+export const TRIGGER_METHODS = ['GET', 'POST'] as const;
 
 /** The function's URN, as FunctionGraph's per-function APIs take it. */
 export function functionUrn(config: DeployConfig): string {
@@ -220,7 +245,12 @@ export interface DeploymentPlan {
   create: Record<string, unknown>;
   code: Record<string, unknown>;
   configuration: Record<string, unknown>;
-  trigger: Record<string, unknown>;
+  /** One APIG trigger per method in {@link TRIGGER_METHODS}. */
+  triggers: Array<Record<string, unknown>>;
+  /** The APIG API name earlier versions gave their one `ANY` trigger (replaced on deploy). */
+  legacyTriggerName: string;
+  /** True when `CREDENTIALS_KEY` came from the shell; otherwise deploy generates or keeps one. */
+  credentialsKeyGiven: boolean;
 }
 
 /** Builds every request body from the settings and the zip; pure, so tests can read it. */
@@ -252,19 +282,19 @@ export function planDeployment(config: DeployConfig, zip: Buffer): DeploymentPla
     },
     code: { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode },
     configuration: { func_name: config.functionName, ...common },
-    trigger: {
+    triggers: TRIGGER_METHODS.map((method) => ({
       trigger_type_code: 'DEDICATEDGATEWAY',
       trigger_status: 'ACTIVE',
       event_type_code: 'APIGCreateApi',
       event_data: {
-        name: config.apig.apiName,
+        name: `${config.apig.apiName}_${method.toLowerCase()}`,
         instance_id: config.apig.instanceId,
         group_id: config.apig.groupId,
         env_id: config.apig.envId,
         env_name: config.apig.envName,
         path: config.apig.path,
-        // KooGallery POSTs (V2.0) and GETs (V1.0); ANY keeps one API for both.
-        req_method: 'ANY',
+        // One method per API: the gateway refuses PUT, DELETE… before the function runs.
+        req_method: method,
         match_mode: 'NORMAL',
         protocol: 'HTTPS',
         // KooGallery cannot sign for APIG: authentication is the request signature in the app.
@@ -273,7 +303,9 @@ export function planDeployment(config: DeployConfig, zip: Buffer): DeploymentPla
         type: 1,
         func_info: { timeout: config.timeoutSeconds * 1000 },
       },
-    },
+    })),
+    legacyTriggerName: config.apig.apiName,
+    credentialsKeyGiven: config.secrets.CREDENTIALS_KEY !== undefined,
   };
 }
 
@@ -305,12 +337,36 @@ export interface FunctionGraphPort {
   updateConfiguration(urn: string, body: Record<string, unknown>): Promise<void>;
   listTriggers(urn: string): Promise<Array<Record<string, unknown>>>;
   createTrigger(urn: string, body: Record<string, unknown>): Promise<void>;
+  deleteTrigger(urn: string, triggerTypeCode: string, triggerId: string): Promise<void>;
 }
 
 /** What {@link deploy} did. */
 export interface DeployOutcome {
   function: 'created' | 'updated' | 'code-updated';
+  /** `created` when a trigger was missing (GET or POST), `exists` when both were there. */
   trigger: 'created' | 'exists' | 'skipped';
+  /** Where `CREDENTIALS_KEY` came from (absent for a code-only deployment). */
+  credentialsKey?: 'given' | 'generated' | 'kept';
+  /** True when an earlier version's `ANY` trigger was deleted. */
+  replacedAnyTrigger?: boolean;
+}
+
+/** `body` with `CREDENTIALS_KEY` set in its encrypted user data. */
+function withCredentialsKey(body: Record<string, unknown>, key: string): Record<string, unknown> {
+  const secrets = JSON.parse(String(body.encrypted_user_data ?? '{}')) as Record<string, string>;
+  return { ...body, encrypted_user_data: JSON.stringify({ ...secrets, CREDENTIALS_KEY: key }) };
+}
+
+/** The `CREDENTIALS_KEY` a deployed function holds, when its configuration shows it. */
+function deployedCredentialsKey(existing: Record<string, unknown>): string | undefined {
+  const raw = existing.encrypted_user_data ?? existing.encryptedUserData;
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  try {
+    const key = (JSON.parse(raw) as Record<string, unknown>).CREDENTIALS_KEY;
+    return typeof key === 'string' && isAtRestKey(key) ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -321,29 +377,69 @@ export interface DeployOutcome {
 export async function deploy(
   port: FunctionGraphPort,
   plan: DeploymentPlan,
-  options: { codeOnly?: boolean } = {},
+  options: { codeOnly?: boolean; newKey?: () => string } = {},
 ): Promise<DeployOutcome> {
+  const newKey = options.newKey ?? (() => randomBytes(32).toString('base64'));
   const existing = await port.showFunction(plan.urn);
   let fn: DeployOutcome['function'];
+  let credentialsKey: DeployOutcome['credentialsKey'] = 'given';
   if (!existing) {
-    await port.createFunction(plan.create);
+    let create = plan.create;
+    if (!plan.credentialsKeyGiven) {
+      // A new function gets its own at-rest key, independent of every access key (#14).
+      create = withCredentialsKey(create, newKey());
+      credentialsKey = 'generated';
+    }
+    await port.createFunction(create);
     fn = 'created';
   } else {
+    let configuration = plan.configuration;
+    if (!options.codeOnly && !plan.credentialsKeyGiven) {
+      // The user data is replaced as a whole: the deployed key must go back in, or every value
+      // sealed under it becomes unreadable. Checked before anything changes.
+      const kept = deployedCredentialsKey(existing);
+      if (!kept) {
+        throw new Error(
+          'CREDENTIALS_KEY is not set and the deployed function does not show its key: set ' +
+            "CREDENTIALS_KEY in this shell to the value in the function's encrypted environment " +
+            'variables (FunctionGraph console), or to a new key from `openssl rand -base64 32` if it ' +
+            'has none yet (values stored before open with the access key), then deploy again',
+        );
+      }
+      configuration = withCredentialsKey(configuration, kept);
+      credentialsKey = 'kept';
+    }
     await port.updateCode(plan.urn, plan.code);
     if (options.codeOnly) return { function: 'code-updated', trigger: 'skipped' };
-    await port.updateConfiguration(plan.urn, plan.configuration);
+    await port.updateConfiguration(plan.urn, configuration);
     fn = 'updated';
   }
-  const wanted = plan.trigger.event_data as { name: string };
-  const triggers = await port.listTriggers(plan.urn);
-  const found = triggers.some((t) => {
-    const type = String(t.trigger_type_code ?? '');
-    const data = (t.event_data ?? {}) as Record<string, unknown>;
-    return (type === 'DEDICATEDGATEWAY' || type === 'APIG') && data.name === wanted.name;
-  });
-  if (found) return { function: fn, trigger: 'exists' };
-  await port.createTrigger(plan.urn, plan.trigger);
-  return { function: fn, trigger: 'created' };
+  const apigTriggers = (await port.listTriggers(plan.urn)).filter((t) =>
+    ['DEDICATEDGATEWAY', 'APIG'].includes(String(t.trigger_type_code ?? '')),
+  );
+  const nameOf = (t: Record<string, unknown>): unknown =>
+    ((t.event_data ?? {}) as Record<string, unknown>).name;
+  // An earlier version's one ANY trigger would keep PUT, DELETE… open, and APIG refuses a GET
+  // API on a path an ANY API holds: it goes first.
+  let replacedAnyTrigger = false;
+  for (const t of apigTriggers) {
+    if (nameOf(t) !== plan.legacyTriggerName) continue;
+    await port.deleteTrigger(plan.urn, String(t.trigger_type_code), String(t.trigger_id ?? ''));
+    replacedAnyTrigger = true;
+  }
+  let created = false;
+  for (const trigger of plan.triggers) {
+    const wanted = nameOf(trigger);
+    if (apigTriggers.some((t) => nameOf(t) === wanted)) continue;
+    await port.createTrigger(plan.urn, trigger);
+    created = true;
+  }
+  return {
+    function: fn,
+    trigger: created ? 'created' : 'exists',
+    credentialsKey,
+    ...(replacedAnyTrigger ? { replacedAnyTrigger } : {}),
+  };
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -419,6 +515,14 @@ export function sdkPort(config: DeployConfig, ak: string, sk: string): FunctionG
         new sdk.CreateFunctionTriggerRequest().withFunctionUrn(urn).withBody(body(b)),
       );
     },
+    async deleteTrigger(urn, triggerTypeCode, triggerId) {
+      await client.deleteFunctionTrigger(
+        new sdk.DeleteFunctionTriggerRequest()
+          .withFunctionUrn(urn)
+          .withTriggerTypeCode(triggerTypeCode)
+          .withTriggerId(triggerId),
+      );
+    },
   };
 }
 
@@ -427,10 +531,20 @@ async function main(argv: string[]): Promise<void> {
   const codeOnly = argv.includes('--code-only');
   const config = readDeployConfig(process.env, { codeOnly });
   const zipPath = join(__dirname, '..', 'dist', 'functiongraph.zip');
-  const zip = readFileSync(zipPath);
+  if (dryRun && !existsSync(zipPath)) {
+    console.error(
+      `${zipPath} is not built yet: run npm run package:functiongraph before deploying`,
+    );
+  }
+  const zip = dryRun && !existsSync(zipPath) ? Buffer.alloc(0) : readFileSync(zipPath);
   const plan = planDeployment(config, zip);
   if (dryRun) {
     console.log(JSON.stringify(maskPlan(plan), null, 2));
+    if (!plan.credentialsKeyGiven && !codeOnly) {
+      console.error(
+        'CREDENTIALS_KEY is not set: a new function gets a generated one in its encrypted user data; an update keeps the deployed one',
+      );
+    }
     return;
   }
   const ak = process.env.HUAWEICLOUD_SDK_AK ?? '';
@@ -438,8 +552,16 @@ async function main(argv: string[]): Promise<void> {
   if (!ak || !sk) throw new Error('HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK are required');
   const outcome = await deploy(sdkPort(config, ak, sk), plan, { codeOnly });
   console.log(
-    `function ${config.functionName}: ${outcome.function}; APIG trigger ${config.apig.apiName}: ${outcome.trigger}`,
+    `function ${config.functionName}: ${outcome.function}; APIG triggers ${plan.triggers.length} (GET, POST): ${outcome.trigger}`,
   );
+  if (outcome.replacedAnyTrigger) {
+    console.log(`APIG API ${plan.legacyTriggerName} (method ANY) deleted: GET and POST replace it`);
+  }
+  if (outcome.credentialsKey === 'generated') {
+    console.log(
+      'CREDENTIALS_KEY generated into the encrypted user data; later deploys keep it (copy it from the console into your secret store as a backup)',
+    );
+  }
 }
 
 if (require.main === module) {

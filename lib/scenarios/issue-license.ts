@@ -3,7 +3,7 @@ import type { LicenseRequest } from '../provisioner/license-issuer';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import { type LicenseIssueCommand, ORIGINS, type RenewCommand } from './commands';
 import { changeInstance, nextVersion } from './instance-writes';
-import { storedLicense, withSealedLicense } from './license-material';
+import { resealedLicenseMaterial, storedLicense, withSealedLicense } from './license-material';
 import { namespaceOf, orderKey } from './namespaces';
 import { renew } from './refresh-instance';
 import { type LicenseResult, type ScenarioContext, type ScenarioResult, success } from './scenario';
@@ -63,15 +63,10 @@ export async function issueLicense(
     }
     const stored = storedLicense(ctx, current);
     if (current && stored) {
-      const { license: plain, ...rest } = current.extra ?? {};
-      if (plain === undefined) return { kind: 'answer', result: answer(stored) };
-      // Stored in plain text before #14: sealed now, issued for the same expiry as before.
-      const sealed = { ...rest, sealedLicense: ctx.ports.vault.sealText(stored) };
-      return {
-        kind: 'write',
-        next: nextVersion(ctx, current, { extra: sealed }),
-        result: answer(stored),
-      };
+      // Stored in plain text before #14, or under a previous at-rest key: sealed anew now.
+      const extra = resealedLicenseMaterial(ctx, current.extra);
+      if (!extra) return { kind: 'answer', result: answer(stored) };
+      return { kind: 'write', next: nextVersion(ctx, current, { extra }), result: answer(stored) };
     }
     const now = ctx.clock.now();
     const base: InstanceRecord = current ?? {

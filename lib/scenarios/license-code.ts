@@ -2,6 +2,7 @@ import { licenseInstanceIdFor } from '../ids';
 import { STATUS } from '../store/instance-store';
 import { type LicenseCodeCommand, ORIGINS } from './commands';
 import { nextVersion } from './instance-writes';
+import { resealedLicenseMaterial } from './license-material';
 import { namespaceOf } from './namespaces';
 import { renew } from './refresh-instance';
 import { release } from './release-instance';
@@ -22,18 +23,12 @@ async function isReleased(
   const namespace = namespaceOf(cmd.test);
   const current = await ctx.ports.store.getInstance(namespace, instanceId);
   if (current) {
-    const plain = current.extra?.licenseCode;
-    if (plain !== undefined && current.status !== STATUS.RELEASED) {
-      // Written before #14 with the code in plain text: seal it now. Best effort: a conflict
-      // means another call changed the record, and a later call seals it.
-      const { licenseCode: _plain, ...rest } = current.extra ?? {};
-      await ctx.ports.store.updateInstance(
-        nextVersion(ctx, current, {
-          extra: { ...rest, sealedLicenseCode: ctx.ports.vault.sealText(plain) },
-        }),
-      );
-    }
-    return current.status === STATUS.RELEASED;
+    const released = current.status === STATUS.RELEASED;
+    // Written before #14 in plain text, or sealed under a previous at-rest key: sealed anew now.
+    // Best effort: a conflict means another call changed the record, and a later call seals it.
+    const extra = released ? undefined : resealedLicenseMaterial(ctx, current.extra);
+    if (extra) await ctx.ports.store.updateInstance(nextVersion(ctx, current, { extra }));
+    return released;
   }
   const now = ctx.clock.now();
   const { change } = cmd;

@@ -1,6 +1,7 @@
+import { SealedValueError } from '../errors';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import type { QueryCommand } from './commands';
-import { testDelivery } from './delivery';
+import { storedDelivery, testDelivery } from './delivery';
 import { namespaceOf } from './namespaces';
 import { claim, leaseIsFree, type ProvisioningPorts, provision } from './provisioning';
 import type { InstanceView, QueryResult, ScenarioContext } from './scenario';
@@ -63,9 +64,11 @@ export async function query(
     if (pending.lastError) ctx.annotate({ detail: `last attempt: ${pending.lastError}` });
     return { resultCode: '000004', resultMsg: 'instance is being provisioned' };
   }
-  const instances = live.map((r) => ({
-    instanceId: r.instanceId,
-    appInfo: ctx.ports.vault.open(r.sealedAppInfo as string),
-  }));
+  const instances = [];
+  for (const r of live) {
+    const appInfo = await storedDelivery(ctx, r);
+    if (!appInfo) throw new SealedValueError('an active instance has no stored delivery info');
+    instances.push({ instanceId: r.instanceId, appInfo });
+  }
   return { resultCode: '000000', resultMsg: 'success', instances };
 }

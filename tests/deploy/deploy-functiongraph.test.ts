@@ -2,8 +2,11 @@
  * The Huawei Cloud deploy script builds the documented FunctionGraph requests and is idempotent;
  * the SDK path runs against a local stand-in of the FunctionGraph API on 127.0.0.1 (#5).
  */
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type DeployConfig,
   deploy,
@@ -132,49 +135,74 @@ describe('planDeployment', () => {
     expect(JSON.stringify(maskPlan(plan))).not.toContain('secret-');
   });
 
-  it('adds an APIG trigger on the dedicated gateway without APIG authentication', () => {
-    expect(plan.trigger).toMatchObject({
-      trigger_type_code: 'DEDICATEDGATEWAY',
-      event_data: {
-        group_id: 'group-4444',
-        env_id: 'env-5555',
-        path: '/koogallery',
-        req_method: 'ANY',
-        auth: 'NONE',
-        protocol: 'HTTPS',
-      },
-    });
+  it('adds one APIG trigger for GET and one for POST, no other method, without APIG authentication (#14)', () => {
+    expect(plan.triggers.map((t) => (t.event_data as { req_method: string }).req_method)).toEqual([
+      'GET',
+      'POST',
+    ]);
+    for (const trigger of plan.triggers) {
+      expect(trigger).toMatchObject({
+        trigger_type_code: 'DEDICATEDGATEWAY',
+        event_data: {
+          group_id: 'group-4444',
+          env_id: 'env-5555',
+          path: '/koogallery',
+          auth: 'NONE',
+          protocol: 'HTTPS',
+        },
+      });
+    }
+    expect(JSON.stringify(plan.triggers)).not.toContain('ANY');
   });
 });
 
-/** An in-memory FunctionGraph recording the calls it received. */
-function fakePort(): FunctionGraphPort & { calls: string[] } {
-  let exists = false;
-  const triggers: Array<Record<string, unknown>> = [];
+/** An in-memory FunctionGraph recording the calls it received; `showKey` false hides secrets. */
+function fakePort(
+  options: { showKey?: boolean; triggers?: Array<Record<string, unknown>> } = {},
+): FunctionGraphPort & {
+  calls: string[];
+  secrets(): Record<string, string>;
+  triggers: Array<Record<string, unknown>>;
+} {
+  let config: Record<string, unknown> | undefined;
+  const triggers = options.triggers ?? [];
   const calls: string[] = [];
   return {
     calls,
+    triggers,
+    secrets: () => JSON.parse(String(config?.encrypted_user_data ?? '{}')),
     async showFunction() {
       calls.push('show');
-      return exists ? { func_name: 'koogallery-production' } : undefined;
+      if (!config) return undefined;
+      return options.showKey === false
+        ? { func_name: 'koogallery-production' }
+        : { func_name: 'koogallery-production', encrypted_user_data: config.encrypted_user_data };
     },
-    async createFunction() {
+    async createFunction(body) {
       calls.push('create');
-      exists = true;
+      config = body;
     },
     async updateCode() {
       calls.push('updateCode');
     },
-    async updateConfiguration() {
+    async updateConfiguration(_urn, body) {
       calls.push('updateConfiguration');
+      config = body;
     },
     async listTriggers() {
       calls.push('listTriggers');
-      return triggers;
+      return [...triggers];
     },
     async createTrigger(_urn, body) {
       calls.push('createTrigger');
       triggers.push(body);
+    },
+    async deleteTrigger(_urn, _type, id) {
+      calls.push(`deleteTrigger ${id}`);
+      triggers.splice(
+        triggers.findIndex((t) => t.trigger_id === id),
+        1,
+      );
     },
   };
 }
@@ -186,12 +214,72 @@ describe('deploy', () => {
     const port = fakePort();
 
     const first = await deploy(port, plan);
+    const generated = port.secrets().CREDENTIALS_KEY;
     const second = await deploy(port, plan);
 
-    expect(first).toEqual({ function: 'created', trigger: 'created' });
-    expect(second).toEqual({ function: 'updated', trigger: 'exists' });
-    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(1);
+    expect(first).toEqual({ function: 'created', trigger: 'created', credentialsKey: 'generated' });
+    expect(second).toEqual({ function: 'updated', trigger: 'exists', credentialsKey: 'kept' });
+    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(2);
     expect(port.calls.filter((c) => c === 'create')).toHaveLength(1);
+    // A dedicated 32-byte at-rest key, generated once, kept by the update (#14).
+    expect(Buffer.from(generated ?? '', 'base64')).toHaveLength(32);
+    expect(port.secrets().CREDENTIALS_KEY).toBe(generated);
+    expect(port.secrets().KOOGALLERY_ACCESS_KEY).toBe('secret-access-key');
+  });
+
+  it('uses the CREDENTIALS_KEY given in the shell (#14)', async () => {
+    const given = 'ab'.repeat(32);
+    const port = fakePort();
+
+    const outcome = await deploy(
+      port,
+      planDeployment(readDeployConfig({ ...ENV, CREDENTIALS_KEY: given }), ZIP),
+    );
+
+    expect(outcome.credentialsKey).toBe('given');
+    expect(port.secrets().CREDENTIALS_KEY).toBe(given);
+    // Rotation: the previous at-rest key travels as a secret too.
+    const previous = 'cd'.repeat(32);
+    const rotating = readDeployConfig({
+      ...ENV,
+      CREDENTIALS_KEY: given,
+      CREDENTIALS_PREVIOUS_KEY: previous,
+    });
+    expect(rotating.secrets.CREDENTIALS_PREVIOUS_KEY).toBe(previous);
+    expect(() => readDeployConfig({ ...ENV, CREDENTIALS_KEY: 'short' })).toThrow(
+      /CREDENTIALS_KEY must be 32 bytes/,
+    );
+  });
+
+  it('refuses to update, changing nothing, when the deployed key cannot be read back (#14)', async () => {
+    const port = fakePort({ showKey: false });
+    await deploy(port, plan);
+    port.calls.length = 0;
+
+    await expect(deploy(port, plan)).rejects.toThrow(/set CREDENTIALS_KEY in this shell/);
+
+    expect(port.calls).toEqual(['show']);
+  });
+
+  it('replaces the ANY trigger of an earlier version with GET and POST (#14)', async () => {
+    const port = fakePort({
+      triggers: [
+        {
+          trigger_id: 'old-any',
+          trigger_type_code: 'DEDICATEDGATEWAY',
+          event_data: { name: 'koogallery_production', req_method: 'ANY' },
+        },
+      ],
+    });
+
+    const outcome = await deploy(port, plan);
+
+    expect(outcome).toMatchObject({ trigger: 'created', replacedAnyTrigger: true });
+    expect(port.calls).toContain('deleteTrigger old-any');
+    expect(port.triggers.map((t) => (t.event_data as { req_method: string }).req_method)).toEqual([
+      'GET',
+      'POST',
+    ]);
   });
 
   it('replaces only the code with codeOnly', async () => {
@@ -219,6 +307,7 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
   const seen: Seen[] = [];
   let exists = false;
   let failCreate = false;
+  let encrypted = '';
   const triggers: unknown[] = [];
 
   const read = (req: IncomingMessage): Promise<string> =>
@@ -246,12 +335,13 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
       };
       if (req.method === 'GET' && path.endsWith('/config')) {
         return exists
-          ? reply(200, { func_name: 'koogallery-production' })
+          ? reply(200, { func_name: 'koogallery-production', encrypted_user_data: encrypted })
           : reply(404, { error_code: 'FSS.1051', error_msg: 'function not found' });
       }
       if (req.method === 'POST' && path.endsWith('/fgs/functions')) {
         if (failCreate) return reply(400, { error_code: 'FSS.0400', error_msg: 'bad request' });
         exists = true;
+        encrypted = (JSON.parse(text) as { encrypted_user_data: string }).encrypted_user_data;
         return reply(200, { func_name: 'koogallery-production' });
       }
       if (req.method === 'GET' && path.includes('/fgs/triggers/')) return reply(200, triggers);
@@ -274,14 +364,15 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
     const plan = planDeployment(config, ZIP);
     const port = sdkPort(config, 'DEPLOYERAK', 'deployer-sk');
 
-    expect(await deploy(port, plan)).toEqual({ function: 'created', trigger: 'created' });
-    expect(await deploy(port, plan)).toEqual({ function: 'updated', trigger: 'exists' });
+    expect(await deploy(port, plan)).toMatchObject({ function: 'created', trigger: 'created' });
+    expect(await deploy(port, plan)).toMatchObject({ function: 'updated', trigger: 'exists' });
 
     const project = `/v2/${ENV.HUAWEICLOUD_PROJECT_ID}/fgs`;
     expect(seen.map((s) => `${s.method} ${s.path.replace(plan.urn, '<urn>')}`)).toEqual([
       `GET ${project}/functions/<urn>/config`,
       `POST ${project}/functions`,
       `GET ${project}/triggers/<urn>`,
+      `POST ${project}/triggers/<urn>`,
       `POST ${project}/triggers/<urn>`,
       `GET ${project}/functions/<urn>/config`,
       `PUT ${project}/functions/<urn>/code`,
@@ -325,5 +416,23 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
 
     expect(error).toMatchObject({ httpStatusCode: 400, errorCode: 'FSS.0400' });
     expect(printed.join('\n')).not.toContain('secret-');
+  });
+});
+
+describe('npm run deploy:functiongraph -- --dry-run (#14)', () => {
+  it('prints the GET and POST triggers and says CREDENTIALS_KEY will be generated, no secret shown', async () => {
+    const run = promisify(execFile);
+    const root = join(__dirname, '..', '..');
+
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['-r', './scripts/register.js', 'scripts/deploy-functiongraph.ts', '--dry-run'],
+      { cwd: root, env: { PATH: process.env.PATH, ...ENV }, timeout: 60_000 },
+    );
+
+    const plan = JSON.parse(stdout) as { triggers: Array<{ event_data: { req_method: string } }> };
+    expect(plan.triggers.map((t) => t.event_data.req_method)).toEqual(['GET', 'POST']);
+    expect(stderr).toContain('CREDENTIALS_KEY is not set: a new function gets a generated one');
+    expect(stdout + stderr).not.toContain('secret-');
   });
 });

@@ -3,7 +3,7 @@
  * generates keeps the security and durability properties issue 5 asks for (#5).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,6 +65,21 @@ function statementsOf(template: Json): Statement[] {
   }
   return out;
 }
+
+/** Every secret setting: read from SSM Parameter Store at cold start, never in the template. */
+const SECRET_SETTINGS = [
+  'KOOGALLERY_ACCESS_KEY',
+  'KOOGALLERY_PREVIOUS_ACCESS_KEY',
+  'HUAWEICLOUD_AK',
+  'HUAWEICLOUD_SK',
+  'CREDENTIALS_KEY',
+  'CREDENTIALS_PREVIOUS_KEY',
+  'KOOGALLERY_V1_ACCESS_KEY',
+  'KOOGALLERY_LICENSE_ACCESS_KEY',
+  'LICENSE_SIGNING_KEY',
+  'PROVISIONER_WEBHOOK_SECRET',
+  'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
+] as const;
 
 const SSM_PARAMETER =
   /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\/koogallery-production\/prod\/[A-Z0-9_]+$/;
@@ -191,27 +206,61 @@ describe('serverless.yml packaged for prod', () => {
     const granted = statementsOf(prod)
       .flatMap((s) => asArray(s.Action))
       .filter((a) => a.startsWith('dynamodb:'));
-    expect(granted.sort()).toEqual([...new Set(used)].sort());
+    // Scan serves listInstances only, which operator tools call with their own credentials
+    // (`npm run credentials:reseal`, #14): the function never lists, so its role may not.
+    const called = used.filter((a) => a !== 'dynamodb:Scan');
+    expect(granted.sort()).toEqual([...new Set(called)].sort());
+    for (const dir of ['scenarios', 'front-ends']) {
+      for (const file of readdirSync(join(ROOT, 'lib', dir))) {
+        expect({
+          file,
+          lists: /listInstances/.test(readFileSync(join(ROOT, 'lib', dir, file), 'utf8')),
+        }).toEqual({ file, lists: false });
+      }
+    }
   });
 
   it('names secret parameters in the environment and never holds a secret value', () => {
     const vars: Record<string, string> =
       prod.Resources.ProductionLambdaFunction.Properties.Environment.Variables;
-    for (const secret of [
-      'KOOGALLERY_ACCESS_KEY',
-      'HUAWEICLOUD_AK',
-      'HUAWEICLOUD_SK',
-      'KOOGALLERY_V1_ACCESS_KEY',
-      'KOOGALLERY_LICENSE_ACCESS_KEY',
-      'LICENSE_SIGNING_KEY',
-      'PROVISIONER_WEBHOOK_SECRET',
-      'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
-    ]) {
+    for (const secret of SECRET_SETTINGS) {
       expect(vars[secret]).toBeUndefined();
       expect(vars[`${secret}_SSM_PARAMETER`]).toBe(`/koogallery-production/prod/${secret}`);
     }
-    expect(vars.CREDENTIALS_KEY).toBeUndefined();
     expect(JSON.stringify(prod)).not.toMatch(/\{\{resolve:ssm|"\$\{ssm:/);
+  });
+
+  it('lets the role read exactly the secret parameters the environment names (#14)', () => {
+    const vars: Record<string, string> =
+      prod.Resources.ProductionLambdaFunction.Properties.Environment.Variables;
+    const named = Object.keys(vars)
+      .filter((k) => k.endsWith('_SSM_PARAMETER'))
+      .map((k) => k.slice(0, -'_SSM_PARAMETER'.length))
+      .sort();
+    const granted = statementsOf(prod)
+      .filter((st) => asArray(st.Action).includes('ssm:GetParameters'))
+      .flatMap((st) => asArray(st.Resource as Json[]))
+      .map((r) => String(r['Fn::Sub']).split('/').pop())
+      .sort();
+    expect(named).toEqual([...SECRET_SETTINGS].sort());
+    expect(granted).toEqual(named);
+  });
+
+  it('throttles the HTTP API stage with the rate and burst params (#14)', () => {
+    const stage = prod.Resources.HttpApiStage.Properties;
+    expect(stage.StageName).toBe('$default');
+    expect(stage.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
+  });
+
+  it('disables the default execute-api endpoint whenever the custom domain is configured (#14)', () => {
+    expect(prod.Resources.HttpApi.Properties.DisableExecuteApiEndpoint).toEqual({
+      'Fn::If': ['HasCustomDomain', true, false],
+    });
+    // HasCustomDomain is also what creates the domain and maps it to the API.
+    expect(prod.Resources.CustomDomainMapping.Properties.ApiId).toEqual({ Ref: 'HttpApi' });
   });
 
   it('routes POST and GET on / and on the seller path, and everything else, to the function (#9)', () => {

@@ -5,7 +5,7 @@ describe('credentials vault: sealed text (#14)', () => {
   const key = randomBytes(32);
 
   it('seals a license so the stored value never shows it, and opens it again', () => {
-    const vault = createCredentialsVault({ accessKeys: ['ak'], key });
+    const vault = createCredentialsVault({ key });
     const license = 'KG1.eyJpbnN0YW5jZUlkIjoiaS0xIn0.c2lnbmF0dXJl';
 
     const sealed = vault.sealText(license);
@@ -17,8 +17,8 @@ describe('credentials vault: sealed text (#14)', () => {
   });
 
   it('refuses a value sealed under a key it does not hold, or tampered with', () => {
-    const vault = createCredentialsVault({ accessKeys: ['ak'], key });
-    const other = createCredentialsVault({ accessKeys: ['ak'], key: randomBytes(32) });
+    const vault = createCredentialsVault({ key });
+    const other = createCredentialsVault({ key: randomBytes(32) });
     const sealed = vault.sealText('PL123456');
     const [v, id, iv, data, tag] = sealed.split('.');
     const flipped = Buffer.from(data as string, 'base64');

@@ -1,4 +1,5 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { createCredentialsVault, credentialsKeyId } from '../../../lib/credentials-vault';
 import { ProvisioningRefusedError } from '../../../lib/errors';
 import { instanceIdFor } from '../../../lib/ids';
 import { verifyLicense } from '../../../lib/provisioner/license-issuer';
@@ -145,6 +146,35 @@ describe('issueLicense (issue-license.ts)', () => {
     expect(sealed?.extra?.licenseExpireTime).toBe('');
     expect(w.deps.vault.openText(sealed?.extra?.sealedLicense ?? '')).toBe('PLAIN-OLD');
     expect((await w.store.getInstance('real', ID))?.extra).toEqual({ licenseExpireTime: '' });
+  });
+
+  it('re-seals a license sealed under the previous at-rest key when getLicense reads it (#14)', async () => {
+    const OLD = randomBytes(32);
+    const NEW = randomBytes(32);
+    const w = scenarioSetup({
+      overrides: { vault: createCredentialsVault({ key: NEW, previousKey: OLD }) },
+    });
+    await w.store.createInstance({
+      namespace: 'real',
+      instanceId: ID,
+      status: 'ACTIVE',
+      version: 1,
+      orderId: ORDER,
+      orderLineId: LINE,
+      protocol: 'license-v1',
+      entitlement: {},
+      appliedOrders: [],
+      extra: { sealedLicense: createCredentialsVault({ key: OLD }).sealText('KG1.old') },
+      createdAt: 1,
+      updatedAt: 1,
+    });
+
+    const again = await issueLicense(cmd(), w.context().ctx);
+
+    expect(again.license).toBe('KG1.old');
+    const stored = await w.store.getInstance('real', ID);
+    expect(stored?.extra?.sealedLicense?.split('.')[1]).toBe(credentialsKeyId(NEW));
+    expect(await storedLicenseOf(w)).toBe('KG1.old');
   });
 
   it('answers the license a concurrent call stored first', async () => {
