@@ -4,6 +4,7 @@ import { expire, issueLicense, release, renewLicense } from '../scenarios';
 import { type Answer, describeCommand, type FrontEnd, type RunContext } from './front-end';
 import {
   authenticateV1,
+  carriedOrder,
   paramsOf,
   queryActivity,
   readV1Instance,
@@ -91,7 +92,7 @@ async function runLicenseV1(cmd: LicenseV1Command, ctx: RunContext): Promise<Ans
           test,
           orderId: cmd.orderId,
           orderLineId: cmd.orderLineId,
-          order: { entitlement: cmd.entitlement, expireTime: cmd.expireTime },
+          order: carriedOrder(cmd, ctx.accessKey, ctx.config.encryptType),
           machineCode: machineCode || undefined,
         },
         s,

@@ -131,7 +131,7 @@ function reissueForExpiry(
  */
 export async function renewLicense(
   r: RenewCommand,
-  ctx: ScenarioContext<'provisioner' | LicensePorts>,
+  ctx: ScenarioContext<'provisioner' | 'orders' | LicensePorts>,
 ): Promise<ScenarioResult> {
   const renewed = await renew(r, ctx);
   if (renewed.resultCode !== '000000') return renewed;

@@ -1,6 +1,6 @@
 import { licenseInstanceIdFor } from '../ids';
 import { STATUS } from '../store/instance-store';
-import { type LicenseCodeCommand, ORIGINS } from './commands';
+import { CREATION_TIME, type LicenseCodeCommand, ORIGINS } from './commands';
 import { nextVersion } from './instance-writes';
 import { resealedLicenseMaterial } from './license-material';
 import { namespaceOf } from './namespaces';
@@ -65,7 +65,7 @@ async function isReleased(
  */
 export async function changeLicenseCode(
   cmd: LicenseCodeCommand,
-  ctx: ScenarioContext<'store' | 'provisioner' | 'vault'>,
+  ctx: ScenarioContext<'store' | 'provisioner' | 'orders' | 'vault'>,
 ): Promise<ScenarioResult> {
   const instanceId = licenseInstanceIdFor(cmd.licenseCode);
   ctx.annotate({ instanceId });
@@ -85,6 +85,7 @@ export async function changeLicenseCode(
           expireTime: change.expireTime,
           productId: cmd.productId,
           restoreAccess: false,
+          creationTime: CREATION_TIME.REQUIRED,
         },
         ctx,
       );

@@ -117,13 +117,13 @@ async function purchaseInstance(
   // A new purchase is the common case: claim first (one round trip) and read the instance only
   // when it turns out to exist already.
   if ((await ctx.ports.store.createInstance(fresh)) === 'written') {
-    return answer(await provision(ctx, fresh, order));
+    return answer(await provision(ctx, fresh, order, p.order));
   }
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     let current = await ctx.ports.store.getInstance(namespace, instanceId);
     if (!current) {
       if ((await ctx.ports.store.createInstance(fresh)) === 'written') {
-        return answer(await provision(ctx, fresh, order));
+        return answer(await provision(ctx, fresh, order, p.order));
       }
       continue;
     }
@@ -131,7 +131,7 @@ async function purchaseInstance(
     if (current.version === 1 && current.lease?.token === fresh.lease?.token) {
       // Our own claim: the create reached the table but its answer was lost and the SDK's retry
       // saw the item it had just written. It is ours to provision.
-      return answer(await provision(ctx, current, order));
+      return answer(await provision(ctx, current, order, p.order));
     }
     if (!leaseIsFree(ctx, current)) {
       current = await waitForReady(ctx, current);
@@ -140,7 +140,7 @@ async function purchaseInstance(
       if (!leaseIsFree(ctx, current)) return pending();
     }
     const claimed = await claim(ctx, current);
-    if (claimed) return answer(await provision(ctx, claimed, order));
+    if (claimed) return answer(await provision(ctx, claimed, order, p.order));
   }
   return pending();
 }

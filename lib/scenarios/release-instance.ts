@@ -4,6 +4,7 @@ import type { ReleaseCommand } from './commands';
 import { changeInstance, nextVersion } from './instance-writes';
 import { withoutLicenseMaterial } from './license-material';
 import { namespaceOf, orderKey } from './namespaces';
+import { rememberOrder } from './order-sequence';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
@@ -37,8 +38,9 @@ export function release(
       return { kind: 'write', next: nextVersion(ctx, current, { extra }), result: again };
     }
     await ctx.ports.provisioner.release(current);
+    // Remembered once (a release naming the purchase order does not add it twice), bounded.
     const applied = r.orderId
-      ? [...current.appliedOrders, orderKey(r.orderId, r.orderLineId)]
+      ? rememberOrder(current.appliedOrders, orderKey(r.orderId, r.orderLineId))
       : current.appliedOrders;
     return {
       kind: 'write',

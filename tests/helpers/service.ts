@@ -14,6 +14,7 @@ import { formatV1Timestamp, v1AuthToken } from '../../lib/protocol/v1-auth-token
 import type { Provisioner } from '../../lib/provisioner/provisioner';
 import type { InstanceStore } from '../../lib/store/instance-store';
 import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from './dynalite';
+import { refusingEndpoint } from './refusing-endpoint';
 
 /** A captured answer. */
 export interface Answer {
@@ -105,6 +106,11 @@ export async function startTestService(
     /** Wraps the provisioner buildDeps chose (templates, or the webhook when configured). */
     provisioner?: (chosen: Provisioner) => Provisioner;
     overrides?: Partial<Deps>;
+    /**
+     * Point KOOGALLERY_API_ENDPOINT at a loopback port that refuses connections and
+     * KOOGALLERY_API_FALLBACK_ENDPOINT at the stand-in.
+     */
+    primaryApiRefuses?: boolean;
     /** The local HTTP server's timeouts. */
     server?: Pick<
       LocalHttpServerOptions,
@@ -135,6 +141,12 @@ export async function startTestService(
     FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
     ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
     ORDER_QUERY_TIMEOUT_MS: '300',
+    ...(options.primaryApiRefuses
+      ? {
+          KOOGALLERY_API_ENDPOINT: await refusingEndpoint(),
+          KOOGALLERY_API_FALLBACK_ENDPOINT: standIn.endpoint,
+        }
+      : {}),
     ...options.settings,
   };
   const config = loadConfig((k) => settings[k]);

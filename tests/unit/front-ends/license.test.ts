@@ -197,12 +197,12 @@ describe('License 2.0 front end (license-v2.ts)', () => {
       {
         activity: 'refreshLicenseCode',
         license: CODE,
-        scene: 'TRIAL_TO_FORMAL',
+        scene: 'RENEWAL_CHANGE',
         orderId: 'o',
         orderLineId: 'l',
         expireTime: '20300101000000',
       },
-      'field scene must be one of RENEWAL, UNSUBSCRIBE_RENEWAL_PERIOD',
+      'field scene must be one of RENEWAL, UNSUBSCRIBE_RENEWAL_PERIOD, TRIAL_TO_FORMAL',
     ],
     [{ activity: 'updateLicenseCodeStatus', status: 'FREEZE' }, 'missing required field: license'],
   ])('answers 000002 for %j', async (body, message) => {

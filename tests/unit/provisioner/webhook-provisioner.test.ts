@@ -185,7 +185,13 @@ describe('createWebhookProvisioner (#12)', () => {
     const r = await receiver([{ status: 200 }, { status: 200 }]);
     const p = provisioner(r.url);
 
-    await p.renew({ instance: INSTANCE, orderId: 'RENEW-1', scene: 'RENEWAL', expireTime: NOW });
+    await p.renew({
+      instance: INSTANCE,
+      orderId: 'RENEW-1',
+      scene: 'RENEWAL',
+      expireTime: NOW,
+      entitlement: INSTANCE.entitlement,
+    });
     await p.upgrade({
       instance: INSTANCE,
       orderId: 'UP-1',

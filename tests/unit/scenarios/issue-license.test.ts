@@ -280,6 +280,7 @@ describe('renewLicense (issue-license.ts)', () => {
         scene: 'RENEWAL',
         expireTime: later,
         restoreAccess: true,
+        creationTime: 'if-readable',
       },
       w.context().ctx,
     );
@@ -307,6 +308,7 @@ describe('renewLicense (issue-license.ts)', () => {
         scene: 'RENEWAL',
         expireTime: EXPIRY - 1,
         restoreAccess: true,
+        creationTime: 'if-readable',
       },
       w.context().ctx,
     );
@@ -334,6 +336,7 @@ describe('renewLicense (issue-license.ts)', () => {
       scene: 'RENEWAL' as const,
       expireTime: 5,
       restoreAccess: true,
+      creationTime: 'if-readable' as const,
     };
 
     const bare = await renewLicense(

@@ -437,3 +437,76 @@ describe('purchase (new-instance.ts)', () => {
     });
   });
 });
+
+describe('purchase: the order facts the provisioner receives (#9)', () => {
+  it('passes every fact Query Order gives and places the purchase as the first order of each change', async () => {
+    const created = Date.UTC(2026, 0, 15, 11, 59, 0);
+    const w = scenarioSetup({
+      orders: async (orderId, orderLineId) => ({
+        orderId,
+        orderType: 'TRIAL',
+        createTime: '20260115115900',
+        createdAt: created,
+        orderLine: [
+          {
+            orderLineId: orderLineId ?? '',
+            chargingMode: 'PERIOD',
+            periodType: 'day',
+            periodNumber: 7,
+            expireTime: Date.UTC(2026, 0, 22),
+            productInfo: [
+              { productId: 'P-1', productName: 'Prod', skuCode: 'SKU-T', linearValue: 10 },
+            ],
+          },
+        ],
+        buyerInfo: {
+          customerId: 'C-1',
+          customerName: 'Buyer',
+          email: 'b@example.com',
+          mobilePhone: '+86 138',
+          other: 'ignored',
+        },
+        extendParams: [{ name: 'region', value: 'north' }],
+      }),
+    });
+    const requests: unknown[] = [];
+    const inner = w.deps.provisioner.provision;
+    w.deps.provisioner.provision = async (req) => {
+      requests.push(req);
+      return inner(req);
+    };
+
+    await purchase(cmd(), w.context().ctx);
+
+    expect(requests).toEqual([
+      {
+        instanceId: ID,
+        test: false,
+        orderId: ORDER,
+        orderLineId: LINE,
+        entitlement: {
+          productId: 'P-1',
+          productName: 'Prod',
+          skuCode: 'SKU-T',
+          linearValue: 10,
+          chargingMode: 'PERIOD',
+          periodType: 'day',
+          periodNumber: 7,
+          customerId: 'C-1',
+          customerName: 'Buyer',
+          orderType: 'TRIAL',
+          trial: true,
+        },
+        expireTime: Date.UTC(2026, 0, 22),
+        orderCreatedAt: created,
+        contact: { email: 'b@example.com', mobilePhone: '+86 138' },
+        extendParams: [{ name: 'region', value: 'north' }],
+      },
+    ]);
+    const mark = { createdAt: created, key: `${ORDER}/${LINE}` };
+    expect((await w.store.getInstance('real', ID))?.watermarks).toEqual({
+      expiry: mark,
+      specification: mark,
+    });
+  });
+});

@@ -53,6 +53,18 @@ describe('release (release-instance.ts)', () => {
     expect(w.provisioner.calls).toEqual([]);
   });
 
+  it('remembers a release naming the purchase order once, not twice (#14)', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i' }));
+
+    await release(
+      { test: false, instanceId: 'i', orderId: 'O-1', orderLineId: 'O-1-000001' },
+      w.context().ctx,
+    );
+
+    expect((await w.store.getInstance('real', 'i'))?.appliedOrders).toEqual(['O-1/O-1-000001']);
+  });
+
   it('answers a repeated release as done', async () => {
     const w = scenarioSetup();
     await w.store.createInstance(record({ instanceId: 'i' }));
