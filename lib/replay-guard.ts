@@ -57,7 +57,7 @@ export const PORT_GATES: GateTable = {
   },
   licenseIssuer: { issue: 'write' },
   orders: { queryOrder: 'read' },
-  vault: { seal: 'read', open: 'read', needsReseal: 'read' },
+  vault: { seal: 'read', open: 'read', needsReseal: 'read', sealText: 'read', openText: 'read' },
   usage: { getTotals: 'read' },
   // The audit trail records refusals and replays too; it changes no instance (#13).
   audit: { recordAudit: 'record' },

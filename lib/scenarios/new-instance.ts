@@ -78,10 +78,19 @@ async function purchaseInstance(
     },
     record,
   });
-  const answer = (outcome: ProvisioningOutcome): Purchased =>
-    outcome.state === 'ready'
-      ? done(outcome.record)
-      : { result: failedAnswer(instanceId, outcome.error) };
+  const answer = (outcome: ProvisioningOutcome): Purchased => {
+    if (outcome.state === 'ready') return done(outcome.record);
+    const { error } = outcome;
+    // The failure in full goes to the call's log line; the answer carries a fixed reason (#14).
+    const detail =
+      error instanceof KooGalleryError
+        ? error.detail
+        : error instanceof OrderUnavailableError
+          ? error.message
+          : undefined;
+    if (detail) ctx.annotate({ detail });
+    return { result: failedAnswer(instanceId, error) };
+  };
   const pending = (): Purchased => ({ result: inProgress(instanceId) });
 
   const now = ctx.clock.now();

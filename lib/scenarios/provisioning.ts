@@ -1,11 +1,16 @@
+import { shorten } from '../answer-limits';
 import { describeError, KooGalleryError, OrderUnavailableError } from '../errors';
 import type { OrderInfo } from '../open-api/order-client';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import type { CarriedOrder } from './commands';
+import { provisionDelivery } from './delivery';
 import { nextVersion } from './instance-writes';
 import { orderKey } from './namespaces';
 import { type PurchaseFacts, purchaseFactsOf, readOrder } from './orders';
 import type { ScenarioContext } from './scenario';
+
+/** The longest `lastError` kept (the operator tools show it; no answer carries it). */
+const MAX_LAST_ERROR = 1000;
 
 /** The ports provisioning reaches. */
 export type ProvisioningPorts = 'store' | 'provisioner' | 'orders' | 'vault';
@@ -66,7 +71,8 @@ export async function provision(
           claimed.orderLineId,
         );
     const { entitlement, expireTime, createdAt } = facts;
-    const appInfo = await ctx.ports.provisioner.provision({
+    // Refused here, right after the provisioner answers, when a field cannot fit (#9).
+    const appInfo = await provisionDelivery(ctx, {
       instanceId: claimed.instanceId,
       test,
       orderId: claimed.orderId,
@@ -121,10 +127,13 @@ async function releaseClaim(
   claimed: InstanceRecord,
   error: unknown,
 ): Promise<void> {
+  // Kept for the operator tools (never answered: query-instance.ts answers a fixed reason).
   const reason =
-    error instanceof OrderUnavailableError || error instanceof KooGalleryError
-      ? error.message
-      : 'provisioning failed';
+    error instanceof KooGalleryError
+      ? (error.detail ?? error.message)
+      : error instanceof OrderUnavailableError
+        ? error.message
+        : 'provisioning failed';
   ctx.log.warn('provisioning attempt failed; claim released for the next retry', {
     instanceId: claimed.instanceId,
     orderId: claimed.orderId,
@@ -132,7 +141,7 @@ async function releaseClaim(
   });
   try {
     await ctx.ports.store.updateInstance(
-      nextVersion(ctx, claimed, { lease: undefined, lastError: reason.slice(0, 255) }),
+      nextVersion(ctx, claimed, { lease: undefined, lastError: shorten(reason, MAX_LAST_ERROR) }),
     );
   } catch {
     // The store is down too: the claim expires on its own after the lease time.

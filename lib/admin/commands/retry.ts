@@ -105,7 +105,10 @@ export const retryCommand: AdminCommand = {
       clock: deps.clock,
       ids: cryptoIds,
       log,
-      settings: { provisioningLeaseMs: deps.config.provisioningLeaseMs },
+      settings: {
+        provisioningLeaseMs: deps.config.provisioningLeaseMs,
+        credentialsPlaintext: deps.config.credentialsPlaintext,
+      },
       requestTimestampMs: now,
       deadline: now + deps.config.provisioningLeaseMs,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
