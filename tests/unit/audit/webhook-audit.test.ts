@@ -7,7 +7,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuditInput } from '../../../lib/audit/audit-trail';
 import { createJsonLogger } from '../../../lib/log';
-import { createWebhookProvisioner, eventIdFor } from '../../../lib/provisioner/webhook-provisioner';
+import {
+  createWebhookProvisioner,
+  eventIdFor,
+  WebhookDeliveryError,
+} from '../../../lib/provisioner/webhook-provisioner';
 
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 
@@ -52,7 +56,7 @@ describe('webhook deliveries in the audit trail (#13)', () => {
     };
 
     try {
-      await expect(provisioner.provision(request)).rejects.toThrow(/webhook .* failed/);
+      await expect(provisioner.provision(request)).rejects.toThrow(WebhookDeliveryError);
       await provisioner.provision(request);
     } finally {
       await hook.close();
