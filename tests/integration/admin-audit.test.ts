@@ -11,6 +11,7 @@ import type { AdminIo } from '../../lib/admin/command';
 import { resolveAdminSettings } from '../../lib/admin/settings';
 import { instanceIdFor } from '../../lib/ids';
 import type { AppInfo, Provisioner } from '../../lib/provisioner/provisioner';
+import { startWebhookReceiver } from '../../lib/sim/webhook-receiver';
 import { NAMESPACE, STATUS } from '../../lib/store/instance-store';
 import { sendSigned, startTestService, type TestService } from '../helpers/service';
 import { removeDataDir, type SpawnedService, spawnService } from '../helpers/spawned-service';
@@ -454,5 +455,53 @@ describe('koogallery-admin against npm start (#13)', () => {
       testCalls: { total: 0, failed: 0 },
       pendingPurchases: [],
     });
+  });
+});
+
+describe('webhook deliveries, stuck and retry (#13)', () => {
+  it('show lists each failed delivery, and retry delivers the step again with the same event id', async () => {
+    const secret = `whsec_${randomBytes(16).toString('hex')}`;
+    const receiver = await startWebhookReceiver({ secrets: [secret], behaviour: { failTimes: 1 } });
+    const svc = await startTestService({
+      settings: { PROVISIONER_WEBHOOK_URL: receiver.url, PROVISIONER_WEBHOOK_SECRET: secret },
+    });
+    services.push(svc);
+    try {
+      const orderId = `CS${tag()}`;
+      const first = await svc.send({
+        activity: 'newInstance',
+        orderId,
+        orderLineId: `${orderId}-000001`,
+        businessId: 'b',
+      });
+      const instanceId = instanceIdFor('real', orderId, `${orderId}-000001`);
+      await svc.deps.background.drain();
+
+      const stuck = await admin(svc, ['stuck', '--json']);
+      const retried = await admin(svc, ['retry', instanceId, '--json']);
+      const shown = await admin(svc, ['show', instanceId, '--json']);
+
+      const delivered = receiver.deliveries.filter((d) => d.event?.data.instanceId === instanceId);
+      expect(first.json.resultCode).toBe('000004');
+      expect(stuck.json().stuck.map((s: { instanceId: string }) => s.instanceId)).toEqual([
+        instanceId,
+      ]);
+      expect(retried.json()).toMatchObject({ outcome: 'ready', instance: { status: 'ACTIVE' } });
+      expect(delivered).toHaveLength(2);
+      expect(new Set(delivered.map((d) => d.event?.id)).size).toBe(1);
+      const webhooks = shown
+        .json()
+        .timeline.filter((e: { kind: string }) => e.kind === 'webhook')
+        .map((e: { resultCode: string; detail: { eventId: string } }) => [
+          e.resultCode,
+          e.detail.eventId,
+        ]);
+      expect(webhooks).toEqual([
+        ['failed', delivered[0]?.event?.id],
+        ['delivered', delivered[0]?.event?.id],
+      ]);
+    } finally {
+      await receiver.close();
+    }
   });
 });

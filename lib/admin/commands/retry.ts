@@ -144,6 +144,8 @@ export const retryCommand: AdminCommand = {
     }
     if (!values.json) io.stderr.write('retry: reading the order and provisioning…\n');
     const outcome = await provision(ctx, claimed);
+    // The webhook provisioner's audit entries are written in the background: keep them.
+    await deps.background.drain();
     if (outcome.state === 'ready') {
       await note('ready');
       out('ready', `instance ${instanceId} is ${outcome.record.status}: provisioned`, {
