@@ -57,15 +57,22 @@ export async function resolveAdminSettings(
         'or set TABLE_NAME (and DYNAMODB_ENDPOINT for GeminiDB or another endpoint) to reach a deployed table.',
     );
   }
-  let devKey: string | undefined;
-  try {
-    devKey = readFileSync(join(dataDir, 'access-key'), 'utf8').trim() || undefined;
-  } catch {
-    devKey = undefined;
-  }
+  const kept = (file: string): string | undefined => {
+    try {
+      return readFileSync(join(dataDir, file), 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // The development keys npm start keeps in its data folder (mode 0600): the access key, and the
+  // at-rest key `koogallery-admin retry` needs to seal delivery info as the running service does.
+  const devFiles: Record<string, string> = {
+    KOOGALLERY_ACCESS_KEY: 'access-key',
+    CREDENTIALS_KEY: 'credentials-key',
+  };
   const settings = found.runtime.settings;
   const lookup: Lookup = (k) =>
-    given(k) ?? settings[k] ?? (k === 'KOOGALLERY_ACCESS_KEY' ? devKey : undefined);
+    given(k) ?? settings[k] ?? (devFiles[k] === undefined ? undefined : kept(devFiles[k]));
   return { lookup, source: `the npm start running from ${dataDir} (pid ${found.runtime.pid})` };
 }
 

@@ -9,12 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { main } from '../../lib/admin/cli';
 import type { AdminIo } from '../../lib/admin/command';
 import { resolveAdminSettings } from '../../lib/admin/settings';
+import { loadConfig } from '../../lib/config';
 import { instanceIdFor } from '../../lib/ids';
 import type { AppInfo, Provisioner } from '../../lib/provisioner/provisioner';
 import { startWebhookReceiver } from '../../lib/sim/webhook-receiver';
 import { NAMESPACE, STATUS } from '../../lib/store/instance-store';
 import { sendSigned, startTestService, type TestService } from '../helpers/service';
-import { removeDataDir, type SpawnedService, spawnService } from '../helpers/spawned-service';
+import {
+  LOCAL_TABLE,
+  removeDataDir,
+  type SpawnedService,
+  spawnService,
+} from '../helpers/spawned-service';
 import { scanTable } from '../helpers/table-scan';
 
 /** Everything the CLI printed in this file, to search for secrets at the end. */
@@ -448,6 +454,9 @@ describe('koogallery-admin against npm start (#13)', () => {
     );
     expect(JSON.parse(shown.stdout).instance).toMatchObject({ instanceId, status: 'ACTIVE' });
     expect(JSON.parse(retried.stdout)).toMatchObject({ outcome: 'nothing-to-do' });
+    // What retry loads to provision as the service does: the whole configuration, from the folder.
+    const settings = await resolveAdminSettings({ DATA_DIR: local.dataDir }, process.cwd());
+    expect(loadConfig(settings.lookup).tableName).toBe(LOCAL_TABLE);
     expect(reconciled.code).toBe(0);
     expect(JSON.parse(reconciled.stdout)).toEqual({ checked: 1, drift: [] });
     expect(health.code).toBe(0);
