@@ -261,8 +261,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * Starts a stand-in for KooGallery's open APIs on 127.0.0.1 only: Query Order (the documented mock
  * orders, any other id synthesized as a new monthly order) and the usage push. Every request must
  * carry a valid APIG AK/SK signature for `ak`/`sk` (else 401 with an APIGW-style error); the usage
- * push's `signature` header is checked when `accessKey` is given. `faults.failNext` makes the next
- * requests fail on purpose, for retry tests.
+ * push's `signature` header is checked when `accessKey` is given, then each push as KooGallery
+ * would (#11): field formats, at most 100 records (`CBC.9003`), `begin_time` within 21 days
+ * (`CBC.9004`), a `metering_sn` never reused for another record (`CBC.9002`; the same record again
+ * is a harmless resend). It keeps what it accepted (`usageRecords`) and how often each serial
+ * arrived (`usageReceived`). `faults.failNext` / `failNextPushes` make the next requests fail on
+ * purpose; loopback callers can do the same and read the records through {@link STAND_IN_CONTROL}.
  *
  * @example
  * const standIn = await startOpenApiStandIn({ ak: 'AK', sk: 'SK' });
