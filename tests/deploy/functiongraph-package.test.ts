@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CONFIG_KEYS } from '../../lib/config';
+import { buildTablePorts } from '../../lib/deps';
 import { type LocalEnvironment, startLocalEnvironment } from '../../lib/local/local-environment';
+import { recordUsage } from '../../lib/metering/record-usage';
 import { signedRequest } from '../../lib/sim/client';
 import { readZip } from '../../scripts/zip';
 import { functionGraphApigEvent, httpApiV2Event } from './platform-events';
@@ -21,7 +23,7 @@ const ROOT = join(__dirname, '..', '..');
 /** Loads a handler module and calls it once with a platform-shaped context; prints the answer. */
 const RUNNER = `
 const fs = require('node:fs');
-const [mode, modulePath, eventPath, settingsPath] = process.argv.slice(2);
+const [mode, modulePath, eventPath, settingsPath, exportName = 'handler'] = process.argv.slice(2);
 const event = JSON.parse(fs.readFileSync(eventPath, 'utf8'));
 const settings = JSON.parse(fs.readFileSync(settingsPath, 'utf8'));
 const started = Date.now();
@@ -46,7 +48,7 @@ if (mode === 'functiongraph') {
     getRemainingTimeInMillis: () => 30000 - (Date.now() - started),
   };
 }
-const { handler } = require(modulePath);
+const handler = require(modulePath)[exportName];
 Promise.resolve(handler(event, context)).then(
   (result) => { process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n'); process.exit(0); },
   (error) => { process.stdout.write('\\nERROR ' + String(error && error.stack) + '\\n'); process.exit(1); },
@@ -102,16 +104,27 @@ describe('the FunctionGraph and Lambda packages', () => {
   });
 
   /** Runs one call in a fresh Node process, outside the repository. */
-  async function invoke(mode: 'functiongraph' | 'lambda', event: unknown): Promise<Answer> {
+  async function invoke(
+    mode: 'functiongraph' | 'lambda',
+    event: unknown,
+    entry?: { module: string; exportName: string },
+  ): Promise<Answer> {
     step += 1;
     const eventFile = join(work, `event-${step}.json`);
     const settingsFile = join(work, `settings-${step}.json`);
     writeFileSync(eventFile, JSON.stringify(event));
     writeFileSync(settingsFile, JSON.stringify(settings));
-    const modulePath = mode === 'functiongraph' ? fgIndex : lambdaHandler;
+    const modulePath = entry?.module ?? (mode === 'functiongraph' ? fgIndex : lambdaHandler);
     const { stdout } = await run(
       process.execPath,
-      [join(work, 'runner.js'), mode, modulePath, eventFile, settingsFile],
+      [
+        join(work, 'runner.js'),
+        mode,
+        modulePath,
+        eventFile,
+        settingsFile,
+        entry?.exportName ?? 'handler',
+      ],
       {
         cwd: work,
         timeout: 60_000,
@@ -138,6 +151,59 @@ describe('the FunctionGraph and Lambda packages', () => {
     expect(buildOutput).toMatch(/aws: dist\/aws\/production\.zip \d+(\.\d+)? (KiB|MiB)/);
     expect(buildOutput).toMatch(/functiongraph: dist\/functiongraph\.zip \d+(\.\d+)? (KiB|MiB)/);
   });
+
+  it('runs the hourly usage push from each package: FunctionGraph index.usagePush and Lambda usage-push (#11)', async () => {
+    const orderId = `MOCKONDEMAND-${Date.now()}`;
+    const bought = await invoke(
+      'lambda',
+      httpApiV2Event(
+        call({
+          activity: 'newInstance',
+          orderId,
+          orderLineId: `${orderId}-000001`,
+          businessId: 'b',
+        }),
+      ),
+    );
+    const instanceId = JSON.parse(bought.body).instanceId as string;
+    const ports = buildTablePorts({
+      tableName: settings.TABLE_NAME as string,
+      endpoint: settings.DYNAMODB_ENDPOINT as string,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await recordUsage(
+      { instances: ports.store, usage: ports.usage, clock: { now: () => Date.now() } },
+      {
+        instanceId,
+        hour: new Date(Date.now() - 2 * 3_600_000).toISOString().slice(0, 13),
+        value: '4.5',
+      },
+    );
+    const timer = {
+      version: 'v1.0',
+      time: new Date().toISOString(),
+      trigger_type: 'TIMER',
+      trigger_name: 'koogallery_usage_push',
+      user_event: 'usage-push',
+    };
+
+    const viaFunctionGraph = await invoke('functiongraph', timer, {
+      module: fgIndex,
+      exportName: 'usagePush',
+    });
+    const viaLambda = await invoke(
+      'lambda',
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+      {
+        module: join(work, 'aws', 'functions', 'usage-push', 'handler.js'),
+        exportName: 'handler',
+      },
+    );
+
+    expect(viaFunctionGraph).toMatchObject({ ran: true, accepted: 1, failed: 0 });
+    expect(viaLambda).toMatchObject({ ran: true, pending: 0, accepted: 0 });
+  }, 120_000);
 
   it('packages index.js with its source map and no SSM client', () => {
     const files = readZip(readFileSync(join(ROOT, 'dist', 'functiongraph.zip')));
