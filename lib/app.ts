@@ -7,11 +7,12 @@ import type { HttpRequest, HttpResponse } from './http';
 import type { LogFields } from './log';
 import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
 import { toAsciiJson } from './protocol/json';
+import { noteBodyDigestOnce } from './protocol/request-signature';
 import { RESULT_MESSAGES } from './protocol/result-codes';
 import { guardDeps, recordReplayToken } from './replay-guard';
 import type { ScenarioContext, ScenarioResult } from './scenarios/scenario';
 
-/** The answer's content type (spec decision 5). */
+/** The answer's content type (docs/protocol.md, decision 5). */
 export const CONTENT_TYPE = 'application/json;charset=UTF-8';
 
 /** The state of one call as it moves through the phases. */
@@ -72,7 +73,7 @@ function createFinish(deps: Deps): Finish {
 }
 
 /**
- * respond: always answers HTTP 200 with a signed JSON body (spec decisions 4 and 5), whatever
+ * respond: always answers HTTP 200 with a signed JSON body (docs/protocol.md, decisions 4 and 5), whatever
  * happened, and writes the call's one log line.
  */
 function respond(finish: Finish): Phase {
@@ -88,6 +89,7 @@ function respond(finish: Finish): Phase {
 
 /** authenticate: the body size limit, then the front end's signature and replay checks. */
 function authenticate(deps: Deps): Phase {
+  const noteBodyDigest = noteBodyDigestOnce((message, fields) => deps.log.info(message, fields));
   return {
     before: async ({ event: call }) => {
       if (call.http.body.length > deps.config.maxBodyBytes) {
@@ -97,6 +99,7 @@ function authenticate(deps: Deps): Phase {
         throw new SignatureError(`no access key is configured for ${call.frontEnd.family} calls`);
       }
       call.auth = await call.frontEnd.authenticate(call.http, deps);
+      noteBodyDigest(call.auth.bodyDigest);
       // Started now, awaited by every write (guardDeps) and before the answer.
       call.replayRecorded = recordReplayToken(deps.store, call.auth.replay);
       call.replayRecorded.catch(() => undefined);
@@ -194,7 +197,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
   };
 }
 
-/** The deadline's `000004`; a purchase keeps its (derived) instanceId, which the spec requires. */
+/** The deadline's `000004`; a purchase keeps its (derived) instanceId, which docs/protocol.md#newinstance requires. */
 function inProgressAnswer(call: Call): ScenarioResult {
   const instanceId = call.log.instanceId;
   const purchase = call.command?.activity === 'newInstance' && typeof instanceId === 'string';

@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from './errors';
 import type { EncryptType } from './protocol/credential-cipher';
+import type { BodyDigestSetting } from './protocol/request-signature';
 
 /** Everything the function reads from its environment, validated once at cold start. */
 export interface Config {
@@ -31,11 +32,16 @@ export interface Config {
    */
   dynamodbCredentials?: { accessKeyId: string; secretAccessKey: string };
   provisioner: { frontEndUrlTemplate: string; adminUrlTemplate?: string; userNameTemplate: string };
-  /** Send `appInfo` credentials in plain text instead of `encryptType` "1"/"2" (decision 6). */
+  /** Send `appInfo` credentials in plain text instead of `encryptType` "1"/"2" (docs/protocol.md, decision 6). */
   credentialsPlaintext: boolean;
   encryptType: EncryptType;
-  /** Accepted distance between a request's timestamp and now (decision 2). */
+  /** Accepted distance between a request's timestamp and now (docs/protocol.md, decision 2). */
   signatureWindowMs: number;
+  /**
+   * Readings of the V2.0 inner body digest accepted (`REQUEST_BODY_DIGEST`): `auto` both (access-key
+   * HMAC and plain SHA-256 of the raw body), or one pinned.
+   */
+  requestBodyDigest: BodyDigestSetting;
   /** Time a call may take before it answers `000004` (KooGallery waits 5 s at most). */
   responseBudgetMs: number;
   orderQuery: { timeoutMs: number; attempts: number };
@@ -82,6 +88,8 @@ export const CONFIG_KEYS = {
   CREDENTIALS_PLAINTEXT: '"true" sends appInfo credentials unencrypted (default false)',
   ENCRYPT_TYPE: '"1" AES-256-CBC (default) or "2" AES-128-CBC',
   SIGNATURE_WINDOW_SECONDS: 'timestamp tolerance (default 60)',
+  REQUEST_BODY_DIGEST:
+    'V2.0 inner body digest: auto (default: access-key HMAC or plain SHA-256), hmac or sha256',
   RESPONSE_BUDGET_MS: 'answer 000004 after this long (default 3000)',
   ORDER_QUERY_TIMEOUT_MS: 'Query Order timeout per attempt (default 1000)',
   ORDER_QUERY_ATTEMPTS: 'Query Order attempts per call (default 2)',
@@ -193,6 +201,10 @@ function parseSigningKey(r: Reader, raw: string | undefined): KeyObject | undefi
   return key;
 }
 
+function isBodyDigestSetting(value: string): value is BodyDigestSetting {
+  return value === 'auto' || value === 'hmac' || value === 'sha256';
+}
+
 /**
  * Reads and validates the configuration; throws one `ConfigError` naming every missing or
  * malformed key.
@@ -231,6 +243,12 @@ export function loadConfig(lookup: Lookup): Config {
   if (encryptType !== '1' && encryptType !== '2') {
     r.problems.push(`ENCRYPT_TYPE must be "1" or "2", got "${encryptType}"`);
   }
+  const requestBodyDigest = (r.optional('REQUEST_BODY_DIGEST') ?? 'auto').toLowerCase();
+  if (!isBodyDigestSetting(requestBodyDigest)) {
+    r.problems.push(
+      `REQUEST_BODY_DIGEST must be auto, hmac or sha256, got "${requestBodyDigest.slice(0, 32)}"`,
+    );
+  }
   const logLevel = (r.optional('LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     r.problems.push(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
@@ -258,6 +276,7 @@ export function loadConfig(lookup: Lookup): Config {
     credentialsPlaintext: r.boolean('CREDENTIALS_PLAINTEXT'),
     encryptType: encryptType === '2' ? '2' : '1',
     signatureWindowMs: r.integer('SIGNATURE_WINDOW_SECONDS', 60, 1, 3600) * 1000,
+    requestBodyDigest: isBodyDigestSetting(requestBodyDigest) ? requestBodyDigest : 'auto',
     responseBudgetMs: r.integer('RESPONSE_BUDGET_MS', 3000, 100, 20000),
     orderQuery: {
       timeoutMs: r.integer('ORDER_QUERY_TIMEOUT_MS', 1000, 50, 10000),

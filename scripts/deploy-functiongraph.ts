@@ -48,6 +48,7 @@ export const PLAIN_FUNCTION_SETTINGS = [
   'ADMIN_USERNAME_TEMPLATE',
   'CREDENTIALS_PLAINTEXT',
   'ENCRYPT_TYPE',
+  'REQUEST_BODY_DIGEST',
   'RESPONSE_BUDGET_MS',
   'LOG_LEVEL',
   'TABLE_CHECK_ON_START',
@@ -103,7 +104,7 @@ const REQUIRED_SECRETS = [
 export const RUNTIME = 'Node.js20.15';
 /** The zip's entry: `index.js` exporting `handler`. */
 export const HANDLER = 'index.handler';
-/** FunctionGraph's limit on all user data, keys and values together (around-v2.md §6.1). */
+/** FunctionGraph's limit on all user data, keys and values together (docs/protocol.md#functiongraph). */
 const USER_DATA_LIMIT = 4096;
 
 /** Validated deployment settings. */

@@ -1,7 +1,7 @@
 import type { App } from '../app';
 import { buildRawQuery, type HttpRequest, lowerHeaders, parseQuery } from '../http';
 
-/** FunctionGraph's APIG trigger event (around-v2.md §6.2): lowercase headers, base64 body by default. */
+/** FunctionGraph's APIG trigger event (docs/protocol.md#functiongraph): lowercase headers, base64 body by default. */
 export interface FunctionGraphApigEvent {
   body?: string;
   isBase64Encoded?: boolean;

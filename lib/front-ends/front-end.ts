@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Deps } from '../deps';
 import type { HttpRequest } from '../http';
 import type { LogFields } from '../log';
+import type { BodyDigest } from '../protocol/request-signature';
 import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
 
 /** What makes a request unique for replay protection: recorded once with a conditional write. */
@@ -23,6 +24,8 @@ export interface Authenticated {
   replay: ReplayToken;
   /** The signed parameters, when the protocol signs them (V1.0: decoded the way the token matched). */
   params?: Record<string, string>;
+  /** V2.0-style signatures: the reading of the inner body digest that matched. */
+  bodyDigest?: BodyDigest;
 }
 
 /**

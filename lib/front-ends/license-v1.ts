@@ -1,5 +1,6 @@
 import { InProgressError, InvalidRequestError } from '../errors';
 import { instanceIdFor } from '../ids';
+import { quoteReceived } from '../protocol/received-value';
 import type { LicenseIssuer, LicenseRequest } from '../provisioner/license-issuer';
 import { changeInstance, namespaceOf, nextVersion, orderKey } from '../scenarios/instance-access';
 import { release } from '../scenarios/release-instance';
@@ -22,7 +23,7 @@ import {
 } from './v1-transport';
 
 /**
- * License 1.0 (spec around-v2.md §2.1): the V1.0 transport (GET, `authToken` and `Body-Sign` under
+ * License 1.0 (docs/protocol.md#license-10): the V1.0 transport (GET, `authToken` and `Body-Sign` under
  * the V1.0 key) with four activities:
  *
  * | activity         | what runs                                                                  |
@@ -46,7 +47,7 @@ export const LICENSE_V1_ACTIVITIES = [
 /** One License 1.0 activity. */
 export type LicenseV1Activity = (typeof LICENSE_V1_ACTIVITIES)[number];
 
-/** The `saasExtendParams` name carrying the buyer's machine code (spec §2.1). */
+/** The `saasExtendParams` name carrying the buyer's machine code (docs/protocol.md#license-10). */
 const IDENTIFICATION_CODE = 'identificationCode';
 
 /** A validated License 1.0 request. */
@@ -68,7 +69,9 @@ export function isLicenseV1Activity(activity: string | undefined): activity is L
 function parseLicenseV1(p: V1Params): LicenseV1Command {
   const activity = p.required('activity', 32);
   if (!isLicenseV1Activity(activity)) {
-    throw new InvalidRequestError('unknown activity: parameter activity');
+    throw new InvalidRequestError(
+      `unknown activity ${quoteReceived(activity)}: parameter activity`,
+    );
   }
   const test = p.test();
   switch (activity) {

@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '../errors';
 import type { HttpRequest } from '../http';
 import { licenseInstanceIdFor } from '../ids';
+import { quoteReceived } from '../protocol/received-value';
 import {
   activityOf,
   INSTANCE_STATUS_CHANGES,
@@ -22,7 +23,7 @@ import { describeCommand, type FrontEnd } from './front-end';
 import { authenticateQuerySignature, parseJsonBody, shapeV2 } from './saas-v2';
 
 /**
- * License 2.0 notifications (spec around-v2.md §2.2): POST JSON with the V2.0-style query
+ * License 2.0 notifications (docs/protocol.md#license-20): POST JSON with the V2.0-style query
  * signature under the License key (`KOOGALLERY_LICENSE_ACCESS_KEY`; without it every call is
  * `000001`), `Body-Sign` with the same key.
  *
@@ -122,7 +123,7 @@ export function parseLicenseV2Request(body: unknown): LicenseV2Command {
   const b = body as Record<string, unknown>;
   const activity = required(b, 'activity', 32);
   if (!isLicenseV2Activity(activity))
-    throw new InvalidRequestError('unknown activity: field activity');
+    throw new InvalidRequestError(`unknown activity ${quoteReceived(activity)}: field activity`);
   const test = readTestFlag(b);
   const license = required(b, 'license', 128);
   switch (activity) {

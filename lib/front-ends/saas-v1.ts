@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../errors';
+import { quoteReceived } from '../protocol/received-value';
 import { MAX_QUERY_IDS, type StatusChange } from '../protocol/v2-requests';
 import { dispatch } from '../scenarios';
 import {
@@ -30,7 +31,7 @@ import {
 } from './v1-transport';
 
 /**
- * SaaS V1.0 (spec around-v2.md §1): GET, every parameter in the query string, `authToken` under
+ * SaaS V1.0 (docs/protocol.md#saas-v10): GET, every parameter in the query string, `authToken` under
  * the V1.0 key, `Body-Sign` with the same key. Each activity runs the protocol-agnostic scenario
  * the V2.0 activity runs, so a product migrating from V1.0 to V2.0 keeps its instances:
  *
@@ -91,7 +92,9 @@ export function isSaasV1Activity(activity: string | undefined): activity is Saas
 function parseSaasV1(p: V1Params): SaasV1Command {
   const activity = p.required('activity', 32);
   if (!isSaasV1Activity(activity))
-    throw new InvalidRequestError('unknown activity: parameter activity');
+    throw new InvalidRequestError(
+      `unknown activity ${quoteReceived(activity)}: parameter activity`,
+    );
   const test = p.test();
   switch (activity) {
     case 'newInstance':

@@ -38,11 +38,13 @@ export async function authenticateQuerySignature(
     keys,
     now,
     window,
+    deps.config.requestBodyDigest,
   );
   if (!verdict.ok) throw new SignatureError(verdict.reason);
   return {
     accessKey: verdict.key,
     requestTimestampMs: verdict.timestampMs,
+    bodyDigest: verdict.bodyDigest,
     // Kept for twice the window: long enough that no timestamp the window accepts can reuse it.
     replay: {
       family,
@@ -58,7 +60,7 @@ export function shapeV2(result: ScenarioResult): Record<string, unknown> {
   return { resultCode: result.resultCode, resultMsg: result.resultMsg ?? '', ...result.fields };
 }
 
-/** SaaS V2.0 (spec saas-v2.md): POST JSON, signature in the query string. */
+/** SaaS V2.0 (docs/protocol.md#transport): POST JSON, signature in the query string. */
 export const saasV2FrontEnd: FrontEnd<ScenarioRequest> = {
   family: 'v2',
   matches: (http) => http.method !== 'GET',

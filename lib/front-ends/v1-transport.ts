@@ -7,7 +7,7 @@ import type { Entitlement } from '../store/instance-store';
 import type { Authenticated } from './front-end';
 
 /**
- * What SaaS V1.0 and License 1.0 share (spec around-v2.md §1.2–1.3, §2.1): HTTP GET with every
+ * What SaaS V1.0 and License 1.0 share (docs/protocol.md#saas-v10 and #license-10): HTTP GET with every
  * parameter in the query string, the `authToken` signature under the V1.0 key, and the order
  * details carried by the purchase request itself.
  */
@@ -16,7 +16,7 @@ import type { Authenticated } from './front-end';
 const V1_NONCE_FAMILY = 'v1';
 
 /**
- * Verifies the `authToken` with the V1.0 keys (decision 10's decoding fallbacks) and names the
+ * Verifies the `authToken` with the V1.0 keys (docs/protocol.md, decision 10's decoding fallbacks) and names the
  * token as the replay token (the app records it, so a replayed token is refused). The token is
  * remembered for twice the window: no timestamp the window accepts
  * can outlive it.
@@ -69,7 +69,7 @@ export class V1Params {
     throw new InvalidRequestError('parameter testFlag must be "0" or "1"');
   }
 
-  /** A UTC `yyyyMMddHHmmss[SSS]` time as epoch ms (decision 7). */
+  /** A UTC `yyyyMMddHHmmss[SSS]` time as epoch ms (docs/protocol.md, decision 7). */
   time(name: string, required: true): number;
   time(name: string, required: false): number | undefined;
   time(name: string, required: boolean): number | undefined {
@@ -150,7 +150,7 @@ export function decodeExtendParams(raw: string | undefined): ExtendParam[] | und
   });
 }
 
-/** V1.0 `chargingMode` codes, as the charging modes Query Order names (spec §1.6). */
+/** V1.0 `chargingMode` codes, as the charging modes Query Order names (docs/protocol.md#saas-v10). */
 export const V1_CHARGING_MODES: Readonly<Record<string, string>> = {
   '0': 'ON_DEMAND',
   '1': 'PERIOD',

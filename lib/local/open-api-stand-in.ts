@@ -64,7 +64,7 @@ export interface OpenApiStandIn {
   close(): Promise<void>;
 }
 
-/** The documented mock order ids (saas-v2 §4.1), spelled as KooGallery spells them. */
+/** The documented mock order ids (docs/protocol.md#query-order), spelled as KooGallery spells them. */
 export const mockOrderIds = [
   'MOCKPERIODYEARNEW',
   'MOCKONETIMENEW',

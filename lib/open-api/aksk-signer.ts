@@ -57,7 +57,7 @@ export type ApigVerdict = { ok: true; ak: string } | { ok: false; reason: ApigVe
 const ALGORITHM = 'SDK-HMAC-SHA256';
 /** APIG refuses a request whose `X-Sdk-Date` is more than 15 minutes away from its clock. */
 const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
-/** `yyyyMMdd'T'HHmmss'Z'`: the only date form the SDK signer handles correctly (around-v2 §5.5, gotcha 2). */
+/** `yyyyMMdd'T'HHmmss'Z'`: the only date form the SDK signer handles correctly (docs/protocol.md#apig-signing). */
 const SDK_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const AUTHORIZATION =
   /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-fA-F]{64})$/;
@@ -135,7 +135,7 @@ export function parseSdkDate(value: string): number | undefined {
  * Signs a request for Huawei Cloud APIG with AK/SK (`SDK-HMAC-SHA256`) through the SDK's own
  * `AKSKSigner`, and returns every header to send: the caller's headers, `host`, `X-Sdk-Date` and
  * `Authorization`. Header names are normalised first, so that a `Host` or `x-sdk-date` in any case
- * is signed once (the SDK looks up `host` and `X-Sdk-Date` case-sensitively, around-v2 §5.5).
+ * is signed once (the SDK looks up `host` and `X-Sdk-Date` case-sensitively, docs/protocol.md#apig-signing).
  * Send the body as exactly `JSON.stringify(request.body)`.
  *
  * @param sdkDate `yyyyMMdd'T'HHmmss'Z'`; when omitted, the request's own `X-Sdk-Date` header (any

@@ -6,7 +6,7 @@ function isLoopback(hostname: string): boolean {
 
 /**
  * Validates an open API endpoint and returns it without a trailing slash. Only `https://`, or
- * `http://` on a loopback host for local runs and tests (decision 11): AK/SK-signed requests and
+ * `http://` on a loopback host for local runs and tests (docs/protocol.md, decision 11): AK/SK-signed requests and
  * buyer data never cross a network in clear. Throws `ConfigError` otherwise.
  */
 export function parseOpenApiEndpoint(endpoint: string): string {

@@ -6,7 +6,7 @@ export type Exchange =
 
 /**
  * Result codes meaning success for every KooGallery open API: the documentation shows both
- * prefixes (decision 11).
+ * prefixes (docs/protocol.md, decision 11).
  */
 export const OPEN_API_SUCCESS_CODES: readonly string[] = ['MKT.0000', 'CBC.0000'];
 

@@ -1,4 +1,4 @@
-/** One product line of an order, as Query Order returns it (spec §4.1). */
+/** One product line of an order, as Query Order returns it (docs/protocol.md#query-order). */
 export interface OrderProduct {
   productId?: string;
   skuCode?: string;
@@ -6,7 +6,7 @@ export interface OrderProduct {
   productName?: string;
 }
 
-/** One order line (spec §4.1 OrderLine). */
+/** One order line (docs/protocol.md#query-order, `orderLine`). */
 export interface OrderLine {
   orderLineId: string;
   chargingMode?: string;
@@ -17,7 +17,7 @@ export interface OrderLine {
   productInfo: OrderProduct[];
 }
 
-/** The order as read from KooGallery's Query Order API (spec §4.1 OrderInfo). */
+/** The order as read from KooGallery's Query Order API (docs/protocol.md#query-order, `orderInfo`). */
 export interface OrderInfo {
   orderId: string;
   orderType?: string;

@@ -34,7 +34,7 @@ export interface QueryOrderClientOptions {
   now?: () => number;
 }
 
-/** Path of the Query Order API (saas-v2 §4.1). */
+/** Path of the Query Order API (docs/protocol.md#query-order). */
 export const QUERY_ORDER_PATH = '/api/mkp-openapi-public/global/v1/order/query';
 /** Pause before retry n (1-based) is `n * RETRY_BACKOFF_MS`: short, KooGallery waits 5 s at most. */
 export const RETRY_BACKOFF_MS = 100;
@@ -48,7 +48,7 @@ type Attempt =
   | { kind: 'retry'; problem: string; hint: Hint }
   | { kind: 'fail'; problem: string; hint: Hint };
 
-/** Codes after the `MKT.`/`CBC.` prefix (saas-v2 §4.1, around-v2 §5.2). */
+/** Codes after the `MKT.`/`CBC.` prefix (docs/protocol.md#query-order). */
 const RETRYABLE_SUFFIXES = new Set(['0250', '0999']);
 const CODE_HINTS: Record<string, Hint> = {
   '0100': 'order',
@@ -236,7 +236,7 @@ function interpret(
 }
 
 /**
- * Builds the Query Order client (saas-v2 §4.1): an APIG AK/SK-signed GET, each attempt bounded by
+ * Builds the Query Order client (docs/protocol.md#query-order): an APIG AK/SK-signed GET, each attempt bounded by
  * `timeoutMs`, retried after a short pause on network errors, timeouts, HTTP 5xx/429, rate limiting
  * (`*.0250`) and internal errors (`*.0999`), never on parameter or permission errors. A call takes
  * at most `attempts * timeoutMs` plus the pauses. Every failure is an `OrderUnavailableError`

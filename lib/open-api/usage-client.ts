@@ -6,7 +6,7 @@ import { formatSdkDate, parseSdkDate, signApigRequest } from './aksk-signer';
 import { parseOpenApiEndpoint } from './endpoint';
 import { exchange, OPEN_API_SUCCESS_CODES, parseJsonObject, quoteServerMessage } from './http-call';
 
-/** One pay-per-use usage record, in KooGallery's wire names (saas-v2 §4.2, around-v2 §5.3). */
+/** One pay-per-use usage record, in KooGallery's wire names (docs/protocol.md#usage-push). */
 export interface UsageRecord {
   /** The pay-per-use instance (the `instanceId` newInstance returned), at most 64 characters. */
   instance_id: string;
@@ -74,7 +74,7 @@ export class UsagePushError extends Error {
 export const USAGE_PATH = '/api/mkp-openapi-public/global/v1/isv/usage-data';
 /**
  * Most records per call: the page says 1000, but error code `CBC.9003` reads "usage records > 100"
- * (saas-v2 §4.2), so the smaller limit is the one that is always accepted (#11).
+ * (docs/protocol.md#usage-push), so the smaller limit is the one that is always accepted (#11).
  */
 export const MAX_USAGE_RECORDS = 100;
 
@@ -172,7 +172,7 @@ export function signUsageBody(accessKey: string, ts: string, nonce: string, body
 }
 
 /**
- * Builds the pay-per-use usage push client (saas-v2 §4.2, around-v2 §5.3): validates the records,
+ * Builds the pay-per-use usage push client (docs/protocol.md#usage-push): validates the records,
  * sorts the body's keys, signs it with the `signature`/`ts`/`nonce` headers and with APIG AK/SK,
  * and POSTs it within `timeoutMs`. Errors never contain a key or a signature.
  *

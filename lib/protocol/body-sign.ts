@@ -4,7 +4,7 @@ import { hmacSha256, safeEqual } from './hmac';
 export const BODY_SIGN_HEADER = 'Body-Sign';
 
 /**
- * The `Body-Sign` header value over the exact response bytes (spec decision 4), in the documented
+ * The `Body-Sign` header value over the exact response bytes (docs/protocol.md, decision 4), in the documented
  * format including the space after `signature=`.
  *
  * @example bodySign('k', '{"resultCode":"000001","resultMsg":"authentication failed"}')

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomInt } from 'node:crypto';
 
-/** `encryptType` values (spec §5): "1" AES-256-CBC, "2" AES-128-CBC, both PKCS#5 padded. */
+/** `encryptType` values (docs/protocol.md#credential-encryption): "1" AES-256-CBC, "2" AES-128-CBC, both PKCS#5 padded. */
 export const ENCRYPT_TYPES = { AES256: '1', AES128: '2' } as const;
 /** One of {@link ENCRYPT_TYPES}. */
 export type EncryptType = (typeof ENCRYPT_TYPES)[keyof typeof ENCRYPT_TYPES];
@@ -64,7 +64,7 @@ export function randomIv(): string {
 
 /**
  * Encrypts a credential for KooGallery: `iv + base64(AES-CBC(plain))`, the IV being 16 alphanumeric
- * characters sent in clear (spec §5).
+ * characters sent in clear (docs/protocol.md#credential-encryption).
  *
  * @example encryptCredential('P@ss w0rd!', accessKey) // 'Zz9Y…' + base64
  */

@@ -1,5 +1,5 @@
 /**
- * Serialises a response body with every non-ASCII character written as `\uXXXX` (spec decision 5),
+ * Serialises a response body with every non-ASCII character written as `\uXXXX` (docs/protocol.md, decision 5),
  * so the bytes sent, the bytes signed and what KooGallery parses are the same ASCII string.
  */
 export function toAsciiJson(value: unknown): string {

@@ -1,4 +1,4 @@
-/** KooGallery result codes (spec saas-v2.md §6); `000000` is the only success. */
+/** KooGallery result codes (docs/protocol.md#result-codes); `000000` is the only success. */
 export const RESULT_CODES = {
   SUCCESS: '000000',
   AUTH_FAILED: '000001',

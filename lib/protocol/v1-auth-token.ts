@@ -3,7 +3,7 @@ import { hmacSha256, safeEqual } from './hmac';
 import { parseKooTime } from './v2-requests';
 
 /**
- * The SaaS V1.0 / License 1.0 request signature (spec around-v2.md §1.3):
+ * The SaaS V1.0 / License 1.0 request signature (docs/protocol.md#authtoken):
  * `base64(HMAC-SHA256(key = accessKey + timeStamp, "k1=v1&k2=v2…"))` over every query parameter but
  * `authToken`, sorted by name, with URL-decoded values, no re-encoding.
  */
@@ -38,7 +38,7 @@ function tokenOf(
 
 /**
  * The V1.0 token for decoded parameters. `skipEmpty` leaves out empty-valued parameters, as the
- * Java POST sample does (decision 10 tries both forms).
+ * Java POST sample does (docs/protocol.md, decision 10 tries both forms).
  *
  * @example v1AuthToken('test-access-key-123', { activity: 'newInstance', timeStamp: '20200727073711903' })
  */
@@ -77,7 +77,7 @@ export function decodeV1Query(rawQuery: string, plusIsSpace: boolean): Record<st
 
 /**
  * Reads a V1.0 `timeStamp`: UTC `yyyyMMddHHmmssSSS` as documented; the 14-digit form without
- * milliseconds is accepted too (decision 7's leniency). Returns epoch ms, or undefined.
+ * milliseconds is accepted too (docs/protocol.md, decision 7's leniency). Returns epoch ms, or undefined.
  */
 export function parseV1Timestamp(value: string): number | undefined {
   return parseKooTime(value);
@@ -114,7 +114,7 @@ export type V1AuthVerdict =
   | { ok: false; reason: V1AuthFailure };
 
 /**
- * The four ways a V1.0 query may have been signed (decision 10): form decoding first, then a
+ * The four ways a V1.0 query may have been signed (docs/protocol.md, decision 10): form decoding first, then a
  * literal `+`; every parameter first, then without the empty-valued ones.
  */
 const VARIANTS = [

@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '../errors';
+import { quoteReceived } from './received-value';
 
-/** The SaaS V2.0 activities (spec saas-v2.md §2). */
+/** The SaaS V2.0 activities (docs/protocol.md#saas-v20-activities). */
 export const V2_ACTIVITIES = [
   'newInstance',
   'queryInstance',
@@ -13,7 +14,7 @@ export const V2_ACTIVITIES = [
 /** One SaaS V2.0 activity. */
 export type V2Activity = (typeof V2_ACTIVITIES)[number];
 
-/** `refreshInstance` scenes (spec §3.3). */
+/** `refreshInstance` scenes (docs/protocol.md#refreshinstance). */
 export const REFRESH_SCENES = {
   TRIAL_TO_FORMAL: 'TRIAL_TO_FORMAL',
   RENEWAL: 'RENEWAL',
@@ -23,12 +24,12 @@ export const REFRESH_SCENES = {
 /** One refresh scene. */
 export type RefreshScene = (typeof REFRESH_SCENES)[keyof typeof REFRESH_SCENES];
 
-/** `updateInstanceStatus` values (spec §3.4). */
+/** `updateInstanceStatus` values (docs/protocol.md#updateinstancestatus). */
 export const INSTANCE_STATUS_CHANGES = { FREEZE: 'FREEZE', UNFREEZE: 'UNFREEZE' } as const;
 /** FREEZE or UNFREEZE. */
 export type StatusChange = (typeof INSTANCE_STATUS_CHANGES)[keyof typeof INSTANCE_STATUS_CHANGES];
 
-/** At most this many ids in one `queryInstance` (spec §8). */
+/** At most this many ids in one `queryInstance` (docs/protocol.md#retries-and-limits). */
 export const MAX_QUERY_IDS = 100;
 
 /** The product a buyer wants at the next renewal (`changeInstanceCheck`). */
@@ -84,7 +85,7 @@ export type ScenarioRequest =
 
 type FieldSpec = { max: number; required: boolean };
 
-/** Max lengths and presence per activity, from the spec tables (saas-v2.md §3). */
+/** Max lengths and presence per activity, from docs/protocol.md#saas-v20-activities. */
 const FIELDS: Record<V2Activity, Record<string, FieldSpec>> = {
   newInstance: {
     orderId: { max: 64, required: true },
@@ -158,7 +159,7 @@ export function readString(
 }
 
 /**
- * Reads KooGallery's `expireTime`: UTC `yyyyMMddHHmmss` or `yyyyMMddHHmmssSSS` (decision 7).
+ * Reads KooGallery's `expireTime`: UTC `yyyyMMddHHmmss` or `yyyyMMddHHmmssSSS` (docs/protocol.md, decision 7).
  * Returns epoch milliseconds, or undefined when the value is not a real date.
  */
 export function parseKooTime(value: string): number | undefined {
@@ -186,7 +187,7 @@ export function formatKooTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-/** Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (decision 8). */
+/** Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (docs/protocol.md, decision 8). */
 export function readTestFlag(body: Record<string, unknown>): boolean {
   const flag = readString(body, 'testFlag', { max: 2, required: false });
   if (flag === undefined || flag === '' || flag === '0') return false;
@@ -238,7 +239,7 @@ export function isV2Activity(activity: string | undefined): activity is V2Activi
 
 /**
  * Validates a parsed SaaS V2.0 body into a {@link ScenarioRequest}: required fields, types and
- * maximum lengths from the spec tables. Throws `InvalidRequestError` naming the field.
+ * maximum lengths of docs/protocol.md#saas-v20-activities. Throws `InvalidRequestError` naming the field.
  * Unknown fields are ignored (KooGallery may add some); nothing is copied from the body but the
  * known fields, so keys like `__proto__` have no effect.
  */
@@ -248,7 +249,8 @@ export function parseV2Request(body: unknown): ScenarioRequest {
   }
   const b = body as Record<string, unknown>;
   const activityRaw = readString(b, 'activity', { max: 32, required: true }) as string;
-  if (!isV2Activity(activityRaw)) throw new InvalidRequestError(`unknown activity: field activity`);
+  if (!isV2Activity(activityRaw))
+    throw new InvalidRequestError(`unknown activity ${quoteReceived(activityRaw)}: field activity`);
   const activity = activityRaw;
   if (activity.length > ACTIVITY_MAX[activity]) {
     throw new InvalidRequestError('field activity is too long');

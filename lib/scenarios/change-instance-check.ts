@@ -3,7 +3,7 @@ import type { RequestOf, Scenario } from './scenario';
 import { success } from './scenario';
 
 /**
- * `changeInstanceCheck` (spec §3.7): asks the provisioner whether a renewal with a change of
+ * `changeInstanceCheck` (docs/protocol.md#changeinstancecheck): asks the provisioner whether a renewal with a change of
  * specification is possible. Changes nothing.
  */
 export const changeInstanceCheck: Scenario<RequestOf<'changeInstanceCheck'>> = async (req, ctx) => {

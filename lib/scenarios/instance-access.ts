@@ -66,8 +66,8 @@ export function nextVersion(
 
 /**
  * What a call about an instance that is missing, released or still provisioning answers, or
- * undefined when the instance is live. Test calls always succeed (decision 8); a real call for an
- * instance that never existed is `000003` (decision 9).
+ * undefined when the instance is live. Test calls always succeed (docs/protocol.md, decision 8); a real call for an
+ * instance that never existed is `000003` (docs/protocol.md, decision 9).
  */
 export function unavailableAnswer(
   current: InstanceRecord | undefined,
@@ -148,7 +148,7 @@ export function entitlementOf(
 
 /**
  * The `appInfo` sent to KooGallery: user name and password encrypted with the access key that
- * verified the request (spec §5), unless the plain-text setting is on.
+ * verified the request (docs/protocol.md#credential-encryption), unless the plain-text setting is on.
  */
 export function wireAppInfo(ctx: ScenarioContext, info: AppInfo): Record<string, string> {
   const out: Record<string, string> = { frontEndUrl: info.frontEndUrl };

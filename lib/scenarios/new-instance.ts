@@ -141,7 +141,7 @@ export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<Scena
   return (await purchaseInstance(p, ctx)).result;
 }
 
-/** `newInstance` (spec §3.1): same `orderId` + `orderLineId`, same `instanceId`, forever. */
+/** `newInstance` (docs/protocol.md#newinstance): same `orderId` + `orderLineId`, same `instanceId`, forever. */
 export const newInstance: Scenario<RequestOf<'newInstance'>> = (req, ctx) => {
   ctx.annotate({ orderId: req.orderId });
   return purchase(

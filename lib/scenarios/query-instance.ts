@@ -25,7 +25,7 @@ async function testAppInfo(ctx: ScenarioContext, instanceId: string, record?: In
 }
 
 /**
- * `queryInstance` (spec §3.2): delivery info for up to 100 instances. A real instance still being
+ * `queryInstance` (docs/protocol.md#queryinstance): delivery info for up to 100 instances. A real instance still being
  * provisioned answers `000004` (KooGallery polls until ready); a poll finds a failed or abandoned
  * provisioning and finishes it. Test calls always answer, with the stored or a synthesized appInfo.
  */

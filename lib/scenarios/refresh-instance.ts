@@ -60,7 +60,7 @@ export function renew(r: Renewal, ctx: ScenarioContext): Promise<ScenarioResult>
   });
 }
 
-/** `refreshInstance` (spec §3.3), all four scenes. */
+/** `refreshInstance` (docs/protocol.md#refreshinstance), all four scenes. */
 export const refreshInstance: Scenario<RequestOf<'refreshInstance'>> = (req, ctx) =>
   renew(
     {

@@ -51,7 +51,7 @@ export function release(r: Release, ctx: ScenarioContext): Promise<ScenarioResul
   });
 }
 
-/** `releaseInstance` (spec §3.5). */
+/** `releaseInstance` (docs/protocol.md#releaseinstance). */
 export const releaseInstance: Scenario<RequestOf<'releaseInstance'>> = (req, ctx) =>
   release(
     {

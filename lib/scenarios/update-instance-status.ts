@@ -52,6 +52,6 @@ export function changeStatus(u: StatusUpdate, ctx: ScenarioContext): Promise<Sce
   });
 }
 
-/** `updateInstanceStatus` (spec §3.4): FREEZE / UNFREEZE. */
+/** `updateInstanceStatus` (docs/protocol.md#updateinstancestatus): FREEZE / UNFREEZE. */
 export const updateInstanceStatus: Scenario<RequestOf<'updateInstanceStatus'>> = (req, ctx) =>
   changeStatus({ test: req.test, instanceId: req.instanceId, status: req.status }, ctx);

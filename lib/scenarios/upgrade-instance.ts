@@ -70,7 +70,7 @@ export async function upgrade(u: Upgrade, ctx: ScenarioContext): Promise<Scenari
   }
 }
 
-/** `upgradeInstance` (spec §3.6). */
+/** `upgradeInstance` (docs/protocol.md#upgradeinstance). */
 export const upgradeInstance: Scenario<RequestOf<'upgradeInstance'>> = (req, ctx) =>
   upgrade(
     {

@@ -20,6 +20,7 @@ import {
   PROTOCOLS,
   type Protocol,
 } from './protocols';
+import { freshSeed, MAX_SEED } from './random';
 import {
   displayUrl,
   makeStyle,
@@ -29,6 +30,7 @@ import {
   renderProbe,
   renderStep,
 } from './report';
+import { BODY_DIGEST_READINGS, type BodyDigestReading, isBodyDigestReading } from './signing';
 import { activitiesOf, exampleBody, isSuiteKind, SUITE_KINDS, suiteKindsOf } from './suites';
 
 /** Where the CLI writes and what it reads from its surroundings; the process's by default. */
@@ -92,6 +94,12 @@ options
   --suite <kind>       probe suite: ${Object.values(SUITE_KINDS).join(', ')} (default period; License
                        products have the period suite only)
   --repeat <n>         probe: times each case is replayed (default 2, at most 100)
+  --seed <n>           probe, lifecycle: the seed of the random order (probe) and of the generated
+                       ids and redelivery order (lifecycle), 0 to ${MAX_SEED}; printed with every
+                       run (a fresh one when not given), the same seed replays the same order
+  --body-digest <r>    v2, license: the reading of the inner body digest to sign with: hmac
+                       (default: HMAC-SHA256 keyed with the access key) or sha256 (plain SHA-256
+                       of the body); the service accepts both unless REQUEST_BODY_DIGEST pins one
   --timeout <ms>       longest acceptable answer time (default ${ANSWER_TIMEOUT_MS})
   --platform <p>       event: aws (default) or functiongraph
   --curl               event: print a curl command line instead of an event
@@ -108,6 +116,8 @@ examples
   npx koogallery-sim lifecycle
   npx koogallery-sim lifecycle --protocol v1
   npx koogallery-sim lifecycle --suite ondemand
+  npx koogallery-sim probe --seed 7          (replays the order a run printed as "seed 7")
+  npx koogallery-sim send queryInstance --body-digest sha256
   npx koogallery-sim send queryInstance --field instanceId=<id>
   npx koogallery-sim probe --url https://www.example.com/saasproduce --key "$KOOGALLERY_ACCESS_KEY"
 `;
@@ -125,6 +135,8 @@ const OPTIONS = {
   expect: { type: 'string', multiple: true },
   suite: { type: 'string' },
   repeat: { type: 'string' },
+  seed: { type: 'string' },
+  'body-digest': { type: 'string' },
   timeout: { type: 'string' },
   platform: { type: 'string' },
   curl: { type: 'boolean' },
@@ -293,16 +305,40 @@ function requestBody(values: Values, positionals: string[], command: string, pro
   return applyFields(body, values.field ?? []);
 }
 
+/** `--body-digest`: the inner-digest reading to sign V2.0-style requests with (default hmac). */
+function bodyDigestOf(values: Values, protocol: Protocol): BodyDigestReading {
+  const given = values['body-digest'];
+  if (given === undefined) return 'hmac';
+  if (!isBodyDigestReading(given)) {
+    throw new UsageError(
+      `--body-digest is ${Object.values(BODY_DIGEST_READINGS).join(' or ')}, got "${given}"`,
+    );
+  }
+  if (PROTOCOL_INFO[protocol].transport !== 'post-signature') {
+    throw new UsageError(
+      `--body-digest applies to V2.0-style signatures (--protocol v2 or license); ${PROTOCOL_INFO[protocol].title} signs with an authToken`,
+    );
+  }
+  return given;
+}
+
+/** `--seed`, or a fresh seed; either way the run prints it. */
+function seedOf(values: Values): number {
+  return integer(values.seed, 'seed', freshSeed(), 0, MAX_SEED);
+}
+
 function target(values: Values, io: CliIo): Target {
   const protocol = protocolOf(values);
   const licensePublicKey =
     protocol === 'license-v1' ? resolveLicensePublicKey(values, io.env, io.cwd) : undefined;
+  const bodyDigest = bodyDigestOf(values, protocol);
   return {
     url: resolveUrl(values, io.env),
     key: resolveKey(values, io.env, io.cwd, protocol),
     protocol,
     timeoutMs: integer(values.timeout, 'timeout', ANSWER_TIMEOUT_MS, 1, 600_000),
     ...(licensePublicKey ? { licensePublicKey } : {}),
+    ...(bodyDigest !== 'hmac' ? { bodyDigest } : {}),
   };
 }
 
@@ -315,7 +351,7 @@ async function eventCommand(values: Values, positionals: string[], io: CliIo): P
   const body = requestBody(values, positionals, 'event', protocol);
   const url = resolveUrl(values, io.env);
   const key = resolveKey(values, io.env, io.cwd, protocol);
-  const req = signFor(protocol, url, key, body);
+  const req = signFor(protocol, url, key, body, { bodyDigest: bodyDigestOf(values, protocol) });
   const platform = values.platform ?? 'aws';
   if (platform !== 'aws' && platform !== 'functiongraph') {
     throw new UsageError(`--platform is aws or functiongraph, got "${platform}"`);
@@ -388,7 +424,7 @@ async function probeCommand(values: Values, io: CliIo): Promise<number> {
   }
   const repeat = integer(values.repeat, 'repeat', 2, 1, 100);
   const t = target(values, io);
-  const report = await runProbe({ target: t, kind, repeat });
+  const report = await runProbe({ target: t, kind, repeat, seed: seedOf(values) });
   print(
     io,
     values.json
@@ -401,6 +437,7 @@ async function probeCommand(values: Values, io: CliIo): Promise<number> {
 async function lifecycleCommand(values: Values, io: CliIo): Promise<number> {
   const t = target(values, io);
   const style = makeStyle(color(io));
+  const seed = seedOf(values);
   const suite = values.suite ?? 'period';
   if (suite !== 'period' && !(suite === 'ondemand' && t.protocol === 'v2')) {
     throw new UsageError(
@@ -416,14 +453,18 @@ async function lifecycleCommand(values: Values, io: CliIo): Promise<number> {
   const run = hooks ? (o: LifecycleOptions) => runOnDemandLifecycle(o, hooks) : runLifecycle;
   const report = await run({
     target: t,
+    seed,
     onStart: (subject) => {
-      if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol));
+      if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol, seed));
     },
     onStep: (step) => {
       if (!values.json) print(io, renderStep(step, style));
     },
   });
-  print(io, values.json ? JSON.stringify(report, null, 2) : renderLifecycleSummary(report, style));
+  if (values.json) print(io, JSON.stringify(report, null, 2));
+  else if (report.unreachable !== undefined)
+    io.stderr.write(`koogallery-sim: ${report.unreachable}\n`);
+  else print(io, renderLifecycleSummary(report, style));
   return report.ok ? EXIT.OK : EXIT.FAILED;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Sends requests the way KooGallery does: SaaS V2.0 and License 2.0 as POST JSON with
  * `signature`, `timestamp` (ms) and `nonce` on the query string, signed over the exact body bytes
- * (saas-v2.md §1.2, §1.3; around-v2.md §2.2); SaaS V1.0 and License 1.0 as GET with every
- * parameter on the query string and an `authToken` (around-v2.md §1.2, §1.3). Answers are read with
+ * (docs/protocol.md#transport, #request-signature,
+ * #license-20); SaaS V1.0 and License 1.0 as GET with every
+ * parameter on the query string and an `authToken` (docs/protocol.md#saas-v10). Answers are read with
  * node:http, which keeps the header names as sent (`rawHeaders`), so the judge can see a
  * `Body-sign` that KooGallery would not find.
  */
@@ -13,15 +14,14 @@ import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { signRequest } from '../protocol/request-signature';
-import { formatV1Timestamp, v1AuthToken } from '../protocol/v1-auth-token';
 import { ANSWER_TIMEOUT_MS, type CapturedResponse, judge, type Verdict } from './judge';
 import { PROTOCOL_INFO, type Protocol } from './protocols';
+import { type BodyDigestReading, v1TimeStamp, v1Token, v2Signature } from './signing';
 
 /** How long the client waits before giving up on an answer: the debugger's 20 s. */
 export const ABORT_AFTER_MS = 20_000;
 
-/** The headers KooGallery sends with every POST call (saas-v2.md §1.2). */
+/** The headers KooGallery sends with every POST call (docs/protocol.md#transport). */
 export const REQUEST_HEADERS = {
   'Content-Type': 'application/json;charset=utf8',
   Accept: 'application/json',
@@ -55,10 +55,14 @@ export interface SignedRequest {
   headers: Record<string, string>;
 }
 
-/** Overrides for {@link signedRequest}: a fixed timestamp (ms) or nonce, to stage replays and stale calls. */
+/**
+ * Overrides for {@link signedRequest}: a fixed timestamp (ms) or nonce, to stage replays and stale
+ * calls, and the reading of the inner body digest (V2.0-style only; default `hmac`).
+ */
 export interface SignOverrides {
   timestampMs?: number;
   nonce?: string;
+  bodyDigest?: BodyDigestReading;
 }
 
 /** A fresh nonce in the format of the documentation's examples: 64 upper-case hex characters. */
@@ -83,7 +87,7 @@ export function signedRequest(
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const timestamp = String(overrides.timestampMs ?? Date.now());
   const nonce = overrides.nonce ?? freshNonce();
-  const signature = signRequest(key, nonce, timestamp, Buffer.from(text, 'utf8'));
+  const signature = v2Signature(key, nonce, timestamp, text, overrides.bodyDigest);
   const url = new URL(baseUrl);
   url.searchParams.set('signature', signature);
   url.searchParams.set('timestamp', timestamp);
@@ -109,7 +113,7 @@ function paramValue(value: unknown): string {
  * Builds a V1.0 signed GET (SaaS V1.0 and License 1.0): every field of `params` on the query
  * string, form-encoded as Java's `URLEncoder` does (`+` as `%2B`, a space as `+`), then
  * `timeStamp` (UTC yyyyMMddHHmmssSSS) and the `authToken` over the decoded values of every
- * parameter, the production URL's own included (around-v2.md §1.3).
+ * parameter, the production URL's own included (docs/protocol.md#authtoken).
  *
  * @example
  * const req = signedV1Request(url, key, { activity: 'releaseInstance', instanceId, testFlag: '1' });
@@ -124,11 +128,11 @@ export function signedV1Request(
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== null) url.searchParams.set(name, paramValue(value));
   }
-  const timestamp = formatV1Timestamp(overrides.timestampMs ?? Date.now());
+  const timestamp = v1TimeStamp(overrides.timestampMs ?? Date.now());
   url.searchParams.set('timeStamp', timestamp);
   url.searchParams.delete('authToken');
   const signed: Record<string, string> = Object.fromEntries(url.searchParams.entries());
-  const authToken = v1AuthToken(key, signed);
+  const authToken = v1Token(key, signed);
   url.searchParams.set('authToken', authToken);
   return {
     method: 'GET',
@@ -156,9 +160,13 @@ export function signFor(
     : signedRequest(baseUrl, key, body, overrides);
 }
 
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
 function describeError(err: unknown, abortAfterMs: number): string {
   if (err instanceof Error) {
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+    if (isTimeout(err)) {
       return `no answer within ${abortAfterMs} ms`;
     }
     const code = (err as NodeJS.ErrnoException).code;
@@ -196,12 +204,14 @@ export function send(
       settled = true;
       resolve({ ...captured, elapsedMs: performance.now() - started });
     };
-    const failed = (err: unknown) =>
+    const signal = AbortSignal.timeout(abortAfterMs);
+    const failed = (err: unknown, kind: CapturedResponse['errorKind'] = 'connection') =>
       finish({
         status: 0,
         headers: {},
         body: Buffer.alloc(0),
         error: describeError(err, abortAfterMs),
+        errorKind: isTimeout(err) || signal.aborted ? 'timeout' : kind,
       });
     let url: URL;
     try {
@@ -214,14 +224,16 @@ export function send(
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.method === 'POST') headers['Content-Length'] = body.length;
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const signal = AbortSignal.timeout(abortAfterMs);
     const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', failed);
+      res.on('error', (err) => failed(err, 'broken'));
       res.on('close', () => {
         if (!res.complete) {
-          failed(signal.aborted ? signal.reason : new Error('the connection closed mid-answer'));
+          failed(
+            signal.aborted ? signal.reason : new Error('the connection closed mid-answer'),
+            'broken',
+          );
         }
       });
       res.on('end', () =>
@@ -254,6 +266,8 @@ export interface Target {
   timeoutMs?: number;
   /** License 1.0: the public key that verifies the default issuer's licenses offline. */
   licensePublicKey?: KeyObject;
+  /** V2.0-style protocols: the reading of the inner body digest to sign with (default `hmac`). */
+  bodyDigest?: BodyDigestReading;
 }
 
 /** One request sent, the answer captured, and its judgement. */
@@ -292,8 +306,12 @@ export async function call(
   options: CallOptions = {},
 ): Promise<Exchange> {
   const protocol = target.protocol ?? 'v2';
+  const sign: SignOverrides = {
+    ...options,
+    ...(target.bodyDigest ? { bodyDigest: target.bodyDigest } : {}),
+  };
   const request =
-    options.replay ?? signFor(protocol, target.url, options.signWith ?? target.key, body, options);
+    options.replay ?? signFor(protocol, target.url, options.signWith ?? target.key, body, sign);
   const timeoutMs = target.timeoutMs ?? ANSWER_TIMEOUT_MS;
   // Wait at least as long as the debugger (20 s), longer when the caller allows more.
   const response = await send(request, Math.max(ABORT_AFTER_MS, timeoutMs + 1000));

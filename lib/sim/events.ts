@@ -61,7 +61,7 @@ export function apiGatewayV2Event(req: SignedRequest, nowMs: number = Date.now()
 }
 
 /**
- * A FunctionGraph APIG-trigger event (around-v2.md §6.2): base64 body, `isBase64Encoded` true,
+ * A FunctionGraph APIG-trigger event (docs/protocol.md#functiongraph): base64 body, `isBase64Encoded` true,
  * lower-case header names, the signature on `queryStringParameters`.
  */
 export function functionGraphEvent(req: SignedRequest) {

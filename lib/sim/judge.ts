@@ -1,17 +1,20 @@
 /**
  * The checks KooGallery's seller-center debugger and its twice-daily probe apply to one answer of a
- * production interface (spec saas-v2.md §1.1, §1.6, §3, §7; around-v2.md §4.1), written here on
- * their own, not borrowed from the function's code paths: only the crypto primitives of
- * `lib/protocol` are shared, and those are pinned by independent vectors.
+ * production interface (docs/protocol.md#transport, #body-sign, #saas-v20-activities and
+ * #debugger-and-probes), written here on their own, not borrowed from the function's code: the
+ * simulator's own cryptography (`answer-crypto.ts`) is pinned by independent known-answer vectors.
  *
  * Everything in this module is pure: it reads a captured answer and the request that caused it.
  * The rules differ by interface type only where the answers do: a V1.0 `newInstance` carries the
  * delivery (`instanceId`, `encryptType`, `appInfo`), a License 1.0 `getLicense` the `license`.
  */
 import type { KeyObject } from 'node:crypto';
-import { BODY_SIGN_HEADER, verifyBodySign } from '../protocol/body-sign';
-import { decryptCredential, type EncryptType } from '../protocol/credential-cipher';
-import { verifyLicense } from '../provisioner/license-issuer';
+import {
+  BODY_SIGN_HEADER,
+  bodySignMatches,
+  decryptAppInfoValue,
+  verifyDefaultLicense,
+} from './answer-crypto';
 import { PROTOCOL_INFO, type Protocol } from './protocols';
 
 /** One answer as it arrived on the wire, or the transport failure that replaced it. */
@@ -28,6 +31,11 @@ export interface CapturedResponse {
   elapsedMs: number;
   /** Why no answer arrived (refused connection, DNS, TLS, abort), when that happened. */
   error?: string;
+  /**
+   * With `error`: `connection` when the service could not be reached, `timeout` when it did not
+   * answer in time, `broken` when the answer stopped midway.
+   */
+  errorKind?: 'connection' | 'timeout' | 'broken';
 }
 
 /** What the judge needs to know about the request that was sent. */
@@ -50,7 +58,7 @@ export interface JudgeOptions {
   licensePublicKey?: KeyObject;
 }
 
-/** KooGallery's answer-time requirement (saas-v2.md §1.1; the debugger waits 20 s, the spec 5 s). */
+/** KooGallery's answer-time requirement (docs/protocol.md#transport; the debugger waits 20 s, the requirements say 5 s). */
 export const ANSWER_TIMEOUT_MS = 5000;
 
 /** The name of every distinct failure the judge reports. */
@@ -129,7 +137,7 @@ export interface Verdict {
   elapsedMs: number;
 }
 
-/** Longest value of each response field (saas-v2.md §3, §5), by the field's name in its object. */
+/** Longest value of each response field (docs/protocol.md#queryinstance, #credential-encryption), by the field's name in its object. */
 export const FIELD_MAX_LENGTHS = {
   top: { resultCode: 6, resultMsg: 255, instanceId: 64, encryptType: 3 },
   info: { instanceId: 64 },
@@ -247,7 +255,7 @@ function judgeBodySign(res: CapturedResponse, key: string): Finding[] {
       ),
     ];
   }
-  if (!verifyBodySign(header, key, res.body).ok) {
+  if (!bodySignMatches(header, key, res.body)) {
     return [
       finding(
         FINDINGS.BODY_SIGN_MISMATCH,
@@ -371,7 +379,7 @@ function judgeAppInfo(
     }
     if (encryptType !== '1' && encryptType !== '2') continue;
     try {
-      const clear = decryptCredential(value, ctx.key, encryptType as EncryptType);
+      const clear = decryptAppInfoValue(value, ctx.key, encryptType);
       // A wrong key passes the padding check about once in 256 tries; what it yields is
       // then not readable text, which is what catches it.
       if (!isReadable(clear)) throw new Error('not readable text');
@@ -386,7 +394,7 @@ function judgeAppInfo(
         finding(
           FINDINGS.CREDENTIALS_UNREADABLE,
           `${at}.${field} does not decrypt with this access key (encryptType "${encryptType}")`,
-          'encrypt as iv + base64(AES-CBC), the AES key from SHA1PRNG seeded with the access key (spec §5); check --key',
+          'encrypt as iv + base64(AES-CBC), the AES key from SHA1PRNG seeded with the access key (docs/protocol.md#credential-encryption); check --key',
         ),
       );
     }
@@ -461,7 +469,7 @@ function judgeInfo(json: Json, ctx: BodyContext): void {
 }
 
 /**
- * The V1.0 `newInstance` answer is the delivery itself (around-v2.md §1.7, §4.1): a success
+ * The V1.0 `newInstance` answer is the delivery itself (docs/protocol.md#v10-activities, #debugger-and-probes): a success
  * carries `instanceId` and `appInfo.frontEndUrl` (the debugger fails the case without either),
  * and its credentials must decrypt with the V1.0 key.
  */
@@ -482,7 +490,7 @@ function judgeV1Delivery(json: Json, code: string | undefined, ctx: BodyContext)
 }
 
 /**
- * The License 1.0 `getLicense` answer (around-v2.md §2.1): a success carries `license` and
+ * The License 1.0 `getLicense` answer (docs/protocol.md#license-10): a success carries `license` and
  * `instanceId`; with a public key, the license must verify offline, name the answered instance and
  * be marked `test` exactly when the request was a debug call.
  */
@@ -504,7 +512,7 @@ function judgeLicense(req: JudgedRequest, json: Json, code: string | undefined, 
     ctx.license = { verified: undefined };
     return;
   }
-  const payload = verifyLicense(license, ctx.licensePublicKey);
+  const payload = verifyDefaultLicense(license, ctx.licensePublicKey);
   const invalid = (message: string, fix: string) =>
     ctx.out.push(finding(FINDINGS.LICENSE_INVALID, message, fix));
   if (payload === undefined) {
@@ -689,13 +697,13 @@ export function judge(req: JudgedRequest, res: CapturedResponse, options: JudgeO
         `resultCode ${resultCode}${resultMsg ? ` (${resultMsg.slice(0, 80)})` : ''}, expected ${expect.join(' or ')}`,
         resultCode === '000001'
           ? 'the signature was refused: check that --key is the access key the service uses, and the clock'
-          : `make ${req.activity} answer ${expect.join(' or ')} here (see spec ${PROTOCOL_INFO[protocol].spec})`,
+          : `make ${req.activity} answer ${expect.join(' or ')} here (see ${PROTOCOL_INFO[protocol].reference})`,
       ),
     );
   }
   return {
     ok: findings.length === 0,
-    findings,
+    findings: keyFirst(findings, resultCode),
     ...(resultCode !== undefined ? { resultCode } : {}),
     ...(resultMsg !== undefined ? { resultMsg } : {}),
     ...(json ? { json } : {}),
@@ -703,6 +711,22 @@ export function judge(req: JudgedRequest, res: CapturedResponse, options: JudgeO
     ...(ctx.license ? { license: ctx.license } : {}),
     elapsedMs: res.elapsedMs,
   };
+}
+
+/**
+ * A refused signature (`000001`) whose answer's `Body-Sign` does not verify with the key either
+ * points at one cause before any other: the key is not the service's. The Body-Sign finding then
+ * says so and comes first; the service is blamed only once the key is known to be right.
+ */
+function keyFirst(findings: Finding[], resultCode: string | undefined): Finding[] {
+  const i = findings.findIndex((f) => f.name === FINDINGS.BODY_SIGN_MISMATCH);
+  if (resultCode !== '000001' || i < 0) return findings;
+  const keyAdvice = finding(
+    FINDINGS.BODY_SIGN_MISMATCH,
+    'the access key may be wrong: the service refused the signature (000001) and its Body-Sign does not verify with this key either',
+    'pass the key bound to the production address for this interface type (--key, or the environment variable or .data file named in --help); only if the key is right, check that the service signs the exact bytes it sends',
+  );
+  return [keyAdvice, ...findings.filter((_, j) => j !== i)];
 }
 
 /** Response fields that are the buyer's secrets: masked wherever they are printed. */

@@ -1,12 +1,11 @@
 /**
- * The life of one fresh real License 2.0 license code (around-v2.md §2.2). KooGallery creates the
+ * The life of one fresh real License 2.0 license code (docs/protocol.md#license-20). KooGallery creates the
  * code and sends no purchase: the first notification about it is a renewal, delivered here many
  * times at once, then replayed, retried, overtaken by a later renewal, refunded, frozen and
  * unfrozen out of order, released, and delivered again after the release, as 60 retries two
  * minutes apart can do. License 2.0 answers carry nothing but the result code, so the story checks
  * result codes; what the service stored is not observable through the protocol.
  */
-import { randomBytes } from 'node:crypto';
 import { codeOf, type Exchange } from './client';
 import {
   afterReleaseInvariant,
@@ -20,11 +19,12 @@ import {
   STALE_V2,
   Story,
 } from './lifecycle-story';
+import type { SeededRandom } from './random';
 import { licenseRefreshFields, mockLine, utcStamp } from './suites';
 
-/** A fresh, never-seen license code in KooGallery's style (`PL…`). */
-export function freshLicenseCode(nowMs: number): string {
-  return `PLSIM${utcStamp(nowMs).slice(2, 14)}${randomBytes(4).toString('hex').toUpperCase()}`;
+/** A fresh, never-seen license code in KooGallery's style (`PL…`): the time keeps it fresh. */
+export function freshLicenseCode(nowMs: number, random: SeededRandom): string {
+  return `PLSIM${utcStamp(nowMs).slice(2, 14)}${random.hex(4).toUpperCase()}`;
 }
 
 /**
@@ -33,11 +33,13 @@ export function freshLicenseCode(nowMs: number): string {
  * @example
  * const report = await runLicenseLifecycle({ target: { url, key: licenseKey, protocol: 'license' } });
  */
-export async function runLicenseLifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
-  const story = new Story(options);
-  const { started } = story;
-  const license = freshLicenseCode(started);
-  const orderId = freshOrderId(started);
+export async function runLicenseLifecycle(
+  options: LifecycleOptions,
+  story: Story = new Story(options),
+): Promise<LifecycleReport> {
+  const { started, random } = story;
+  const license = freshLicenseCode(started, random);
+  const orderId = freshOrderId(started, random);
   options.onStart?.(license);
   const e1 = started + 60 * DAY_MS;
   const e2 = started + 120 * DAY_MS;
@@ -85,23 +87,24 @@ export async function runLicenseLifecycle(options: LifecycleOptions): Promise<Li
   await story.one('unfreeze', status('UNFREEZE'));
   await story.one('unfreeze delivered again', status('UNFREEZE'));
 
-  // Release, then every earlier delivery again, and a late new renewal: nothing but 000000.
+  // Release, then every earlier delivery again and a late new renewal, in an order drawn from
+  // the seed: nothing but 000000.
   await story.one('release', release());
-  const afterRelease = [
-    await story.one('release delivered again', release()),
-    await story.one('renewal R2 delivered again after release', renew(2, e2)),
-    await story.one('renewal refund R3 delivered again after release', refund()),
-    await story.one('freeze delivered again after release', status('FREEZE')),
-    await story.one('unfreeze delivered again after release', status('UNFREEZE')),
-    await story.one('a new renewal R4 arriving after release', renew(4, started + 365 * DAY_MS)),
-  ];
+  const afterRelease = await story.inSeededOrder([
+    () => story.one('release delivered again', release()),
+    () => story.one('renewal R2 delivered again after release', renew(2, e2)),
+    () => story.one('renewal refund R3 delivered again after release', refund()),
+    () => story.one('freeze delivered again after release', status('FREEZE')),
+    () => story.one('unfreeze delivered again after release', status('UNFREEZE')),
+    () => story.one('a new renewal R4 arriving after release', renew(4, started + 365 * DAY_MS)),
+  ]);
 
   // A code nobody has heard of: 000003 is documented, but 2.0 sends no purchase.
   const unknown = await story.one(
     'freeze a never-seen license code',
     {
       activity: 'updateLicenseCodeStatus',
-      license: freshLicenseCode(Date.now()),
+      license: freshLicenseCode(Date.now(), random),
       status: 'FREEZE',
     },
     { expect: ['000000', '000003'], note: (ex) => `answered ${codeOf(ex)}` },

@@ -6,7 +6,6 @@
  * the stand-in accepted (against the local `npm start`), then releases the instance and checks that
  * usage after the release is refused.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -131,7 +130,7 @@ export async function runOnDemandLifecycle(
   hooks: OnDemandHooks,
 ): Promise<LifecycleReport> {
   const story = new Story(options);
-  const orderId = `MOCKONDEMAND-${randomBytes(5).toString('hex')}`;
+  const orderId = `MOCKONDEMAND-${story.random.hex(5)}`;
   options.onStart?.(orderId);
   const url = options.target.url;
   const purchase = await story.one(
@@ -140,7 +139,7 @@ export async function runOnDemandLifecycle(
       activity: 'newInstance',
       orderId,
       orderLineId: `${orderId}-000001`,
-      businessId: randomBytes(8).toString('hex'),
+      businessId: story.random.hex(8),
     },
     { expect: ['000000', '000004'] },
   );

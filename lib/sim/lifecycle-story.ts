@@ -3,7 +3,6 @@
  * debugger calls, the story's own expectations as problems, bounded polling while the service
  * answers `000004`, and the invariants' shape.
  */
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CallOptions,
@@ -15,7 +14,9 @@ import {
 } from './client';
 import type { Finding, FindingName } from './judge';
 import type { Protocol } from './protocols';
+import { freshSeed, type SeededRandom, seededRandom } from './random';
 import { utcStamp } from './suites';
+
 /** Something the story expected of the service and did not get, with what to do about it. */
 export interface Problem {
   message: string;
@@ -60,6 +61,10 @@ export interface LifecycleReport {
   instanceId?: string;
   steps: LifecycleStep[];
   invariants: Invariant[];
+  /** The seed of the story's generated ids and delivery order: the same seed replays them. */
+  seed: number;
+  /** Set when the story stopped because the service could not be reached. */
+  unreachable?: string;
   totalMs: number;
 }
 
@@ -76,6 +81,24 @@ export interface LifecycleOptions {
   pollAttempts?: number;
   /** Identical purchases sent at once (default 20). */
   concurrency?: number;
+  /** Seeds the story's generated ids and redelivery order (default: a fresh seed, reported). */
+  seed?: number;
+}
+
+/**
+ * Thrown when a call of the story could not reach the service at all (refused connection, DNS,
+ * TLS): every later step would fail the same way, so the story stops with this one message.
+ */
+export class TargetUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(
+      `cannot reach ${url}: ${reason}. Check --url (or KOOGALLERY_URL), that the service is running (npm start prints the address it listens on) and reachable from here; nothing else was tried`,
+    );
+    this.name = 'TargetUnreachableError';
+  }
 }
 
 /** One day in ms. */
@@ -88,10 +111,13 @@ const UNEXPECTED = 'unexpected-result-code';
  */
 export const STALE_V2 = { byMs: 5 * 60_000, label: 'timestamp (5 min old)' } as const;
 
-/** A fresh, never-seen order id in KooGallery's style (`CS…`), which the order stand-in synthesizes. */
-export function freshOrderId(nowMs: number): string {
+/**
+ * A fresh, never-seen order id in KooGallery's style (`CS…`), which the order stand-in
+ * synthesizes: the time keeps it fresh, `random` (the story's seed) gives the rest.
+ */
+export function freshOrderId(nowMs: number, random: SeededRandom): string {
   const stamp = utcStamp(nowMs).slice(2, 14);
-  return `CSSIM${stamp}${randomBytes(4).toString('hex').toUpperCase()}`;
+  return `CSSIM${stamp}${random.hex(4).toUpperCase()}`;
 }
 
 /** The orders and expiries of one story: the purchase, two renewals and an upgrade. */
@@ -107,8 +133,8 @@ export interface OrderPlan {
 }
 
 /** A fresh order and the orders and expiries that follow it, from the story's start. */
-export function orderPlan(started: number): OrderPlan {
-  const orderId = freshOrderId(started);
+export function orderPlan(started: number, random: SeededRandom): OrderPlan {
+  const orderId = freshOrderId(started, random);
   return {
     orderId,
     renewal1: `${orderId}R1`,
@@ -152,8 +178,18 @@ export class Story {
   /** Every call of the story, in the order recorded. */
   readonly exchanges: Exchange[] = [];
   readonly started = Date.now();
+  /** The story's seeded choices: ids it generates and the order of redeliveries. */
+  readonly random: SeededRandom;
 
-  constructor(private readonly options: LifecycleOptions) {}
+  constructor(private readonly options: LifecycleOptions) {
+    this.random = seededRandom(options.seed ?? freshSeed());
+  }
+
+  /** Stops the story at the first call that could not reach the service (not a slow answer). */
+  private reachable(exchanges: readonly Exchange[]): void {
+    const lost = exchanges.find((ex) => ex.response.errorKind === 'connection');
+    if (lost) throw new TargetUnreachableError(this.options.target.url, lost.response.error ?? '');
+  }
 
   private get poll() {
     return {
@@ -197,7 +233,7 @@ export class Story {
         message: `expected ${expect.join(' or ')}, got ${[...new Set(wrong)].join(', ')}${msg}`,
         fix:
           sample?.verdict.findings.find((f) => f.name === UNEXPECTED)?.fix ??
-          'see spec saas-v2.md §3 and §6',
+          'see docs/protocol.md#saas-v20-activities and #result-codes',
       });
     }
     all.push(...problems);
@@ -231,6 +267,7 @@ export class Story {
   ): Promise<Exchange> {
     const expect = options.expect ?? ['000000'];
     const ex = await call(this.options.target, body, { ...options, expect });
+    this.reachable([ex]);
     this.record(
       title,
       [ex],
@@ -258,6 +295,7 @@ export class Story {
     for (let i = 0; i < poll.attempts; i++) {
       if (i > 0) await sleep(poll.intervalMs);
       last = await call(this.options.target, body(), { expect: ['000000', '000004'] });
+      this.reachable([last]);
       exchanges.push(last);
       if (codeOf(last) !== '000004') break;
     }
@@ -271,7 +309,7 @@ export class Story {
     } else if (codeOf(final) !== '000000') {
       problems.push({
         message: `ended with ${codeOf(final)}${final.verdict.resultMsg ? ` (${final.verdict.resultMsg.slice(0, 80)})` : ''}, expected 000000`,
-        fix: 'see spec saas-v2.md §3 and §6',
+        fix: 'see docs/protocol.md#saas-v20-activities and #result-codes',
       });
     } else {
       problems.push(...(check?.(final) ?? []));
@@ -301,7 +339,7 @@ export class Story {
   ): Promise<LifecycleStep[]> {
     await this.one(`${subject} signed with a wrong key`, body(), {
       expect: ['000001'],
-      signWith: `wrong-${randomBytes(12).toString('hex')}`,
+      signWith: `wrong-${this.random.hex(12)}`,
     });
     const wrongKey = this.last;
     await this.one(`${subject} with a stale ${stale.label}`, body(), {
@@ -335,6 +373,7 @@ export class Story {
     const exchanges = await Promise.all(
       Array.from({ length: n }, () => call(this.options.target, body(), { expect })),
     );
+    this.reachable(exchanges);
     this.record(title(n), exchanges, expect, check(exchanges), note?.(exchanges));
     return exchanges;
   }
@@ -360,10 +399,35 @@ export class Story {
     await peek('R1 late');
   }
 
+  /**
+   * Runs `deliveries` one at a time in an order drawn from the story's seed, as KooGallery may
+   * redeliver earlier calls in any order; returns their exchanges in the order given.
+   */
+  async inSeededOrder(deliveries: readonly (() => Promise<Exchange>)[]): Promise<Exchange[]> {
+    const out: Exchange[] = new Array(deliveries.length);
+    const order = this.random.shuffle(deliveries.map((_, i) => i));
+    for (const i of order) out[i] = await (deliveries[i] as () => Promise<Exchange>)();
+    return out;
+  }
+
   /** The distinct instanceIds answered to `purchase` calls over the whole story. */
   instanceIdsOf(purchase: string): Set<string> {
     const ids = this.exchanges.filter((ex) => ex.activity === purchase).map(instanceIdOf);
     return new Set(ids.filter((id) => id !== undefined));
+  }
+
+  /** The report of a story stopped because the service could not be reached. */
+  unreachableReport(protocol: Protocol, error: TargetUnreachableError): LifecycleReport {
+    return {
+      ok: false,
+      protocol,
+      orderId: '',
+      steps: this.steps,
+      invariants: [],
+      seed: this.random.seed,
+      unreachable: error.message,
+      totalMs: Date.now() - this.started,
+    };
   }
 
   /** The report: ok when every step passed and no invariant failed. */
@@ -382,6 +446,7 @@ export class Story {
       ...(instanceId !== undefined ? { instanceId } : {}),
       steps: this.steps,
       invariants,
+      seed: this.random.seed,
       totalMs: Date.now() - this.started,
     };
   }

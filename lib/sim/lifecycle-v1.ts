@@ -1,12 +1,11 @@
 /**
  * The life of one real (non-test) SaaS V1.0 order, or License 1.0 license, against a fresh
- * instance (around-v2.md §1, §2.1): wrongly signed, stale and replayed calls, concurrent retries
+ * instance (docs/protocol.md#saas-v10, #license-10): wrongly signed, stale and replayed calls, concurrent retries
  * of the purchase, re-entries, an expiry and its late duplicate after a renewal, renewals delivered
  * twice and out of order, status changes out of order, an upgrade, a release and every earlier
  * delivery after it. V1.0 has no nonce: a replay repeats a request's `authToken`, which the
  * service must refuse.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { codeOf, type Exchange } from './client';
 import { FINDINGS } from './judge';
 import {
@@ -86,26 +85,28 @@ function deliveryNote(ex: Exchange): string | undefined {
  * @example
  * const report = await runV1Lifecycle({ target: { url, key, protocol: 'v1' } });
  */
-export async function runV1Lifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
+export async function runV1Lifecycle(
+  options: LifecycleOptions,
+  story: Story = new Story(options),
+): Promise<LifecycleReport> {
   const protocol = options.target.protocol === 'license-v1' ? 'license-v1' : 'v1';
   const saas = protocol === 'v1';
   const A = NAMES[protocol];
-  const story = new Story(options);
-  const plan = orderPlan(story.started);
+  const plan = orderPlan(story.started, story.random);
   const { orderId, renewal2, upgrade1, expire1, expire2 } = plan;
   options.onStart?.(orderId);
-  const machineCode = `SIM-${randomBytes(4).toString('hex').toUpperCase()}`;
+  const machineCode = `SIM-${story.random.hex(4).toUpperCase()}`;
   // The paid period has just ended, so that the expiry has something to expire.
   const purchaseBody = (): Record<string, unknown> => ({
     activity: A.purchase,
-    ...v1PurchaseFields(orderId, randomUUID(), '1', story.started - 60_000),
+    ...v1PurchaseFields(orderId, story.random.uuid(), '1', story.started - 60_000),
     ...(saas ? {} : { saasExtendParams: extendParams({ identificationCode: machineCode }) }),
   });
   const licenses = new Set<string>();
 
   // Authentication: nothing may happen for a call that is not KooGallery's.
   const refused = await story.refusals(A.purchase, purchaseBody, STALE_V1);
-  const unknownId = randomUUID();
+  const unknownId = story.random.uuid();
   const unknownCalls: [string, Record<string, unknown>][] = [
     [
       `${A.renew} for an unknown instance`,
@@ -285,28 +286,32 @@ export async function runV1Lifecycle(options: LifecycleOptions): Promise<Lifecyc
     await story.one('query after upgrade: same instance', query(), { check: infoIsOurs });
   }
 
-  // Release, then every earlier delivery again: nothing but 000000.
+  // Release, then every earlier delivery again, in an order drawn from the seed: nothing but 000000.
   const release = () => ({ activity: A.release, instanceId, orderId });
   await story.one(A.release, release());
-  const afterRelease = [
-    await story.one(`${A.release} delivered again`, release()),
-    await story.one(`${A.purchase} delivered again after release`, purchaseBody(), {
-      check: sameDelivery,
-      // A released instance has nothing left to deliver: its id is the whole answer.
-      tolerate: [FINDINGS.FRONT_END_URL_MISSING],
-      note: (ex) =>
-        saas && ex.verdict.findings.some((f) => f.name === FINDINGS.FRONT_END_URL_MISSING)
-          ? 'no appInfo: the instance is released, nothing left to deliver'
-          : undefined,
-    }),
-    await story.one('renewal R2 delivered again after release', renew(renewal2, expire2)),
-    await story.one(`${A.expire} delivered again after release`, expire()),
+  const redeliveries: (() => Promise<Exchange>)[] = [
+    () => story.one(`${A.release} delivered again`, release()),
+    () =>
+      story.one(`${A.purchase} delivered again after release`, purchaseBody(), {
+        check: sameDelivery,
+        // A released instance has nothing left to deliver: its id is the whole answer.
+        tolerate: [FINDINGS.FRONT_END_URL_MISSING],
+        note: (ex) =>
+          saas && ex.verdict.findings.some((f) => f.name === FINDINGS.FRONT_END_URL_MISSING)
+            ? 'no appInfo: the instance is released, nothing left to deliver'
+            : undefined,
+      }),
+    () => story.one('renewal R2 delivered again after release', renew(renewal2, expire2)),
+    () => story.one(`${A.expire} delivered again after release`, expire()),
   ];
   if (saas) {
-    afterRelease.push(
-      await story.one('instanceStatus FREEZE again after release', status('FREEZE')),
-      await story.one('upgrade U1 delivered again after release', upgrade()),
+    redeliveries.push(
+      () => story.one('instanceStatus FREEZE again after release', status('FREEZE')),
+      () => story.one('upgrade U1 delivered again after release', upgrade()),
     );
+  }
+  const afterRelease = await story.inSeededOrder(redeliveries);
+  if (saas) {
     await story.one('query after release', query(), {
       expect: ['000000', '000003'],
       note: (ex) => `answered ${codeOf(ex)}`,

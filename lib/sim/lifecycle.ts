@@ -5,7 +5,6 @@
  * of issue #3 (one instanceId per order, expiry moved once per renewal order, nothing after release
  * but `000000` for repeats, `000003` for an unknown instance, `000001` for bad signatures).
  */
-import { randomUUID } from 'node:crypto';
 import { codeOf, type Exchange } from './client';
 import { runLicenseLifecycle } from './lifecycle-license';
 import {
@@ -25,6 +24,7 @@ import {
   STALE_V2,
   Story,
   sameInstance,
+  TargetUnreachableError,
   unknownInstanceInvariant,
 } from './lifecycle-story';
 import { runV1Lifecycle } from './lifecycle-v1';
@@ -47,15 +47,20 @@ export type {
  */
 export async function runLifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
   const protocol = options.target.protocol ?? 'v2';
-  if (protocol === 'v1' || protocol === 'license-v1') return runV1Lifecycle(options);
-  if (protocol === 'license') return runLicenseLifecycle(options);
-  return runV2Lifecycle(options);
+  const story = new Story(options);
+  try {
+    if (protocol === 'v1' || protocol === 'license-v1') return await runV1Lifecycle(options, story);
+    if (protocol === 'license') return await runLicenseLifecycle(options, story);
+    return await runV2Lifecycle(options, story);
+  } catch (error) {
+    if (error instanceof TargetUnreachableError) return story.unreachableReport(protocol, error);
+    throw error;
+  }
 }
 
 /** The SaaS V2.0 story. */
-async function runV2Lifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
-  const story = new Story(options);
-  const plan = orderPlan(story.started);
+async function runV2Lifecycle(options: LifecycleOptions, story: Story): Promise<LifecycleReport> {
+  const plan = orderPlan(story.started, story.random);
   const { orderId, renewal2, upgrade1, expire1, expire2 } = plan;
   const orderLineId = `${orderId}-000001`;
   options.onStart?.(orderId);
@@ -63,12 +68,12 @@ async function runV2Lifecycle(options: LifecycleOptions): Promise<LifecycleRepor
     activity: 'newInstance',
     orderId,
     orderLineId,
-    businessId: randomUUID(),
+    businessId: story.random.uuid(),
   });
 
   // Authentication: nothing may happen for a call that is not KooGallery's.
   const refused = await story.refusals('purchase', purchaseBody, STALE_V2);
-  const unknownId = randomUUID();
+  const unknownId = story.random.uuid();
   const unknown = [
     await story.one(
       'query an unknown instance',
@@ -182,18 +187,19 @@ async function runV2Lifecycle(options: LifecycleOptions): Promise<LifecycleRepor
     productInfo: { ...CHANGE_PRODUCT_INFO },
   });
 
-  // Release, then every earlier delivery again: nothing but 000000.
+  // Release, then every earlier delivery again, in an order drawn from the seed: nothing but 000000.
   const release = () => ({ activity: 'releaseInstance', instanceId });
   await story.one('release', release());
-  const afterRelease = [
-    await story.one('release delivered again', release()),
-    await story.one('purchase delivered again after release', purchaseBody(), {
-      check: sameId,
-    }),
-    await story.one('renewal R2 delivered again after release', renew(renewal2, expire2)),
-    await story.one('freeze delivered again after release', status('FREEZE')),
-    await story.one('upgrade U1 delivered again after release', upgrade()),
-  ];
+  const afterRelease = await story.inSeededOrder([
+    () => story.one('release delivered again', release()),
+    () =>
+      story.one('purchase delivered again after release', purchaseBody(), {
+        check: sameId,
+      }),
+    () => story.one('renewal R2 delivered again after release', renew(renewal2, expire2)),
+    () => story.one('freeze delivered again after release', status('FREEZE')),
+    () => story.one('upgrade U1 delivered again after release', upgrade()),
+  ]);
   await story.one('query after release', query(), {
     expect: ['000000', '000003'],
     note: (ex) => `answered ${codeOf(ex)}`,

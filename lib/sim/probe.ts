@@ -1,12 +1,13 @@
 /**
- * The twice-daily probe (saas-v2.md §7, around-v2.md §4.1): replays a product's saved cases, each
+ * The twice-daily probe (docs/protocol.md#debugger-and-probes): replays a product's saved cases, each
  * repeated, in random order, with `testFlag` "1", and judges every answer, in the interface type of
- * the target (`target.protocol`: SaaS V2.0, V1.0, License 2.0 or 1.0).
+ * the target (`target.protocol`: SaaS V2.0, V1.0, License 2.0 or 1.0). The order comes from a seed
+ * (`--seed`), so the same seed replays the same order.
  */
-import { randomInt } from 'node:crypto';
 import { call, codeOf, type Exchange, type Target } from './client';
 import type { Finding } from './judge';
 import { isPurchase, type Protocol } from './protocols';
+import { freshSeed, seededRandom } from './random';
 import {
   buildSuite,
   caseBody,
@@ -22,6 +23,8 @@ export interface ProbeOptions {
   kind: SuiteKind;
   /** How many times each case is replayed (the purchases run once more first). */
   repeat: number;
+  /** Seeds the order the cases run in (default: a fresh seed, reported in `seed`). */
+  seed?: number;
   /** Called after every exchange, e.g. to show progress. */
   onExchange?: (c: SavedCase, ex: Exchange) => void;
 }
@@ -57,17 +60,9 @@ export interface ProbeReport {
   cases: CaseResult[];
   /** The order the cases ran in after the purchases (case ids). */
   order: string[];
+  /** The seed of that order: the same seed replays it (`--seed`). */
+  seed: number;
   totalMs: number;
-}
-
-/** Shuffles a copy of `items` (Fisher-Yates with a cryptographic random source). */
-export function shuffle<T>(items: readonly T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
 }
 
 function newResult(c: SavedCase): CaseResult {
@@ -106,7 +101,7 @@ export function quantile(values: readonly number[], q: number): number {
 
 /**
  * Runs the probe: the purchases once to learn the instanceIds (as when the seller saved the
- * cases), then every case `repeat` times in one random order, one call at a time.
+ * cases), then every case `repeat` times in one order drawn from the seed, one call at a time.
  *
  * @example
  * const report = await runProbe({ target: { url, key }, kind: 'period', repeat: 2 });
@@ -135,7 +130,10 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
       `its purchase "${c.instanceOf}" gave no instanceId, so this case cannot name an instance`;
     return false;
   });
-  const plan = shuffle(runnable.flatMap((c) => Array.from({ length: options.repeat }, () => c)));
+  const random = seededRandom(options.seed ?? freshSeed());
+  const plan = random.shuffle(
+    runnable.flatMap((c) => Array.from({ length: options.repeat }, () => c)),
+  );
   for (const c of plan) await run(c);
   const cases = [...results.values()];
   return {
@@ -145,6 +143,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     instanceIds: Object.fromEntries(ids),
     cases,
     order: plan.map((c) => c.id),
+    seed: random.seed,
     totalMs: Date.now() - started,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The interface types KooGallery calls a seller's production address with, as the simulator speaks
- * them (spec saas-v2.md; around-v2.md §1, §2). Each has its own transport, activities and key:
- * KooGallery binds one key per interface type (around-v2.md §4.2), so the simulator signs with the
+ * them (docs/protocol.md#interface-families). Each has its own transport, activities and key:
+ * KooGallery binds one key per interface type (docs/protocol.md#interface-families), so the simulator signs with the
  * key of the protocol it speaks. Written on its own, not read from `lib/front-ends`: the simulator
  * checks the function, so it must not share its idea of the protocols.
  */
@@ -45,11 +45,11 @@ export interface ProtocolInfo {
   keyFile: string;
   /** The seller-center key type the key is bound to (卖家中心 > 应用工具 > 密钥管理). */
   keyType: string;
-  /** Where its result codes are documented. */
-  spec: string;
+  /** Where its activities and result codes are documented. */
+  reference: string;
 }
 
-/** The SaaS V2.0 activities (saas-v2.md §2). */
+/** The SaaS V2.0 activities (docs/protocol.md#saas-v20-activities). */
 export const V2_ACTIVITIES = [
   'newInstance',
   'queryInstance',
@@ -60,7 +60,7 @@ export const V2_ACTIVITIES = [
   'changeInstanceCheck',
 ] as const;
 
-/** The SaaS V1.0 activities (around-v2.md §1.4). */
+/** The SaaS V1.0 activities (docs/protocol.md#v10-activities). */
 export const V1_ACTIVITIES = [
   'newInstance',
   'refreshInstance',
@@ -71,14 +71,14 @@ export const V1_ACTIVITIES = [
   'queryInstance',
 ] as const;
 
-/** The License 2.0 notifications (around-v2.md §2.2). */
+/** The License 2.0 notifications (docs/protocol.md#license-20). */
 export const LICENSE_ACTIVITIES = [
   'refreshLicenseCode',
   'updateLicenseCodeStatus',
   'releaseLicenseCode',
 ] as const;
 
-/** The License 1.0 activities (around-v2.md §2.1). */
+/** The License 1.0 activities (docs/protocol.md#license-10). */
 export const LICENSE_V1_ACTIVITIES = [
   'getLicense',
   'refreshLicense',
@@ -97,7 +97,7 @@ export const PROTOCOL_INFO: Readonly<Record<Protocol, ProtocolInfo>> = {
     keyEnv: ['KOOGALLERY_ACCESS_KEY'],
     keyFile: 'access-key',
     keyType: 'SaaS basic interface (基础接口)',
-    spec: 'saas-v2.md §3 and §6',
+    reference: 'docs/protocol.md#saas-v20-activities and #result-codes',
   },
   v1: {
     protocol: 'v1',
@@ -109,7 +109,7 @@ export const PROTOCOL_INFO: Readonly<Record<Protocol, ProtocolInfo>> = {
     keyEnv: ['KOOGALLERY_V1_ACCESS_KEY', 'KOOGALLERY_ACCESS_KEY'],
     keyFile: 'access-key',
     keyType: 'SaaS basic interface (基础接口) of the V1.0 product',
-    spec: 'around-v2.md §1.9 and §1.10',
+    reference: 'docs/protocol.md#v10-activities and #result-codes',
   },
   license: {
     protocol: 'license',
@@ -119,7 +119,7 @@ export const PROTOCOL_INFO: Readonly<Record<Protocol, ProtocolInfo>> = {
     keyEnv: ['KOOGALLERY_LICENSE_ACCESS_KEY'],
     keyFile: 'license-access-key',
     keyType: 'License authorization-code delivery interface (License授权码交付接口)',
-    spec: 'around-v2.md §2.2',
+    reference: 'docs/protocol.md#license-20',
   },
   'license-v1': {
     protocol: 'license-v1',
@@ -130,7 +130,7 @@ export const PROTOCOL_INFO: Readonly<Record<Protocol, ProtocolInfo>> = {
     keyEnv: ['KOOGALLERY_V1_ACCESS_KEY', 'KOOGALLERY_ACCESS_KEY'],
     keyFile: 'access-key',
     keyType: 'basic interface (基础接口) of the License 1.0 product',
-    spec: 'around-v2.md §2.1 and §1.10',
+    reference: 'docs/protocol.md#license-10 and #result-codes',
   },
 };
 

@@ -87,7 +87,7 @@ export function renderProbe(report: ProbeReport, url: string, style: Style): str
   const purchasesFirst = report.cases.some((c) => report.instanceIds[c.id] !== undefined);
   const out = [
     style.bold(
-      `koogallery-sim probe: ${report.suite.title} suite, ${report.cases.length} saved cases, each ${report.repeat}× in random order, testFlag "1"`,
+      `koogallery-sim probe: ${report.suite.title} suite, ${report.cases.length} saved cases, each ${report.repeat}× in random order (seed ${report.seed}), testFlag "1"`,
     ),
     style.dim(
       `target ${url}, ${PROTOCOL_INFO[report.suite.protocol].title}${purchasesFirst ? ' (purchases run once more first, to learn their instanceIds)' : ''}`,
@@ -116,6 +116,7 @@ export function renderProbe(report: ProbeReport, url: string, style: Style): str
         : style.bad('FAIL (fix the findings above; KooGallery freezes sales after 5 failing days)')
     }`,
   );
+  if (!report.ok) out.push(style.dim(`replay this order with --seed ${report.seed}`));
   return out.join('\n');
 }
 
@@ -142,6 +143,7 @@ export function renderLifecycleHeader(
   url: string,
   style: Style,
   protocol: Protocol = 'v2',
+  seed?: number,
 ): string {
   const story =
     protocol === 'license'
@@ -149,7 +151,9 @@ export function renderLifecycleHeader(
       : `one real order (${subject}, no testFlag) from purchase to release`;
   return [
     style.bold(`koogallery-sim lifecycle: ${story}`),
-    style.dim(`target ${url}, ${PROTOCOL_INFO[protocol].title}`),
+    style.dim(
+      `target ${url}, ${PROTOCOL_INFO[protocol].title}${seed !== undefined ? `, seed ${seed}` : ''}`,
+    ),
     '',
   ].join('\n');
 }
@@ -169,6 +173,7 @@ export function renderLifecycleSummary(report: LifecycleReport, style: Style): s
       report.ok ? style.ok('PASS') : style.bad('FAIL (see the fixes above)')
     }`,
   );
+  if (!report.ok) out.push(style.dim(`replay this story with --seed ${report.seed}`));
   return out.join('\n');
 }
 

@@ -3,10 +3,10 @@ import { isPurchase, PROTOCOL_INFO, type Protocol } from './protocols';
 
 /**
  * The saved debug cases a product needs, as a seller saves them in the seller-center debugger and
- * KooGallery's probe replays them twice a day (saas-v2.md §2, §7; around-v2.md §4.2), for each
- * interface type: SaaS V2.0 on the documented `MOCK…` orders (saas-v2.md §4.1); SaaS V1.0 with
- * the order details in the request (around-v2.md §1.6, §1.9); License 2.0 notifications about
- * one test license code (§2.2); License 1.0 (§2.1). Every case carries `testFlag` "1".
+ * KooGallery's probe replays them twice a day (docs/protocol.md#debugger-and-probes), for each
+ * interface type: SaaS V2.0 on the documented `MOCK…` orders (docs/protocol.md#query-order); SaaS V1.0 with
+ * the order details in the request (docs/protocol.md#saas-v10); License 2.0 notifications about
+ * one test license code (#license-20); License 1.0 (#license-10). Every case carries `testFlag` "1".
  */
 
 /** The product kinds a suite exists for: 包周期, 按次 and 按需 (with its package variant). */
@@ -20,7 +20,7 @@ export function isSuiteKind(value: string): value is SuiteKind {
   return (Object.values(SUITE_KINDS) as string[]).includes(value);
 }
 
-/** The documented mock orders the debugger's Query Order answers for (saas-v2.md §4.1). */
+/** The documented mock orders the debugger's Query Order answers for (docs/protocol.md#query-order). */
 export const MOCK_ORDERS = {
   PERIOD_NEW: 'MOCKPERIODYEARNEW',
   ONETIME_NEW: 'MOCKONETIMENEW',
@@ -48,7 +48,7 @@ export interface SavedCase {
   fields: Record<string, unknown>;
   /** The `newInstance` case whose instanceId this case acts on. */
   instanceOf?: string;
-  /** Only needed when the product supports upgrades or spec changes (saas-v2.md §2, "O"). */
+  /** Only needed when the product supports upgrades or spec changes (docs/protocol.md#saas-v20-activities). */
   optional?: boolean;
 }
 
@@ -61,7 +61,7 @@ export interface Suite {
   cases: SavedCase[];
 }
 
-/** Formats a UTC time as `yyyyMMddHHmmss`, the format of `expireTime` (saas-v2.md §3.3). */
+/** Formats a UTC time as `yyyyMMddHHmmss`, the format of `expireTime` (docs/protocol.md#refreshinstance). */
 export function utcStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
@@ -95,7 +95,7 @@ function refresh(id: string, instanceOf: string, scene: string, orderId: string,
   });
 }
 
-/** The `productInfo` of the change-check case (saas-v2.md §3.7). */
+/** The `productInfo` of the change-check case (docs/protocol.md#changeinstancecheck). */
 export const CHANGE_PRODUCT_INFO = {
   productId: 'OFFI000000000000000001',
   skuCode: 'sim-sku-standard',
@@ -273,7 +273,7 @@ export function extendParams(pairs: Record<string, string>): string {
 }
 
 /**
- * A V1.0 purchase's parameters (around-v2.md §1.6): the order details travel in the request.
+ * A V1.0 purchase's parameters (docs/protocol.md#saas-v10): the order details travel in the request.
  * `chargingMode` 1 is a period product, 3 one-time (按次), 0 on-demand (按需).
  */
 export function v1PurchaseFields(

@@ -30,7 +30,7 @@ const started = Date.now();
 const lines = [];
 let context;
 if (mode === 'functiongraph') {
-  // FunctionGraph's context (around-v2.md §6.1): settings arrive through getUserData only.
+  // FunctionGraph's context (docs/protocol.md#functiongraph): settings arrive through getUserData only.
   const logger = { info: (...a) => lines.push(a.join(' ')), warn: (...a) => lines.push(a.join(' ')),
     error: (...a) => lines.push(a.join(' ')), debug: (...a) => lines.push(a.join(' ')) };
   context = {

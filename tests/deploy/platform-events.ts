@@ -1,7 +1,6 @@
 /**
  * The same signed KooGallery call as each platform delivers it to a function: API Gateway HTTP API
- * (payload v2), REST API (v1), Lambda Function URL, and FunctionGraph's APIG trigger (around-v2.md
- * §6.2: base64 body, lowercase headers, no raw query string). Used by the deploy tests and to
+ * (payload v2), REST API (v1), Lambda Function URL, and FunctionGraph's APIG trigger (docs/protocol.md#functiongraph: base64 body, lowercase headers, no raw query string). Used by the deploy tests and to
  * write the samples in `events/`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -10,7 +9,7 @@ import type { SignedRequest } from '../../lib/sim/client';
 /** What the events are built from: the request `signedRequest` produced. */
 export type CallForEvent = Pick<SignedRequest, 'url' | 'body' | 'headers'>;
 
-/** FunctionGraph's APIG trigger event, as documented (around-v2.md §6.2). */
+/** FunctionGraph's APIG trigger event, as documented (docs/protocol.md#functiongraph). */
 export interface FunctionGraphApigEvent {
   body: string;
   requestContext: { apiId: string; requestId: string; stage: string };

@@ -5,7 +5,7 @@ import { expectConverged, ordersOf, purchaseOf } from './purchases';
 
 /**
  * The default RESPONSE_BUDGET_MS: the app answers 000004 at it, well inside the 5 s KooGallery
- * waits (spec saas-v2.md), so that work slowed by the store goes on in the background.
+ * waits (docs/protocol.md#transport), so that work slowed by the store goes on in the background.
  */
 const BUDGET_MS = 3000;
 

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The known-answer vectors computed by an independent implementation (../shared/spec/vectors.json). */
+/**
+ * The known-answer vectors computed by an independent implementation, kept in the repository at
+ * `tests/fixtures/vectors.json` (see docs/protocol.md#known-answer-vectors).
+ */
 export interface Vectors {
   saasV2RequestSignature: {
     accessKey: string;
@@ -37,8 +40,8 @@ export interface Vectors {
   }[];
 }
 
-/** Loads the shared vectors; CI lays `shared/` beside the clone, as on a developer machine. */
+/** Loads the known-answer vectors from the repository's own fixtures. */
 export function loadVectors(): Vectors {
-  const file = join(__dirname, '..', '..', '..', 'shared', 'spec', 'vectors.json');
+  const file = join(__dirname, '..', 'fixtures', 'vectors.json');
   return JSON.parse(readFileSync(file, 'utf8')) as Vectors;
 }

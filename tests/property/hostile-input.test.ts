@@ -153,8 +153,9 @@ describe('hostile input (#6)', () => {
         fc.boolean(),
         async (activity, extra, duplicateActivity) => {
           const json = JSON.stringify({ ...extra, activity, memo: CANARY });
-          // A duplicated key: the raw text names the activity twice, the last one an unknown one.
-          const text = duplicateActivity ? `${json.slice(0, -1)},"activity":"x${CANARY}"}` : json;
+          // A duplicated key: the raw text names the activity twice, the last one an unknown one
+          // (not the canary: an unknown activity is named in the refusal and its log line, #9).
+          const text = duplicateActivity ? `${json.slice(0, -1)},"activity":"xUnknown"}` : json;
           const body = Buffer.from(text);
           for (const key of keysNamedBy(body)) allowed.add(key);
           const a = await sendSignedBytes(body);
@@ -260,7 +261,7 @@ describe('hostile input (#6)', () => {
       { numRuns: RUNS },
     );
     expect(changedKeys(before, await snapshot())).toEqual([]);
-    // Lower-case hex is the same signature (decision 1); a replay of it is refused.
+    // Lower-case hex is the same signature (docs/protocol.md, decision 1); a replay of it is refused.
     const accepted = await client.sendRaw(q(good.toLowerCase()), body);
     const replayed = await client.sendRaw(q(good), body);
     expect([accepted.resultCode, replayed.resultCode]).toEqual(['000000', '000001']);

@@ -64,3 +64,18 @@ describe('loadConfig keys per interface type', () => {
     }
   });
 });
+
+describe('loadConfig REQUEST_BODY_DIGEST (#9)', () => {
+  it('accepts both readings by default and pins hmac or sha256, in any case', () => {
+    expect(load({}).requestBodyDigest).toBe('auto');
+    expect(load({ REQUEST_BODY_DIGEST: 'auto' }).requestBodyDigest).toBe('auto');
+    expect(load({ REQUEST_BODY_DIGEST: 'hmac' }).requestBodyDigest).toBe('hmac');
+    expect(load({ REQUEST_BODY_DIGEST: ' SHA256 ' }).requestBodyDigest).toBe('sha256');
+  });
+
+  it('refuses another value, naming the setting and the choices', () => {
+    expect(() => load({ REQUEST_BODY_DIGEST: 'md5' })).toThrow(
+      /REQUEST_BODY_DIGEST must be auto, hmac or sha256, got "md5"/,
+    );
+  });
+});

@@ -1,4 +1,3 @@
-import vectors from '../../../../shared/spec/vectors.json';
 import {
   canonicalQueryString,
   encodeRfc3986,
@@ -7,6 +6,7 @@ import {
   signApigRequest,
   verifyApigRequest,
 } from '../../../lib/open-api/aksk-signer';
+import vectors from '../../fixtures/vectors.json';
 
 const ORDER_URL = 'https://mkt.myhuaweicloud.com/api/mkp-openapi-public/global/v1/order/query';
 const USAGE_URL = 'https://mkt.myhuaweicloud.com/api/mkp-openapi-public/global/v1/isv/usage-data';
@@ -41,7 +41,7 @@ describe('signApigRequest', () => {
     expect(headers.host).toBe('mkt.myhuaweicloud.com');
   });
 
-  it('reproduces the AKEXAMPLE Query Order vector of around-v2 §5.5', () => {
+  it('reproduces the AKEXAMPLE Query Order vector (docs/protocol.md#apig-signing)', () => {
     const headers = signApigRequest(
       {
         method: 'GET',
@@ -58,7 +58,7 @@ describe('signApigRequest', () => {
     );
   });
 
-  it('reproduces the AKEXAMPLE usage push vector of around-v2 §5.5', () => {
+  it('reproduces the AKEXAMPLE usage push vector (docs/protocol.md#apig-signing)', () => {
     const headers = signApigRequest(
       {
         method: 'POST',

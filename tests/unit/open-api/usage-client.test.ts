@@ -15,7 +15,7 @@ const ACCESS_KEY = 'test-access-key-123';
 /** A time one day after the test records' hour. */
 const RECORDS_NOW = Date.UTC(2024, 1, 1, 10);
 
-/** The record of the around-v2 §5.3 illustration, keys deliberately out of order. */
+/** The record of the usage push illustration (docs/protocol.md#usage-push), keys deliberately out of order. */
 const DOC_RECORD: UsageRecord = {
   usage_value: '99',
   metering_sn: 'sn-0001',
@@ -38,7 +38,7 @@ function record(overrides: Partial<UsageRecord> = {}): UsageRecord {
 }
 
 describe('signUsageBody', () => {
-  it('reproduces the illustration vector of around-v2 §5.3 over the key-sorted body', () => {
+  it('reproduces the usage push illustration vector over the key-sorted body', () => {
     const body = JSON.stringify(usageBody([DOC_RECORD]));
 
     const signature = signUsageBody(

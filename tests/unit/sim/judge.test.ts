@@ -470,3 +470,42 @@ describe('judge, on SaaS V1.0 and License answers', () => {
     expect(names).toEqual([name]);
   });
 });
+
+describe('judge, when the key is likely wrong (#9)', () => {
+  const refused = (signWith: string, resultCode = '000001'): CapturedResponse => {
+    const text = JSON.stringify({ resultCode, resultMsg: 'authentication failed' });
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'body-sign': bodySign(signWith, text) },
+      body: Buffer.from(text, 'utf8'),
+      elapsedMs: 1,
+    };
+  };
+
+  it('says first that the key may be wrong when a refused answer does not verify with it', () => {
+    // Arrange: the service signs with its own key; the simulator was given another one
+    const res = refused(OTHER_KEY);
+
+    // Act
+    const verdict = judge({ activity: 'queryInstance', body: {} }, res, { key: KEY });
+
+    // Assert
+    const [first, ...rest] = verdict.findings;
+    expect(first?.name).toBe(FINDINGS.BODY_SIGN_MISMATCH);
+    expect(first?.message).toMatch(/^the access key may be wrong/);
+    expect(first?.fix).toMatch(/^pass the key bound to the production address.*--key/);
+    expect(rest.map((f) => f.name)).toEqual([FINDINGS.UNEXPECTED_RESULT_CODE]);
+  });
+
+  it('blames the Body-Sign of an accepted call, whose key the service verified', () => {
+    const verdict = judge({ activity: 'queryInstance', body: {} }, refused(OTHER_KEY, '000003'), {
+      key: KEY,
+      expect: ['000003'],
+    });
+
+    expect(verdict.findings.map((f) => f.name)).toEqual([FINDINGS.BODY_SIGN_MISMATCH]);
+    expect(verdict.findings[0]?.message).toBe(
+      'Body-Sign does not match the body bytes under this access key',
+    );
+  });
+});

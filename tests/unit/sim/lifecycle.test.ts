@@ -22,11 +22,16 @@ async function params(req: IncomingMessage): Promise<Record<string, unknown>> {
  */
 async function forgetfulAnswer(req: IncomingMessage): Promise<Record<string, unknown>> {
   const p = await params(req);
+  received.push(p);
   const ok = { resultCode: '000000', resultMsg: 'success' };
   const appInfo = { frontEndUrl: 'https://tenant.example.com/' };
-  if (p.activity === 'newInstance') return { ...ok, instanceId: randomUUID(), appInfo };
-  if (p.activity === 'getLicense')
-    return { ...ok, instanceId: randomUUID(), license: randomUUID() };
+  const mint = () => {
+    const id = randomUUID();
+    minted.add(id);
+    return id;
+  };
+  if (p.activity === 'newInstance') return { ...ok, instanceId: mint(), appInfo };
+  if (p.activity === 'getLicense') return { ...ok, instanceId: mint(), license: randomUUID() };
   if (p.activity === 'queryInstance') {
     return { ...ok, info: [{ instanceId: p.instanceId, appInfo }] };
   }
@@ -35,6 +40,10 @@ async function forgetfulAnswer(req: IncomingMessage): Promise<Record<string, unk
 
 let server: Server;
 let url: string;
+/** Every request received, as parsed parameters. */
+const received: Record<string, unknown>[] = [];
+/** The instanceIds the server made up: they differ from run to run whatever the seed. */
+const minted = new Set<string>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -99,5 +108,85 @@ describe('runLifecycle, against a service that forgets every order', () => {
     expect(invariant(report, '000001 for a wrong key')).toBe(false);
     expect(invariant(report, 'nothing after release but 000000')).toBe(true);
     expect(invariant(report, '000003 for an unknown license code')).toBeUndefined();
+  });
+});
+
+describe('runLifecycle --seed (#10)', () => {
+  /** What one story sent, without what only the clock or the server chose. */
+  async function story(protocol: Protocol, seed: number) {
+    received.length = 0;
+    const report = await runLifecycle({
+      target: { url, key: KEY, protocol },
+      concurrency: 3,
+      pollAttempts: 2,
+      seed,
+    });
+    const sent = received.map(({ authToken, timeStamp, ...p }) =>
+      JSON.stringify(p)
+        .replace(/"instanceId":"([^"]+)"/g, (m, id: string) =>
+          minted.has(id) ? '"instanceId":"<minted>"' : m,
+        )
+        .replace(/(CSSIM|PLSIM)\d{12}/g, '$1<stamp>')
+        .replace(/\d{14,}/g, '<time>'),
+    );
+    const titles = report.steps.map((s) => s.title.replace(/\d{14,}/g, '<time>'));
+    return { report, titles, sent: sent.sort() };
+  }
+
+  it.each<Protocol>(['v2', 'v1', 'license'])(
+    '%s: the same seed sends the same steps in the same order with the same generated ids',
+    async (protocol) => {
+      // Act
+      const first = await story(protocol, 7);
+      const again = await story(protocol, 7);
+      const other = await story(protocol, 8);
+
+      // Assert
+      expect(first.report.seed).toBe(7);
+      expect(again.titles).toEqual(first.titles);
+      expect(again.sent).toEqual(first.sent);
+      expect(other.report.seed).toBe(8);
+      expect(other.sent).not.toEqual(first.sent);
+    },
+  );
+
+  it('redelivers after release in an order drawn from the seed', async () => {
+    const afterRelease = (titles: string[]) =>
+      titles
+        .slice(titles.indexOf('release') + 1)
+        .filter((t) => t.endsWith('again after release') || t.startsWith('release delivered'));
+    const orders = new Set<string>();
+
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      orders.add(afterRelease((await story('v2', seed)).titles).join(' | '));
+    }
+
+    expect(orders.size).toBeGreaterThan(1);
+  });
+});
+
+describe('runLifecycle against an address where nothing listens (#9)', () => {
+  it('stops at the first connection failure with one message', async () => {
+    // Arrange: a port that was free a moment ago
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((done) => probe.close(() => done()));
+    const steps: string[] = [];
+
+    // Act
+    const report = await runLifecycle({
+      target: { url: `http://127.0.0.1:${port}/`, key: KEY },
+      onStep: (step) => steps.push(step.title),
+      seed: 1,
+    });
+
+    // Assert
+    expect(report.ok).toBe(false);
+    expect(steps).toEqual([]);
+    expect(report.steps).toEqual([]);
+    expect(report.unreachable).toMatch(
+      new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port}/: .*ECONNREFUSED.*Check --url`),
+    );
   });
 });
