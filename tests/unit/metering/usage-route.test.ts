@@ -13,7 +13,8 @@ import {
   meteringSn,
   statisticalTime,
 } from '../../../lib/metering/usage-values';
-import { signPayload } from '../../../lib/signed-payload';
+import { signPayload, verifyPayload } from '../../../lib/signed-payload';
+import { signUsageReport } from '../../../lib/sim/lifecycle-ondemand';
 import { createMemoryStore } from '../../../lib/store/memory-store';
 import { createMemoryUsageStore } from '../../../lib/store/memory-usage-store';
 import { addInstance, manualClock } from './fixtures';
@@ -142,6 +143,19 @@ describe('the usage report route (#11)', () => {
     const answer = await app({ ...request({}), path: '/koogallery' });
 
     expect(answer.body).toBe('koogallery');
+  });
+});
+
+describe("the simulator's own report signature (#11)", () => {
+  it('is the one the function verifies, written independently', () => {
+    const body = '{"instanceId":"i","hour":"2026-11-29T10","value":"1"}';
+    const at = Date.UTC(2026, 10, 29, 12);
+
+    expect(signUsageReport('s3cret', body, at)).toBe(signPayload(['s3cret'], body, at));
+    expect(verifyPayload(signUsageReport('s3cret', body, at), body, ['s3cret'], at)).toEqual({
+      ok: true,
+      timestampMs: Math.floor(at / 1000) * 1000,
+    });
   });
 });
 
