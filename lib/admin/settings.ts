@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lookup } from '../config';
+import type { UsagePushSettings } from '../deps';
 import { readRuntimeFile } from '../local/runtime-file';
 import { resolveSecretLookup } from '../secrets';
 import type { DynamooseStoreOptions } from '../store/dynamoose-store';
@@ -102,12 +103,7 @@ export function tableOptions(settings: AdminSettings): DynamooseStoreOptions {
 }
 
 /** What the push needs to reach KooGallery's usage API. */
-export interface PushSettings {
-  endpoint: string;
-  ak: string;
-  sk: string;
-  accessKey: string;
-}
+export type PushSettings = UsagePushSettings;
 
 /** The usage push settings; throws naming what is missing. */
 export function pushSettings(settings: AdminSettings): PushSettings {
