@@ -11,4 +11,12 @@ module.exports = {
   globalSetup: '<rootDir>/tests/helpers/seed-setup.js',
   reporters: ['default', '<rootDir>/tests/helpers/seed-reporter.js'],
   testTimeout: 30000,
+  // With --coverage (`npm test` runs `jest tests/unit --coverage`): the decisions and the wire
+  // mapping must be covered by the in-process unit tests alone (#10).
+  collectCoverageFrom: ['lib/scenarios/**/*.ts', 'lib/front-ends/**/*.ts', 'lib/app.ts'],
+  coverageReporters: ['text-summary', 'text'],
+  coverageThreshold: {
+    './lib/scenarios/': { lines: 90, branches: 85 },
+    './lib/front-ends/': { lines: 90, branches: 85 },
+  },
 };

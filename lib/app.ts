@@ -1,16 +1,23 @@
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { Deps } from './deps';
+import { type Deps, portsFor } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
 import { ALL_FRONT_ENDS } from './front-ends';
-import type { Authenticated, FrontEnd } from './front-ends/front-end';
+import type { Answer, Authenticated, FrontEnd, RunContext } from './front-ends/front-end';
 import type { HttpRequest, HttpResponse } from './http';
 import type { LogFields } from './log';
 import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
 import { toAsciiJson } from './protocol/json';
 import { noteBodyDigestOnce } from './protocol/request-signature';
 import { RESULT_MESSAGES } from './protocol/result-codes';
-import { guardDeps, recordReplayToken } from './replay-guard';
-import type { ScenarioContext, ScenarioResult } from './scenarios/scenario';
+import { guardPorts, recordReplayToken } from './replay-guard';
+
+/** The message of a call's one log line, with the result code actually sent. */
+export const CALL_LOG_MESSAGE = 'call';
+/**
+ * The message of the line a call's work writes when it finishes after the deadline answer was
+ * sent: same `requestId`, and the result code the work would have answered.
+ */
+export const LATE_LOG_MESSAGE = 'call completed after deadline';
 
 /** The answer's content type (docs/protocol.md, decision 5). */
 export const CONTENT_TYPE = 'application/json;charset=UTF-8';
@@ -28,47 +35,54 @@ export interface Call {
   command?: { activity: string; test: boolean };
   /** Fields of the call's one log line. */
   log: LogFields;
+  /** The answer sent, once one was (by the work or at the deadline). */
+  sent?: HttpResponse;
 }
 
-type Phase = MiddlewareObj<Call, ScenarioResult | HttpResponse>;
+type Phase = MiddlewareObj<Call, Answer | HttpResponse>;
 
 /** The generic answer to an unexpected error: nothing about its cause leaves the process. */
-const INTERNAL_ERROR: ScenarioResult = {
+const INTERNAL_ERROR: Answer = {
   resultCode: '000005',
   resultMsg: RESULT_MESSAGES['000005'],
 };
 
-function resultOfError(error: unknown): ScenarioResult {
+function resultOfError(error: unknown): Answer {
   if (error instanceof KooGalleryError)
     return { resultCode: error.resultCode, resultMsg: error.message };
   return INTERNAL_ERROR;
 }
 
-/** Turns a result into the signed HTTP answer and writes the call's one log line. */
-type Finish = (call: Call, result: ScenarioResult, error?: unknown) => HttpResponse;
+/**
+ * Turns an answer into the signed HTTP response and writes the call's one `call` log line. The
+ * first answer of a call is the one sent; a second (the work finishing after the deadline answer)
+ * only logs, under {@link LATE_LOG_MESSAGE}, and gives back the response already sent.
+ */
+type Finish = (call: Call, answer: Answer, error?: unknown) => HttpResponse;
 
 function createFinish(deps: Deps): Finish {
-  return (call, result, error) => {
-    const body = toAsciiJson(call.frontEnd.shape(result));
+  return (call, answer, error) => {
+    const late = call.sent !== undefined;
+    const unexpected = error !== undefined && !(error instanceof KooGalleryError);
+    const fields = {
+      ...call.log,
+      family: call.frontEnd.family,
+      resultCode: answer.resultCode,
+      latencyMs: deps.clock.now() - call.startedAt,
+      reason: answer.resultCode === '000000' ? undefined : answer.resultMsg,
+      ...(unexpected ? describeError(error) : {}),
+    };
+    const message = late ? LATE_LOG_MESSAGE : CALL_LOG_MESSAGE;
+    if (unexpected) deps.log.error(message, fields);
+    else deps.log.info(message, fields);
+    if (call.sent) return call.sent;
+    const body = toAsciiJson(call.frontEnd.shape(answer));
     // The key that verified the request or, when none did, the family's current key.
     const key = call.auth?.accessKey ?? call.frontEnd.keys(deps.config)[0];
     const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE };
     if (key) headers[BODY_SIGN_HEADER] = bodySign(key, body);
-    const fields = {
-      ...call.log,
-      family: call.frontEnd.family,
-      resultCode: result.resultCode,
-      latencyMs: deps.clock.now() - call.startedAt,
-    };
-    if (error !== undefined && !(error instanceof KooGalleryError)) {
-      deps.log.error('call failed unexpectedly', { ...fields, ...describeError(error) });
-    } else {
-      deps.log.info('call', {
-        ...fields,
-        reason: result.resultCode === '000000' ? undefined : result.resultMsg,
-      });
-    }
-    return { statusCode: 200, headers, body };
+    call.sent = { statusCode: 200, headers, body };
+    return call.sent;
   };
 }
 
@@ -79,7 +93,7 @@ function createFinish(deps: Deps): Finish {
 function respond(finish: Finish): Phase {
   return {
     after: (request) => {
-      request.response = finish(request.event, request.response as ScenarioResult);
+      request.response = finish(request.event, request.response as Answer);
     },
     onError: (request) => {
       request.response = finish(request.event, resultOfError(request.error), request.error);
@@ -98,9 +112,9 @@ function authenticate(deps: Deps): Phase {
       if (call.frontEnd.keys(deps.config).length === 0) {
         throw new SignatureError(`no access key is configured for ${call.frontEnd.family} calls`);
       }
-      call.auth = await call.frontEnd.authenticate(call.http, deps);
+      call.auth = await call.frontEnd.authenticate(call.http, deps.config, deps.clock);
       noteBodyDigest(call.auth.bodyDigest);
-      // Started now, awaited by every write (guardDeps) and before the answer.
+      // Started now, awaited by every write (guardPorts) and before the answer.
       call.replayRecorded = recordReplayToken(deps.store, call.auth.replay);
       call.replayRecorded.catch(() => undefined);
     },
@@ -144,7 +158,7 @@ export type App = (http: HttpRequest) => Promise<HttpResponse>;
 export function createApp(deps: Deps, options: AppOptions = {}): App {
   const frontEnds = options.frontEnds ?? ALL_FRONT_ENDS;
   const finish = createFinish(deps);
-  const handler = middy<Call, ScenarioResult | HttpResponse>({ timeoutEarlyInMillis: 0 })
+  const handler = middy<Call, Answer | HttpResponse>({ timeoutEarlyInMillis: 0 })
     .use(respond(finish))
     .use(authenticate(deps))
     .use(parse())
@@ -153,12 +167,21 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
       if (!auth || !command || !replayRecorded) {
         throw new Error('dispatch reached without authentication or parsing');
       }
-      const ctx: ScenarioContext = {
-        deps: guardDeps(deps, replayRecorded),
+      const ctx: RunContext = {
+        scenario: {
+          // Chosen once by the test flag; every write waits for the replay token.
+          ports: guardPorts(portsFor(deps, command.test), replayRecorded),
+          clock: deps.clock,
+          ids: deps.ids,
+          log: deps.log,
+          settings: { provisioningLeaseMs: deps.config.provisioningLeaseMs },
+          requestTimestampMs: auth.requestTimestampMs,
+          deadline: call.deadline,
+          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          annotate: (fields) => Object.assign(call.log, fields),
+        },
         accessKey: auth.accessKey,
-        requestTimestampMs: auth.requestTimestampMs,
-        deadline: call.deadline,
-        annotate: (fields) => Object.assign(call.log, fields),
+        config: deps.config,
       };
       const result = await call.frontEnd.run(command, ctx).catch(async (error: unknown) => {
         await replayRecorded; // a replay is 000001, whatever else went wrong
@@ -190,6 +213,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
       );
     });
     try {
+      // Whichever answered first is what was sent (finish keeps it in `call.sent`).
       return await Promise.race([work, late]);
     } finally {
       clearTimeout(timer);
@@ -198,7 +222,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
 }
 
 /** The deadline's `000004`; a purchase keeps its (derived) instanceId, which docs/protocol.md#newinstance requires. */
-function inProgressAnswer(call: Call): ScenarioResult {
+function inProgressAnswer(call: Call): Answer {
   const instanceId = call.log.instanceId;
   const purchase = call.command?.activity === 'newInstance' && typeof instanceId === 'string';
   return {

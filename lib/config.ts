@@ -47,6 +47,11 @@ export interface Config {
   orderQuery: { timeoutMs: number; attempts: number };
   /** How long a provisioning claim is held before another call may take it over. */
   provisioningLeaseMs: number;
+  /**
+   * The seller's webhook (`PROVISIONER_WEBHOOK_URL`), when set: it replaces the default provisioner
+   * for real calls. `secrets` holds the current secret first, then the previous one while rotating.
+   */
+  provisionerWebhook?: ProvisionerWebhookConfig;
   /** Key for credentials sealed at rest; derived from the access keys when unset. */
   credentialsKey?: Buffer;
   maxBodyBytes: number;
@@ -56,6 +61,15 @@ export interface Config {
    * `USAGE_REPORT_PREVIOUS_SECRET` while rotating); empty when unset: the report route answers 503.
    */
   usageReportSecrets: string[];
+}
+
+/** The webhook provisioner's settings (see `lib/provisioner/webhook-provisioner.ts`). */
+export interface ProvisionerWebhookConfig {
+  url: string;
+  /** `PROVISIONER_WEBHOOK_SECRET`, then `PROVISIONER_WEBHOOK_PREVIOUS_SECRET` when set. */
+  secrets: string[];
+  /** How long one delivery may take (`PROVISIONER_WEBHOOK_TIMEOUT_MS`). */
+  timeoutMs: number;
 }
 
 /** Reads one setting; environment variables in Lambda, `context.getUserData` in FunctionGraph. */
@@ -94,6 +108,14 @@ export const CONFIG_KEYS = {
   ORDER_QUERY_TIMEOUT_MS: 'Query Order timeout per attempt (default 1000)',
   ORDER_QUERY_ATTEMPTS: 'Query Order attempts per call (default 2)',
   PROVISIONING_LEASE_SECONDS: 'provisioning claim duration (default 60)',
+  PROVISIONER_WEBHOOK_URL:
+    "the seller's webhook receiving lifecycle events (https://, http:// only on loopback; optional: unset keeps the default provisioner)",
+  PROVISIONER_WEBHOOK_SECRET:
+    'secret signing every webhook delivery (required with PROVISIONER_WEBHOOK_URL; at least 16 characters)',
+  PROVISIONER_WEBHOOK_PREVIOUS_SECRET:
+    'the secret before a rotation; deliveries carry a signature with each (optional)',
+  PROVISIONER_WEBHOOK_TIMEOUT_MS:
+    'how long one webhook delivery may take before it counts as failed (default 8000)',
   CREDENTIALS_KEY: '32-byte key (base64 or hex) sealing credentials at rest (default: derived)',
   MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
   LOG_LEVEL: 'debug, info (default), warn or error',
@@ -180,6 +202,64 @@ function parseKey(r: Reader, raw: string | undefined): Buffer | undefined {
   return buf;
 }
 
+/** Shortest webhook secret accepted: a guessable secret makes every signature forgeable. */
+const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+function provisionerWebhook(r: Reader, leaseMs: number): ProvisionerWebhookConfig | undefined {
+  const url = r.optional('PROVISIONER_WEBHOOK_URL');
+  const secret = r.optional('PROVISIONER_WEBHOOK_SECRET');
+  const previous = r.optional('PROVISIONER_WEBHOOK_PREVIOUS_SECRET');
+  const timeoutMs = r.integer('PROVISIONER_WEBHOOK_TIMEOUT_MS', 8000, 100, 60000);
+  if (url === undefined) {
+    if (secret !== undefined || previous !== undefined) {
+      r.problems.push(
+        'PROVISIONER_WEBHOOK_SECRET is set but PROVISIONER_WEBHOOK_URL is not: set the URL of your webhook, or remove the secret',
+      );
+    }
+    return undefined;
+  }
+  let userInfo = false;
+  try {
+    const u = new URL(url);
+    userInfo = u.username !== '' || u.password !== '';
+  } catch {
+    // Not a URL: r.url names the problem.
+  }
+  if (userInfo) {
+    // Not quoted: the user part may hold a password. fetch refuses such URLs anyway.
+    r.problems.push(
+      'PROVISIONER_WEBHOOK_URL must not contain a user name or password (the signature authenticates each delivery)',
+    );
+  } else {
+    r.url('PROVISIONER_WEBHOOK_URL', url, {});
+  }
+  // Secrets are never quoted in a problem: only their names and what is wrong.
+  if (secret === undefined) {
+    r.problems.push(
+      `PROVISIONER_WEBHOOK_SECRET is missing (${CONFIG_KEYS.PROVISIONER_WEBHOOK_SECRET})`,
+    );
+  }
+  for (const [key, value] of [
+    ['PROVISIONER_WEBHOOK_SECRET', secret],
+    ['PROVISIONER_WEBHOOK_PREVIOUS_SECRET', previous],
+  ] as const) {
+    if (value !== undefined && value.length < MIN_WEBHOOK_SECRET_LENGTH) {
+      r.problems.push(
+        `${key} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
+      );
+    }
+  }
+  if (timeoutMs >= leaseMs) {
+    r.problems.push(
+      `PROVISIONER_WEBHOOK_TIMEOUT_MS (${timeoutMs}) must be shorter than PROVISIONING_LEASE_SECONDS (${leaseMs / 1000} s), or two calls could deliver one step at once`,
+    );
+  }
+  const secrets = [secret, previous].filter(
+    (s, i, all): s is string => s !== undefined && all.indexOf(s) === i,
+  );
+  return { url, secrets, timeoutMs };
+}
+
 function parseSigningKey(r: Reader, raw: string | undefined): KeyObject | undefined {
   if (raw === undefined) return undefined;
   let key: KeyObject;
@@ -256,6 +336,7 @@ export function loadConfig(lookup: Lookup): Config {
   const accessKeys = previous && previous !== accessKey ? [accessKey, previous] : [accessKey];
   const v1AccessKey = r.optional('KOOGALLERY_V1_ACCESS_KEY');
   const licenseAccessKey = r.optional('KOOGALLERY_LICENSE_ACCESS_KEY');
+  const provisioningLeaseMs = r.integer('PROVISIONING_LEASE_SECONDS', 60, 5, 3600) * 1000;
   const config: Config = {
     accessKeys,
     v1AccessKeys: v1AccessKey ? [v1AccessKey] : accessKeys,
@@ -282,7 +363,8 @@ export function loadConfig(lookup: Lookup): Config {
       timeoutMs: r.integer('ORDER_QUERY_TIMEOUT_MS', 1000, 50, 10000),
       attempts: r.integer('ORDER_QUERY_ATTEMPTS', 2, 1, 5),
     },
-    provisioningLeaseMs: r.integer('PROVISIONING_LEASE_SECONDS', 60, 5, 3600) * 1000,
+    provisioningLeaseMs,
+    provisionerWebhook: provisionerWebhook(r, provisioningLeaseMs),
     credentialsKey: parseKey(r, r.optional('CREDENTIALS_KEY')),
     maxBodyBytes: r.integer('MAX_BODY_BYTES', 65536, 1024, 1048576),
     logLevel: logLevel as Config['logLevel'],

@@ -6,9 +6,11 @@ import { createJsonLogger, type Logger } from './log';
 import type { OrderClient } from './open-api/order-client';
 import { createQueryOrderClient } from './open-api/query-order-client';
 import { createUsageClient, type UsageClient } from './open-api/usage-client';
+import type { Ports } from './ports';
 import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/license-issuer';
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
+import { createWebhookProvisioner } from './provisioner/webhook-provisioner';
 import { createDynamooseStore, type DynamooseStoreOptions } from './store/dynamoose-store';
 import { createDynamooseUsageStore } from './store/dynamoose-usage-store';
 import type { InstanceStore } from './store/instance-store';
@@ -31,7 +33,10 @@ export interface Deps {
   ids: Ids;
   log: Logger;
   orders: OrderClient;
-  /** The seller's provisioner, for real purchases. */
+  /**
+   * The seller's provisioner, for real calls: the webhook provisioner when
+   * `PROVISIONER_WEBHOOK_URL` is set, else the template one.
+   */
   provisioner: Provisioner;
   /** The provisioner for `testFlag` "1" calls: never a real tenant. */
   testProvisioner: Provisioner;
@@ -62,8 +67,26 @@ export function createBackgroundWork(): BackgroundWork {
 }
 
 /**
+ * The ports of one call, chosen once by its test flag: a `testFlag` "1" call never reaches the
+ * seller's real provisioner or license issuer. The app wraps them in the replay gate
+ * (`guardPorts` in `lib/replay-guard.ts`).
+ */
+export function portsFor(deps: Deps, test: boolean): Ports {
+  return {
+    store: deps.store,
+    provisioner: test ? deps.testProvisioner : deps.provisioner,
+    licenseIssuer: test ? deps.testLicenseIssuer : deps.licenseIssuer,
+    orders: deps.orders,
+    vault: deps.vault,
+    usage: deps.usage,
+  };
+}
+
+/**
  * Builds the production dependencies from a validated configuration; the only place adapters are
  * built. Anything in `overrides` replaces the default (a seller's provisioner, a test's clock).
+ * With `PROVISIONER_WEBHOOK_URL` set, real calls reach the seller's webhook; test calls
+ * (`testProvisioner`) keep the template provisioner and never reach it.
  *
  * @example const deps = buildDeps(loadConfig((k) => process.env[k]), { provisioner: myProvisioner });
  */
@@ -78,11 +101,14 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
     // Leaves room in KooGallery's 5 s for a retry and the answer when the store hangs.
     requestTimeoutMs: 1500,
   };
+  const clock = overrides.clock ?? systemClock;
+  const log = overrides.log ?? createJsonLogger(config.logLevel);
+  const webhook = config.provisionerWebhook;
   return {
     config,
-    clock: overrides.clock ?? systemClock,
+    clock,
     ids,
-    log: overrides.log ?? createJsonLogger(config.logLevel),
+    log,
     store: overrides.store ?? createDynamooseStore(table),
     usage: overrides.usage ?? createDynamooseUsageStore(table),
     orders:
@@ -94,7 +120,9 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
         timeoutMs: config.orderQuery.timeoutMs,
         attempts: config.orderQuery.attempts,
       }),
-    provisioner: overrides.provisioner ?? templates,
+    provisioner:
+      overrides.provisioner ??
+      (webhook ? createWebhookProvisioner({ ...webhook, clock, log }) : templates),
     testProvisioner: overrides.testProvisioner ?? templates,
     vault:
       overrides.vault ??

@@ -1,5 +1,7 @@
 import { RESULT_CODES, RESULT_MESSAGES, type ResultCode } from './protocol/result-codes';
 
+export type { ResultCode };
+
 /**
  * Root of every expected failure: each carries the result code KooGallery receives and a message
  * that is safe to send back (it never contains a secret, a signature or a raw body).

@@ -1,8 +1,6 @@
-import type { Deps } from './deps';
 import { SignatureError } from './errors';
 import type { ReplayToken } from './front-ends/front-end';
-import type { LicenseIssuer } from './provisioner/license-issuer';
-import type { Provisioner } from './provisioner/provisioner';
+import type { Ports } from './ports';
 import type { InstanceStore } from './store/instance-store';
 
 /**
@@ -14,52 +12,83 @@ export async function recordReplayToken(store: InstanceStore, token: ReplayToken
   if (outcome === 'conflict') throw new SignatureError(token.reason);
 }
 
-/** Wraps `fn` so that it runs only once `ready` has resolved (and never when it rejects). */
-function after<A extends unknown[], R>(
-  ready: Promise<void>,
-  fn: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  return async (...args) => {
-    await ready;
-    return fn(...args);
-  };
-}
+/** The names of the methods of a port. */
+type MethodName<T> = {
+  [M in keyof T]-?: T[M] extends (...args: never[]) => unknown ? M : never;
+}[keyof T] &
+  string;
 
-function guardProvisioner(p: Provisioner, ready: Promise<void>): Provisioner {
-  return {
-    provision: after(ready, (r) => p.provision(r)),
-    renew: after(ready, (r) => p.renew(r)),
-    freeze: after(ready, (i) => p.freeze(i)),
-    unfreeze: after(ready, (i) => p.unfreeze(i)),
-    release: after(ready, (i) => p.release(i)),
-    upgrade: after(ready, (r) => p.upgrade(r)),
-    checkChange: after(ready, (r) => p.checkChange(r)),
-  };
+/**
+ * How each method of each port is gated: `'write'` waits for the replay token, `'read'` (a read,
+ * or work with no effect outside the process) goes ahead at once.
+ */
+export type GateTable = {
+  readonly [P in keyof Ports]: { readonly [M in MethodName<Ports[P]>]: 'read' | 'write' };
+};
+
+/**
+ * Every port method, read or write. Typed by {@link GateTable}: a port added to `Ports`, or a method
+ * added to a port, without its row here fails to compile, so no write can skip the replay gate.
+ */
+export const PORT_GATES: GateTable = {
+  store: {
+    getInstance: 'read',
+    getInstances: 'read',
+    createInstance: 'write',
+    updateInstance: 'write',
+    recordNonce: 'write',
+  },
+  provisioner: {
+    provision: 'write',
+    renew: 'write',
+    freeze: 'write',
+    unfreeze: 'write',
+    release: 'write',
+    upgrade: 'write',
+    // A seller's check may reserve capacity or call out: gated like the others.
+    checkChange: 'write',
+  },
+  licenseIssuer: { issue: 'write' },
+  orders: { queryOrder: 'read' },
+  vault: { seal: 'read', open: 'read' },
+  usage: { getTotals: 'read' },
+};
+
+/**
+ * A port whose `'write'` methods wait for `ready` (and never run when it rejects); its other
+ * methods are the port's own, reached through the prototype.
+ */
+function gatePort<T extends object>(
+  port: T,
+  gates: { readonly [M in MethodName<T>]: 'read' | 'write' },
+  ready: Promise<void>,
+): T {
+  const gated = Object.create(port) as T;
+  const methods = port as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const [name, gate] of Object.entries(gates)) {
+    if (gate !== 'write') continue;
+    Object.defineProperty(gated, name, {
+      value: async (...args: unknown[]) => {
+        await ready;
+        return (methods[name] as (...a: unknown[]) => Promise<unknown>).apply(port, args);
+      },
+    });
+  }
+  return gated;
 }
 
 /**
- * The dependencies a scenario sees while its replay token is being recorded: reads go ahead at
- * once (so the token's write and the first read share one round trip of latency), while every
- * write to the store and every call to the seller's provisioner or license issuer waits until the
- * token is known to be new. A replay therefore changes nothing, whatever the scenario does.
+ * The ports a scenario sees while its replay token is being recorded: reads go ahead at once (so
+ * the token's write and the first read share one round trip of latency), while every write waits
+ * until the token is known to be new ({@link PORT_GATES}). A replay therefore changes nothing,
+ * whatever the scenario does.
+ *
+ * @example const ports = guardPorts(portsFor(deps, command.test), recordReplayToken(deps.store, token));
  */
-export function guardDeps(deps: Deps, recorded: Promise<void>): Deps {
-  const store: InstanceStore = {
-    getInstance: (ns, id) => deps.store.getInstance(ns, id),
-    getInstances: (ns, ids) => deps.store.getInstances(ns, ids),
-    createInstance: after(recorded, (r) => deps.store.createInstance(r)),
-    updateInstance: after(recorded, (r) => deps.store.updateInstance(r)),
-    recordNonce: (f, n, e) => deps.store.recordNonce(f, n, e),
-  };
-  const issuer = (i: LicenseIssuer): LicenseIssuer => ({
-    issue: after(recorded, (r) => i.issue(r)),
-  });
-  return {
-    ...deps,
-    store,
-    provisioner: guardProvisioner(deps.provisioner, recorded),
-    testProvisioner: guardProvisioner(deps.testProvisioner, recorded),
-    licenseIssuer: issuer(deps.licenseIssuer),
-    testLicenseIssuer: issuer(deps.testLicenseIssuer),
-  };
+export function guardPorts(ports: Ports, recorded: Promise<void>): Ports {
+  const out = {} as Record<keyof Ports, object>;
+  for (const name of Object.keys(PORT_GATES) as (keyof Ports)[]) {
+    out[name] = gatePort(ports[name] as object, PORT_GATES[name] as never, recorded);
+  }
+  return out as Ports;
 }

@@ -19,6 +19,9 @@ export const OPTIONAL_SECRET_KEYS: ReadonlySet<string> = new Set([
   'LICENSE_SIGNING_KEY',
   'USAGE_REPORT_SECRET',
   'USAGE_REPORT_PREVIOUS_SECRET',
+  // Unset unless PROVISIONER_WEBHOOK_URL is set, which loadConfig then checks.
+  'PROVISIONER_WEBHOOK_SECRET',
+  'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
 ]);
 
 /** GetParameters accepts at most ten names per call. */

@@ -38,7 +38,9 @@ export type PayloadVerdict = { ok: true; timestampMs: number } | { ok: false; re
 
 /**
  * Verifies a signature header over the exact body bytes against any of `secrets`, in constant
- * time, and refuses a `t` more than `toleranceMs` away from `nowMs`.
+ * time, and refuses a `t` more than `toleranceMs` away from `nowMs`. This is the documented
+ * verifier of webhook deliveries (README "Verifying a delivery", which also gives five-line
+ * versions for Node, Python and Java); `koogallery-sim serve-webhook` verifies with it.
  *
  * @example
  * const verdict = verifyPayload(req.headers['x-koogallery-signature'], rawBody, [secret], Date.now());

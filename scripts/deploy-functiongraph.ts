@@ -50,6 +50,8 @@ export const PLAIN_FUNCTION_SETTINGS = [
   'ENCRYPT_TYPE',
   'REQUEST_BODY_DIGEST',
   'RESPONSE_BUDGET_MS',
+  'PROVISIONER_WEBHOOK_URL',
+  'PROVISIONER_WEBHOOK_TIMEOUT_MS',
   'LOG_LEVEL',
   'TABLE_CHECK_ON_START',
 ] as const;
@@ -69,6 +71,8 @@ export const SECRET_FUNCTION_SETTINGS = {
   KOOGALLERY_V1_ACCESS_KEY: 'KOOGALLERY_V1_ACCESS_KEY',
   KOOGALLERY_LICENSE_ACCESS_KEY: 'KOOGALLERY_LICENSE_ACCESS_KEY',
   LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
+  PROVISIONER_WEBHOOK_SECRET: 'PROVISIONER_WEBHOOK_SECRET',
+  PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
   GEMINIDB_AK: 'DYNAMODB_ACCESS_KEY_ID',
   GEMINIDB_SK: 'DYNAMODB_SECRET_ACCESS_KEY',
   USAGE_REPORT_SECRET: 'USAGE_REPORT_SECRET',
@@ -211,6 +215,11 @@ export function readDeployConfig(
       problems.push(`${from} is missing (secret)`);
     }
   }
+  if (config.userData.PROVISIONER_WEBHOOK_URL && !config.secrets.PROVISIONER_WEBHOOK_SECRET) {
+    problems.push(
+      'PROVISIONER_WEBHOOK_SECRET is missing (secret): required with PROVISIONER_WEBHOOK_URL',
+    );
+  }
   const size = [config.userData, config.secrets]
     .flatMap((m) => Object.entries(m))
     .reduce((n, [k, v]) => n + k.length + v.length, 0);
@@ -266,8 +275,13 @@ export function planDeployment(config: DeployConfig, zip: Buffer): DeploymentPla
   const pushSecrets = Object.fromEntries(
     Object.entries(config.secrets).filter(([k]) => PUSH_SECRETS.includes(k)),
   );
+  // The push provisions nothing: without the webhook settings it never needs the webhook secret.
+  const pushUserData = Object.fromEntries(
+    Object.entries(config.userData).filter(([k]) => !k.startsWith('PROVISIONER_WEBHOOK_')),
+  );
   const pushCommon = {
     ...common,
+    user_data: JSON.stringify(pushUserData),
     handler: PUSH_HANDLER,
     timeout: config.push.timeoutSeconds,
     encrypted_user_data: JSON.stringify(pushSecrets),

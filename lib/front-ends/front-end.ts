@@ -1,9 +1,10 @@
+import type { Clock } from '../clock';
 import type { Config } from '../config';
-import type { Deps } from '../deps';
+import type { ResultCode } from '../errors';
 import type { HttpRequest } from '../http';
 import type { LogFields } from '../log';
 import type { BodyDigest } from '../protocol/request-signature';
-import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
+import type { ScenarioContext } from '../scenarios/scenario';
 
 /** What makes a request unique for replay protection: recorded once with a conditional write. */
 export interface ReplayToken {
@@ -28,14 +29,37 @@ export interface Authenticated {
   bodyDigest?: BodyDigest;
 }
 
+/** An answer in the wire's terms: the result code, the reason and the protocol's body fields. */
+export interface Answer {
+  resultCode: ResultCode | string;
+  resultMsg?: string;
+  /** Body fields after `resultCode` and `resultMsg` (`instanceId`, encrypted `appInfo`…). */
+  fields?: Record<string, unknown>;
+}
+
+/** What a front end's `run` receives: the scenario context and what the wire mapping needs. */
+export interface RunContext {
+  /** Handed to the scenarios: the call's ports, clock, deadline, log annotations. */
+  scenario: ScenarioContext;
+  /** The access key that verified the request: credentials are encrypted with it. */
+  accessKey: string;
+  /** The settings of the wire mapping (credential encryption). */
+  config: Config;
+}
+
+/** The log fields a command's common parts give. */
+export interface CommandBase {
+  activity: string;
+  test: boolean;
+}
+
 /**
  * One wire protocol KooGallery speaks (SaaS V2.0, V1.0, License…): how to recognise, authenticate
- * and parse its requests, and which scenario runs each. All front ends share the scenarios, the
- * store and the provisioner; each is bound to its own interface key.
+ * and parse its requests, which scenario runs each, and how results go back on the wire. Front
+ * ends make no business decision: they map wire to command and result to wire. Each is bound to
+ * its own interface key.
  */
-export interface FrontEnd<
-  Command extends { activity: string; test: boolean } = { activity: string; test: boolean },
-> {
+export interface FrontEnd<Command extends CommandBase = CommandBase> {
   /** Names the protocol in logs and in the nonce namespace. */
   readonly family: string;
   /** True when this front end should handle the request. */
@@ -44,24 +68,25 @@ export interface FrontEnd<
   keys(config: Config): string[];
   /**
    * Verifies the request's signature and names its replay token; throws `SignatureError`. Pure:
-   * the app records the token (`lib/app.ts`), so no front end can forget to.
+   * it sees only the settings and the clock, and the app records the token (`lib/app.ts`), so no
+   * front end can forget to.
    */
-  authenticate(http: HttpRequest, deps: Deps): Promise<Authenticated>;
+  authenticate(http: HttpRequest, config: Config, clock: Clock): Promise<Authenticated>;
   /** Validates the request into a command; throws `InvalidRequestError` naming the field. */
   parse(http: HttpRequest, auth?: Authenticated): Command;
-  /** Runs the command's scenario. */
-  run(command: Command, ctx: ScenarioContext): Promise<ScenarioResult>;
+  /** Maps the command to its scenario's command, runs it and maps the result back to the wire. */
+  run(command: Command, ctx: RunContext): Promise<Answer>;
   /** Log fields naming the command (never a secret). */
   describe(command: Command): LogFields;
-  /** The response body for a result (V2.0: resultCode, resultMsg, then the fields). */
-  shape(result: ScenarioResult): Record<string, unknown>;
+  /** The response body for an answer (V2.0: resultCode, resultMsg, then the fields). */
+  shape(answer: Answer): Record<string, unknown>;
 }
 
 /**
  * The log fields of a command, whatever its protocol: activity, test flag, and the order and
  * instance it names (never a parameter's secret value).
  */
-export function describeCommand(cmd: { activity: string; test: boolean }): LogFields {
+export function describeCommand(cmd: CommandBase): LogFields {
   return {
     activity: cmd.activity,
     test: cmd.test,

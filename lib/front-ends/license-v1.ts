@@ -1,15 +1,7 @@
-import { InProgressError, InvalidRequestError } from '../errors';
-import { instanceIdFor } from '../ids';
+import { InvalidRequestError } from '../errors';
 import { quoteReceived } from '../protocol/received-value';
-import type { LicenseIssuer, LicenseRequest } from '../provisioner/license-issuer';
-import { changeInstance, namespaceOf, nextVersion, orderKey } from '../scenarios/instance-access';
-import { release } from '../scenarios/release-instance';
-import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
-import { success } from '../scenarios/scenario';
-import { type InstanceRecord, STATUS } from '../store/instance-store';
-import { describeCommand, type FrontEnd } from './front-end';
-import { expire, renewAndRestore } from './saas-v1';
-import { shapeV2 } from './saas-v2';
+import { expire, issueLicense, release, renewLicense } from '../scenarios';
+import { type Answer, describeCommand, type FrontEnd, type RunContext } from './front-end';
 import {
   authenticateV1,
   paramsOf,
@@ -17,10 +9,12 @@ import {
   readV1Instance,
   readV1Order,
   readV1Renewal,
+  renewalCommand,
   type V1Order,
   type V1Params,
   type V1Renewal,
 } from './v1-transport';
+import { answerOf, shapeV2 } from './wire-answers';
 
 /**
  * License 1.0 (docs/protocol.md#license-10): the V1.0 transport (GET, `authToken` and `Body-Sign` under
@@ -28,9 +22,9 @@ import {
  *
  * | activity         | what runs                                                                  |
  * | ---------------- | -------------------------------------------------------------------------- |
- * | `getLicense`     | issues a license with the `LicenseIssuer` once per order (license-issuer.ts) |
- * | `refreshLicense` | `renew` + unfreeze (saas-v1.ts `renewAndRestore`), then a re-issued license |
- * | `expireLicense`  | `changeStatus` FREEZE (saas-v1.ts `expire`)                                |
+ * | `getLicense`     | `issueLicense` (issue-license.ts): one license per order (`LicenseIssuer`)  |
+ * | `refreshLicense` | `renewLicense` (issue-license.ts): renew, restore access, re-issue         |
+ * | `expireLicense`  | `expire` (expire-instance.ts): FREEZE unless renewed since                 |
  * | `releaseLicense` | `release` (release-instance.ts)                                            |
  *
  * A license lives in the instance table as one record (protocol `license-v1`), its license in
@@ -85,121 +79,30 @@ function parseLicenseV1(p: V1Params): LicenseV1Command {
   }
 }
 
-function issuerFor(ctx: ScenarioContext, test: boolean): LicenseIssuer {
-  return test ? ctx.deps.testLicenseIssuer : ctx.deps.licenseIssuer;
-}
-
-/** What the issuer gets for a record: its order, its current expiry, the bound machine code. */
-function licenseRequest(ctx: ScenarioContext, record: InstanceRecord): LicenseRequest {
-  return {
-    instanceId: record.instanceId,
-    test: record.namespace === 'test',
-    orderId: record.orderId,
-    productId: record.entitlement.productId,
-    skuCode: record.entitlement.skuCode,
-    customerId: record.entitlement.customerId,
-    expireTime: record.expireTime,
-    identificationCode: record.extra?.identificationCode,
-    issuedAt: ctx.deps.clock.now(),
-  };
-}
-
-/** The `extra` of a record holding `license`, issued for the record's current expiry. */
-function withLicense(record: InstanceRecord, license: string): Record<string, string> {
-  return { ...record.extra, license, licenseExpireTime: String(record.expireTime ?? '') };
-}
-
-/**
- * `getLicense`: one record and one license per order. The first call issues and stores the
- * license (create: `attribute_not_exists`); every later or concurrent call answers the stored one.
- */
-async function getLicense(
-  cmd: Extract<LicenseV1Command, { activity: 'getLicense' }>,
-  ctx: ScenarioContext,
-): Promise<ScenarioResult> {
-  const namespace = namespaceOf(cmd.test);
-  const instanceId = instanceIdFor(namespace, cmd.orderId, cmd.orderLineId);
-  ctx.annotate({ orderId: cmd.orderId, instanceId });
-  const answer = (license: string, record: InstanceRecord): ScenarioResult =>
-    success(
-      { license, instanceId },
-      record.status === STATUS.RELEASED ? 'success (license was released)' : 'success',
-    );
-  for (let attempt = 0; attempt < 4; attempt++) {
-    const current = await ctx.deps.store.getInstance(namespace, instanceId);
-    const stored = current?.extra?.license;
-    if (current && stored) return answer(stored, current);
-    const now = ctx.deps.clock.now();
-    const machineCode = cmd.extendParams?.find((e) => e.name === IDENTIFICATION_CODE)?.value;
-    const base: InstanceRecord = current ?? {
-      namespace,
-      instanceId,
-      status: STATUS.ACTIVE,
-      version: 1,
-      orderId: cmd.orderId,
-      orderLineId: cmd.orderLineId,
-      protocol: 'license-v1',
-      entitlement: cmd.entitlement,
-      ...(cmd.expireTime !== undefined ? { expireTime: cmd.expireTime } : {}),
-      orderFromRequest: true,
-      appliedOrders: [orderKey(cmd.orderId, cmd.orderLineId)],
-      extra: machineCode ? { identificationCode: machineCode.slice(0, 256) } : {},
-      createdAt: now,
-      updatedAt: now,
-    };
-    const license = await issuerFor(ctx, cmd.test).issue(licenseRequest(ctx, base));
-    const outcome = current
-      ? await ctx.deps.store.updateInstance(
-          nextVersion(ctx, current, { extra: withLicense(current, license) }),
-        )
-      : await ctx.deps.store.createInstance({ ...base, extra: withLicense(base, license) });
-    if (outcome === 'written') return answer(license, base);
-  }
-  throw new InProgressError('the license is being issued concurrently, retry later');
-}
-
-/**
- * After a renewal, re-issues the stored license when it was issued for another expiry, so an
- * offline license follows the paid period (a later `getLicense` re-entry answers the new one).
- * Idempotent: a license issued for the current expiry is left alone.
- */
-function reissueForExpiry(
-  ctx: ScenarioContext,
-  test: boolean,
-  instanceId: string,
-): Promise<ScenarioResult> {
-  return changeInstance(ctx, namespaceOf(test), instanceId, async (current) => {
-    const license = current?.extra?.license;
-    if (!current || !license || current.status === STATUS.RELEASED) {
-      return { kind: 'answer', result: success() };
-    }
-    if (current.extra?.licenseExpireTime === String(current.expireTime ?? '')) {
-      return { kind: 'answer', result: success() };
-    }
-    const renewed = await issuerFor(ctx, test).issue(licenseRequest(ctx, current));
-    return {
-      kind: 'write',
-      next: nextVersion(ctx, current, { extra: withLicense(current, renewed) }),
-      result: success(),
-    };
-  });
-}
-
-async function runLicenseV1(cmd: LicenseV1Command, ctx: ScenarioContext): Promise<ScenarioResult> {
+async function runLicenseV1(cmd: LicenseV1Command, ctx: RunContext): Promise<Answer> {
+  const s = ctx.scenario;
   const { test } = cmd;
   switch (cmd.activity) {
-    case 'getLicense':
-      return getLicense(cmd, ctx);
-    case 'refreshLicense': {
-      const renewed = await renewAndRestore(cmd, ctx);
-      if (renewed.resultCode !== '000000') return renewed;
-      await reissueForExpiry(ctx, test, cmd.instanceId);
-      return renewed;
+    case 'getLicense': {
+      const machineCode = cmd.extendParams?.find((e) => e.name === IDENTIFICATION_CODE)?.value;
+      const issued = await issueLicense(
+        {
+          test,
+          orderId: cmd.orderId,
+          orderLineId: cmd.orderLineId,
+          order: { entitlement: cmd.entitlement, expireTime: cmd.expireTime },
+          machineCode: machineCode || undefined,
+        },
+        s,
+      );
+      return answerOf(issued, { license: issued.license, instanceId: issued.instanceId });
     }
+    case 'refreshLicense':
+      return answerOf(await renewLicense(renewalCommand(cmd), s));
     case 'expireLicense':
-      return expire({ test, instanceId: cmd.instanceId }, ctx);
+      return answerOf(await expire({ test, instanceId: cmd.instanceId }, s));
     case 'releaseLicense':
-      return release({ test, instanceId: cmd.instanceId, orderId: cmd.orderId }, ctx);
+      return answerOf(await release({ test, instanceId: cmd.instanceId, orderId: cmd.orderId }, s));
   }
 }
 

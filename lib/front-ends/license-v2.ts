@@ -1,37 +1,31 @@
 import { InvalidRequestError } from '../errors';
 import type { HttpRequest } from '../http';
-import { licenseInstanceIdFor } from '../ids';
+import { activityOf, oneOf, readString, readTestFlag } from '../protocol/fields';
+import { parseKooTime } from '../protocol/koo-time';
 import { quoteReceived } from '../protocol/received-value';
 import {
-  activityOf,
   INSTANCE_STATUS_CHANGES,
-  oneOf,
-  parseKooTime,
   REFRESH_SCENES,
-  readString,
-  readTestFlag,
   type StatusChange,
 } from '../protocol/v2-requests';
-import { namespaceOf } from '../scenarios/instance-access';
-import { renew } from '../scenarios/refresh-instance';
-import { release } from '../scenarios/release-instance';
-import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
-import { success } from '../scenarios/scenario';
-import { changeStatus } from '../scenarios/update-instance-status';
-import { STATUS } from '../store/instance-store';
+import { changeLicenseCode, type LicenseCodeCommand } from '../scenarios';
 import { describeCommand, type FrontEnd } from './front-end';
-import { authenticateQuerySignature, parseJsonBody, shapeV2 } from './saas-v2';
+import { authenticateQuerySignature, parseJsonBody, V2_RENEWAL_SCENES } from './saas-v2';
+import { answerOf, shapeV2 } from './wire-answers';
 
 /**
  * License 2.0 notifications (docs/protocol.md#license-20): POST JSON with the V2.0-style query
  * signature under the License key (`KOOGALLERY_LICENSE_ACCESS_KEY`; without it every call is
  * `000001`), `Body-Sign` with the same key.
  *
- * | activity                  | scenario                                                |
- * | ------------------------- | ------------------------------------------------------- |
+ * Every activity runs `changeLicenseCode` (license-code.ts), which registers an unknown code and
+ * then applies the change:
+ *
+ * | activity                  | change                                                   |
+ * | ------------------------- | -------------------------------------------------------- |
  * | `refreshLicenseCode`      | `renew` (refresh-instance.ts), RENEWAL or UNSUBSCRIBE_RENEWAL_PERIOD |
  * | `updateLicenseCodeStatus` | `changeStatus` FREEZE / UNFREEZE (update-instance-status.ts) |
- * | `releaseLicenseCode`      | `release` (release-instance.ts)                         |
+ * | `releaseLicenseCode`      | `release` (release-instance.ts)                          |
  *
  * Each license code is one record in the instance table, its id derived from the code
  * (`licenseInstanceIdFor`, so logs never show the code). KooGallery creates the code and sends no
@@ -161,66 +155,29 @@ export function parseLicenseV2Request(body: unknown): LicenseV2Command {
   }
 }
 
-/**
- * True when the license code's record is released. The first notification about a code creates
- * its record ACTIVE (`attribute_not_exists`: concurrent first notifications create it once); only
- * a create that lost to a concurrent one reads the record again.
- */
-async function isReleased(
-  cmd: LicenseV2Command,
-  instanceId: string,
-  ctx: ScenarioContext,
-): Promise<boolean> {
-  const namespace = namespaceOf(cmd.test);
-  const current = await ctx.deps.store.getInstance(namespace, instanceId);
-  if (current) return current.status === STATUS.RELEASED;
-  const now = ctx.deps.clock.now();
-  const orderId = 'orderId' in cmd ? (cmd.orderId ?? '') : '';
-  const orderLineId = 'orderLineId' in cmd ? (cmd.orderLineId ?? '') : '';
-  const productId = 'productId' in cmd ? cmd.productId : undefined;
-  const created = await ctx.deps.store.createInstance({
-    namespace,
-    instanceId,
-    status: STATUS.ACTIVE,
-    version: 1,
-    orderId,
-    orderLineId,
-    protocol: 'license-v2',
-    entitlement: productId ? { productId } : {},
-    appliedOrders: [],
-    extra: { licenseCode: cmd.license },
-    createdAt: now,
-    updatedAt: now,
-  });
-  if (created === 'written') return false;
-  return (await ctx.deps.store.getInstance(namespace, instanceId))?.status === STATUS.RELEASED;
-}
-
-async function runLicenseV2(cmd: LicenseV2Command, ctx: ScenarioContext): Promise<ScenarioResult> {
-  const instanceId = licenseInstanceIdFor(cmd.license);
-  ctx.annotate({ instanceId });
-  if (await isReleased(cmd, instanceId, ctx)) {
-    return success(undefined, 'success (license code was released)');
-  }
-  const { test } = cmd;
+/** A License 2.0 request as the license-code command (license-code.ts). */
+export function licenseCodeCommand(cmd: LicenseV2Command): LicenseCodeCommand {
+  const base = { test: cmd.test, licenseCode: cmd.license };
   switch (cmd.activity) {
     case 'refreshLicenseCode':
-      return renew(
-        {
-          test,
-          instanceId,
+      return {
+        ...base,
+        productId: cmd.productId,
+        change: {
+          kind: 'renew',
           orderId: cmd.orderId,
           orderLineId: cmd.orderLineId,
-          scene: cmd.scene,
+          scene: V2_RENEWAL_SCENES[cmd.scene],
           expireTime: cmd.expireTime,
-          productId: cmd.productId,
         },
-        ctx,
-      );
+      };
     case 'updateLicenseCodeStatus':
-      return changeStatus({ test, instanceId, status: cmd.status }, ctx);
+      return { ...base, change: { kind: 'status', freeze: cmd.status === 'FREEZE' } };
     case 'releaseLicenseCode':
-      return release({ test, instanceId, orderId: cmd.orderId, orderLineId: cmd.orderLineId }, ctx);
+      return {
+        ...base,
+        change: { kind: 'release', orderId: cmd.orderId, orderLineId: cmd.orderLineId },
+      };
   }
 }
 
@@ -229,10 +186,10 @@ export const licenseV2FrontEnd: FrontEnd<LicenseV2Command> = {
   family: 'license-v2',
   matches: (http) => isLicenseV2Activity(peekActivity(http)),
   keys: (config) => config.licenseAccessKeys,
-  authenticate: (http, deps) =>
-    authenticateQuerySignature(http, deps, 'license', deps.config.licenseAccessKeys),
+  authenticate: (http, config, clock) =>
+    authenticateQuerySignature(http, config, clock, 'license', config.licenseAccessKeys),
   parse: (http) => parseLicenseV2Request(parseJsonBody(http)),
-  run: runLicenseV2,
+  run: async (cmd, ctx) => answerOf(await changeLicenseCode(licenseCodeCommand(cmd), ctx.scenario)),
   describe: describeCommand,
   shape: shapeV2,
 };

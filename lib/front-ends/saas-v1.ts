@@ -1,23 +1,18 @@
 import { InvalidRequestError } from '../errors';
 import { quoteReceived } from '../protocol/received-value';
 import { MAX_QUERY_IDS, type StatusChange } from '../protocol/v2-requests';
-import { dispatch } from '../scenarios';
 import {
-  encryptionFields,
-  namespaceOf,
-  provisionerFor,
-  wireAppInfo,
-} from '../scenarios/instance-access';
-import { purchaseInstance } from '../scenarios/new-instance';
-import { type Renewal, renew } from '../scenarios/refresh-instance';
-import { release } from '../scenarios/release-instance';
-import type { ScenarioContext, ScenarioResult } from '../scenarios/scenario';
-import { success } from '../scenarios/scenario';
-import { changeStatus } from '../scenarios/update-instance-status';
-import { upgrade } from '../scenarios/upgrade-instance';
-import { type Entitlement, STATUS } from '../store/instance-store';
-import { describeCommand, type FrontEnd } from './front-end';
-import { shapeV2 } from './saas-v2';
+  changeStatus,
+  type Entitlement,
+  expire,
+  ORIGINS,
+  purchase,
+  query,
+  release,
+  renew,
+  upgrade,
+} from '../scenarios';
+import { type Answer, describeCommand, type FrontEnd, type RunContext } from './front-end';
 import {
   authenticateV1,
   paramsOf,
@@ -25,25 +20,27 @@ import {
   readV1Order,
   readV1Renewal,
   readV1Specification,
+  renewalCommand,
   type V1Order,
   type V1Params,
   type V1Renewal,
 } from './v1-transport';
+import { answerOf, purchaseAnswer, queryAnswer, shapeV2 } from './wire-answers';
 
 /**
  * SaaS V1.0 (docs/protocol.md#saas-v10): GET, every parameter in the query string, `authToken` under
- * the V1.0 key, `Body-Sign` with the same key. Each activity runs the protocol-agnostic scenario
+ * the V1.0 key, `Body-Sign` with the same key. Each activity runs the protocol-neutral scenario
  * the V2.0 activity runs, so a product migrating from V1.0 to V2.0 keeps its instances:
  *
  * | activity          | scenario                                                          |
  * | ----------------- | ----------------------------------------------------------------- |
  * | `newInstance`     | `purchase` (new-instance.ts), order details from the request      |
- * | `refreshInstance` | `renew` (refresh-instance.ts), then unfreeze an expired instance  |
- * | `expireInstance`  | `changeStatus` FREEZE (update-instance-status.ts)                 |
+ * | `refreshInstance` | `renew` (refresh-instance.ts), restoring access (`restoreAccess`)  |
+ * | `expireInstance`  | `expire` (expire-instance.ts): FREEZE unless renewed since        |
  * | `releaseInstance` | `release` (release-instance.ts)                                   |
  * | `upgrade`         | `upgrade` (upgrade-instance.ts), specification from the request   |
- * | `instanceStatus`  | `changeStatus` FREEZE / UNFREEZE (NORMAL)                         |
- * | `queryInstance`   | `queryInstance` (query-instance.ts)                               |
+ * | `instanceStatus`  | `changeStatus` FREEZE / UNFREEZE (NORMAL) (update-instance-status.ts) |
+ * | `queryInstance`   | `query` (query-instance.ts)                                       |
  *
  * `newInstance` answers `instanceId`, `encryptType` and `appInfo` (credentials encrypted with the
  * V1.0 key). It provisions within the response budget; when that is not enough it answers
@@ -137,99 +134,47 @@ function parseSaasV1(p: V1Params): SaasV1Command {
   }
 }
 
-/**
- * A V1.0 renewal: `renew`, then, when the instance was frozen by `expireInstance` and the new
- * expiry is ahead, unfreezes it. V1.0 sends no unfreeze for period products: a renewal after
- * expiry is what restores access. Shared with License 1.0.
- */
-export async function renewAndRestore(r: Renewal, ctx: ScenarioContext): Promise<ScenarioResult> {
-  const renewed = await renew(r, ctx);
-  if (renewed.resultCode !== '000000') return renewed;
-  const current = await ctx.deps.store.getInstance(namespaceOf(r.test), r.instanceId);
-  if (current?.status !== STATUS.FROZEN || (current.expireTime ?? 0) <= ctx.deps.clock.now()) {
-    return renewed;
-  }
-  return changeStatus({ test: r.test, instanceId: r.instanceId, status: 'UNFREEZE' }, ctx);
-}
-
-/**
- * A V1.0 expiry: freezes the instance, unless it has been renewed beyond now since (a retried
- * `expireInstance` arriving after the renewal must not freeze a paid instance). Shared with
- * License 1.0.
- */
-export async function expire(
-  e: { test: boolean; instanceId: string },
-  ctx: ScenarioContext,
-): Promise<ScenarioResult> {
-  const current = await ctx.deps.store.getInstance(namespaceOf(e.test), e.instanceId);
-  const renewed =
-    current !== undefined &&
-    current.status !== STATUS.RELEASED &&
-    (current.expireTime ?? 0) > ctx.deps.clock.now();
-  if (renewed) {
-    ctx.annotate({ instanceId: e.instanceId });
-    return success(undefined, 'success (renewed since; not expired)');
-  }
-  return changeStatus({ test: e.test, instanceId: e.instanceId, status: 'FREEZE' }, ctx);
-}
-
-/** `newInstance`: the purchase, then the current delivery info (re-entries get it again). */
-async function newInstanceV1(
-  cmd: Extract<SaasV1Command, { activity: 'newInstance' }>,
-  ctx: ScenarioContext,
-): Promise<ScenarioResult> {
-  ctx.annotate({ orderId: cmd.orderId });
-  const { result, record } = await purchaseInstance(
-    {
-      test: cmd.test,
-      orderId: cmd.orderId,
-      orderLineId: cmd.orderLineId,
-      protocol: 'v1',
-      order: { entitlement: cmd.entitlement, expireTime: cmd.expireTime },
-    },
-    ctx,
-  );
-  const instanceId = result.fields?.instanceId as string;
-  if (result.resultCode !== '000000') return result;
-  const info = record?.sealedAppInfo
-    ? ctx.deps.vault.open(record.sealedAppInfo)
-    : cmd.test
-      ? await provisionerFor(ctx, true).provision({
-          instanceId,
-          test: true,
-          orderId: cmd.orderId,
-          orderLineId: cmd.orderLineId,
-          entitlement: cmd.entitlement,
-        })
-      : undefined;
-  // A released real instance has no delivery info left: its id is all there is to answer.
-  if (!info) return result;
-  return {
-    ...result,
-    fields: { instanceId, ...encryptionFields(ctx), appInfo: wireAppInfo(ctx, info) },
-  };
-}
-
-function runSaasV1(cmd: SaasV1Command, ctx: ScenarioContext): Promise<ScenarioResult> {
+async function runSaasV1(cmd: SaasV1Command, ctx: RunContext): Promise<Answer> {
+  const s = ctx.scenario;
   const { test } = cmd;
   switch (cmd.activity) {
-    case 'newInstance':
-      return newInstanceV1(cmd, ctx);
+    case 'newInstance': {
+      const order = { entitlement: cmd.entitlement, expireTime: cmd.expireTime };
+      const purchased = await purchase(
+        {
+          test,
+          orderId: cmd.orderId,
+          orderLineId: cmd.orderLineId,
+          origin: ORIGINS.SAAS_V1,
+          order,
+          withDelivery: true,
+        },
+        s,
+      );
+      return purchaseAnswer(purchased, ctx);
+    }
     case 'refreshInstance':
-      return renewAndRestore(cmd, ctx);
+      return answerOf(await renew(renewalCommand(cmd), s));
     case 'expireInstance':
-      return expire({ test, instanceId: cmd.instanceId }, ctx);
+      return answerOf(await expire({ test, instanceId: cmd.instanceId }, s));
     case 'releaseInstance':
-      return release({ test, instanceId: cmd.instanceId, orderId: cmd.orderId }, ctx);
+      return answerOf(await release({ test, instanceId: cmd.instanceId, orderId: cmd.orderId }, s));
     case 'upgrade':
-      return upgrade(
-        { test, instanceId: cmd.instanceId, orderId: cmd.orderId, entitlement: cmd.entitlement },
-        ctx,
+      return answerOf(
+        await upgrade(
+          { test, instanceId: cmd.instanceId, orderId: cmd.orderId, entitlement: cmd.entitlement },
+          s,
+        ),
       );
     case 'instanceStatus':
-      return changeStatus({ test, instanceId: cmd.instanceId, status: cmd.status }, ctx);
+      return answerOf(
+        await changeStatus(
+          { test, instanceId: cmd.instanceId, freeze: cmd.status === 'FREEZE' },
+          s,
+        ),
+      );
     case 'queryInstance':
-      return dispatch({ activity: 'queryInstance', test, instanceIds: cmd.instanceIds }, ctx);
+      return queryAnswer(await query({ test, instanceIds: cmd.instanceIds }, s), ctx);
   }
 }
 

@@ -1,11 +1,29 @@
-import type { Deps } from '../deps';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
 import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
 import { verifyRequestSignature } from '../protocol/request-signature';
-import { parseV2Request, type ScenarioRequest } from '../protocol/v2-requests';
-import { dispatch } from '../scenarios';
-import type { ScenarioResult } from '../scenarios/scenario';
-import { type Authenticated, describeCommand, type FrontEnd } from './front-end';
+import { parseV2Request, type RefreshScene, type V2Request } from '../protocol/v2-requests';
+import {
+  changeStatus,
+  checkChange,
+  ORIGINS,
+  purchase,
+  query,
+  RENEWAL_SCENES,
+  type RenewalScene,
+  release,
+  renew,
+  upgrade,
+} from '../scenarios';
+import {
+  type Answer,
+  type Authenticated,
+  describeCommand,
+  type FrontEnd,
+  type RunContext,
+} from './front-end';
+import { answerOf, purchaseAnswer, queryAnswer, shapeV2 } from './wire-answers';
 
 /** Parses a body as JSON, answering `000002` when it is not. */
 export function parseJsonBody(http: HttpRequest): unknown {
@@ -22,12 +40,13 @@ export function parseJsonBody(http: HttpRequest): unknown {
  */
 export async function authenticateQuerySignature(
   http: HttpRequest,
-  deps: Deps,
+  config: Config,
+  clock: Clock,
   family: string,
   keys: readonly string[],
 ): Promise<Authenticated> {
-  const now = deps.clock.now();
-  const window = deps.config.signatureWindowMs;
+  const now = clock.now();
+  const window = config.signatureWindowMs;
   const verdict = verifyRequestSignature(
     {
       signature: http.query.signature,
@@ -38,7 +57,7 @@ export async function authenticateQuerySignature(
     keys,
     now,
     window,
-    deps.config.requestBodyDigest,
+    config.requestBodyDigest,
   );
   if (!verdict.ok) throw new SignatureError(verdict.reason);
   return {
@@ -55,20 +74,88 @@ export async function authenticateQuerySignature(
   };
 }
 
-/** The V2.0 body: `resultCode`, `resultMsg`, then the scenario's fields. */
-export function shapeV2(result: ScenarioResult): Record<string, unknown> {
-  return { resultCode: result.resultCode, resultMsg: result.resultMsg ?? '', ...result.fields };
+/** KooGallery's `refreshInstance` scenes as the renewal scenes the scenarios and provisioner know. */
+export const V2_RENEWAL_SCENES: Readonly<Record<RefreshScene, RenewalScene>> = {
+  TRIAL_TO_FORMAL: RENEWAL_SCENES.TRIAL_TO_FORMAL,
+  RENEWAL: RENEWAL_SCENES.RENEWAL,
+  UNSUBSCRIBE_RENEWAL_PERIOD: RENEWAL_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD,
+  RENEWAL_CHANGE: RENEWAL_SCENES.RENEWAL_CHANGE,
+};
+
+async function runSaasV2(req: V2Request, ctx: RunContext): Promise<Answer> {
+  const s = ctx.scenario;
+  const { test } = req;
+  switch (req.activity) {
+    case 'newInstance': {
+      const { orderId, orderLineId } = req;
+      const cmd = { test, orderId, orderLineId, origin: ORIGINS.SAAS_V2, withDelivery: false };
+      return purchaseAnswer(await purchase(cmd, s), ctx);
+    }
+    case 'queryInstance':
+      return queryAnswer(await query({ test, instanceIds: req.instanceIds }, s), ctx);
+    case 'refreshInstance':
+      return answerOf(
+        await renew(
+          {
+            test,
+            instanceId: req.instanceId,
+            orderId: req.orderId,
+            orderLineId: req.orderLineId,
+            scene: V2_RENEWAL_SCENES[req.scene],
+            expireTime: req.expireTime,
+            productId: req.productId,
+            restoreAccess: false,
+          },
+          s,
+        ),
+      );
+    case 'updateInstanceStatus':
+      return answerOf(
+        await changeStatus(
+          { test, instanceId: req.instanceId, freeze: req.status === 'FREEZE' },
+          s,
+        ),
+      );
+    case 'releaseInstance':
+      return answerOf(
+        await release(
+          {
+            test,
+            instanceId: req.instanceId,
+            orderId: req.orderId,
+            orderLineId: req.orderLineId,
+          },
+          s,
+        ),
+      );
+    case 'upgradeInstance':
+      return answerOf(
+        await upgrade(
+          {
+            test,
+            instanceId: req.instanceId,
+            orderId: req.orderId,
+            orderLineId: req.orderLineId,
+          },
+          s,
+        ),
+      );
+    case 'changeInstanceCheck':
+      return answerOf(
+        await checkChange({ test, instanceId: req.instanceId, ...req.productInfo }, s),
+      );
+  }
 }
 
 /** SaaS V2.0 (docs/protocol.md#transport): POST JSON, signature in the query string. */
-export const saasV2FrontEnd: FrontEnd<ScenarioRequest> = {
+export const saasV2FrontEnd: FrontEnd<V2Request> = {
   family: 'v2',
   matches: (http) => http.method !== 'GET',
   keys: (config) => config.accessKeys,
-  authenticate: (http, deps) =>
-    authenticateQuerySignature(http, deps, 'v2', deps.config.accessKeys),
+  authenticate: (http, config, clock) =>
+    authenticateQuerySignature(http, config, clock, 'v2', config.accessKeys),
   parse: (http) => parseV2Request(parseJsonBody(http)),
-  run: (command, ctx) => dispatch(command, ctx),
+  run: runSaasV2,
   describe: describeCommand,
   shape: shapeV2,
 };

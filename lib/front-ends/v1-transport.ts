@@ -1,9 +1,16 @@
-import type { Deps } from '../deps';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
 import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
+import { readString } from '../protocol/fields';
+import { parseKooTime } from '../protocol/koo-time';
 import { v1ReplayNonce, verifyV1AuthToken } from '../protocol/v1-auth-token';
-import { parseKooTime, REFRESH_SCENES, readString } from '../protocol/v2-requests';
-import type { Entitlement } from '../store/instance-store';
+import {
+  type Entitlement,
+  RENEWAL_SCENES,
+  type RenewalScene,
+  type RenewCommand,
+} from '../scenarios/commands';
 import type { Authenticated } from './front-end';
 
 /**
@@ -21,10 +28,14 @@ const V1_NONCE_FAMILY = 'v1';
  * remembered for twice the window: no timestamp the window accepts
  * can outlive it.
  */
-export async function authenticateV1(http: HttpRequest, deps: Deps): Promise<Authenticated> {
-  const now = deps.clock.now();
-  const window = deps.config.v1TimestampWindowMs;
-  const verdict = verifyV1AuthToken(http.rawQuery, deps.config.v1AccessKeys, now, window);
+export async function authenticateV1(
+  http: HttpRequest,
+  config: Config,
+  clock: Clock,
+): Promise<Authenticated> {
+  const now = clock.now();
+  const window = config.v1TimestampWindowMs;
+  const verdict = verifyV1AuthToken(http.rawQuery, config.v1AccessKeys, now, window);
   if (!verdict.ok) throw new SignatureError(verdict.reason);
   return {
     accessKey: verdict.key,
@@ -226,7 +237,7 @@ export function readV1Order(p: V1Params): V1Order {
 export interface V1Renewal {
   instanceId: string;
   orderId: string;
-  scene: string;
+  scene: RenewalScene;
   /** The new expiry, epoch ms. */
   expireTime: number;
   productId?: string;
@@ -236,11 +247,11 @@ export interface V1Renewal {
  * The scene of a V1.0 renewal: `trialToFormal` "1" is a trial conversion, a negative
  * `orderAmount` a renewal refund (退续费), anything else a renewal.
  */
-function v1RefreshScene(p: V1Params): string {
-  if (p.optional('trialToFormal', 2) === '1') return REFRESH_SCENES.TRIAL_TO_FORMAL;
+function v1RefreshScene(p: V1Params): RenewalScene {
+  if (p.optional('trialToFormal', 2) === '1') return RENEWAL_SCENES.TRIAL_TO_FORMAL;
   const amount = p.amount('orderAmount');
-  if (amount !== undefined && amount < 0) return REFRESH_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD;
-  return REFRESH_SCENES.RENEWAL;
+  if (amount !== undefined && amount < 0) return RENEWAL_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD;
+  return RENEWAL_SCENES.RENEWAL;
 }
 
 /** Reads a V1.0 renewal (`refreshInstance`, `refreshLicense`). */
@@ -257,4 +268,21 @@ export function readV1Renewal(p: V1Params): V1Renewal {
 /** The instance (and the order, when sent) a V1.0 expiry or release names. */
 export function readV1Instance(p: V1Params): { instanceId: string; orderId?: string } {
   return { instanceId: p.required('instanceId'), orderId: p.optional('orderId') };
+}
+
+/**
+ * A V1.0 renewal (SaaS `refreshInstance`, License 1.0 `refreshLicense`) as a renewal command that
+ * also restores access: V1.0 sends no unfreeze for period products, a renewal after the expiry is
+ * what restores it.
+ */
+export function renewalCommand(r: V1Renewal & { test: boolean }): RenewCommand {
+  return {
+    test: r.test,
+    instanceId: r.instanceId,
+    orderId: r.orderId,
+    scene: r.scene,
+    expireTime: r.expireTime,
+    productId: r.productId,
+    restoreAccess: true,
+  };
 }

@@ -12,6 +12,12 @@ const LOCAL_DEFAULTS: Record<string, string> = {
   ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
 };
 
+/**
+ * The file under the data directory holding the development webhook secret, shared by
+ * `koogallery-sim serve-webhook` and `npm start` when `PROVISIONER_WEBHOOK_SECRET` is unset.
+ */
+export const WEBHOOK_SECRET_FILE = 'webhook-secret';
+
 /** What {@link startLocalEnvironment} started, and how to configure the function against it. */
 export interface LocalEnvironment {
   /** Settings: the caller's own first, then the local stand-ins' (store endpoint, dev keys…). */
@@ -72,7 +78,9 @@ async function readOrCreateSigningKey(
  * Order API (unless HUAWEICLOUD_AK is set) and a development access key kept under `dataDir`
  * (unless KOOGALLERY_ACCESS_KEY is set), a License 2.0 development key (unless
  * KOOGALLERY_LICENSE_ACCESS_KEY is set) and a License 1.0 signing key (unless LICENSE_SIGNING_KEY
- * is set), both kept under `dataDir`. Everything listens on 127.0.0.1 only.
+ * is set), both kept under `dataDir`. With `PROVISIONER_WEBHOOK_URL` set and no
+ * `PROVISIONER_WEBHOOK_SECRET`, the webhook secret `koogallery-sim serve-webhook` keeps there.
+ * Everything listens on 127.0.0.1 only.
  */
 export async function startLocalEnvironment(options: {
   dataDir: string;
@@ -109,6 +117,13 @@ export async function startLocalEnvironment(options: {
       const signing = await readOrCreateSigningKey(dataDir);
       set.LICENSE_SIGNING_KEY = signing.pem;
       notes.push(`License 1.0 signing key: public key in ${signing.publicFile}`);
+    }
+    if (outer('PROVISIONER_WEBHOOK_URL') && !outer('PROVISIONER_WEBHOOK_SECRET')) {
+      const secretFile = join(dataDir, WEBHOOK_SECRET_FILE);
+      set.PROVISIONER_WEBHOOK_SECRET = (await readOrCreateKey(secretFile)).value;
+      notes.push(
+        `webhook secret: kept in ${secretFile} (as koogallery-sim serve-webhook reads it)`,
+      );
     }
     const tableName = lookup('TABLE_NAME') as string;
     if (!outer('DYNAMODB_ENDPOINT')) {

@@ -12,8 +12,8 @@ export interface OrderLine {
   chargingMode?: string;
   periodType?: string;
   periodNumber?: number;
-  /** Expiry as KooGallery writes it (`yyyyMMddHHmmss`, UTC), when present. */
-  expireTime?: string;
+  /** Expiry, epoch ms (parsed from KooGallery's UTC `yyyyMMddHHmmss`), when present and a real date. */
+  expireTime?: number;
   productInfo: OrderProduct[];
 }
 

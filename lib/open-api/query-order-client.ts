@@ -1,5 +1,6 @@
 import { systemClock } from '../clock';
 import { ConfigError, InvalidRequestError, OrderUnavailableError } from '../errors';
+import { parseKooTime } from '../protocol/koo-time';
 import {
   canonicalQueryString,
   formatSdkDate,
@@ -94,6 +95,15 @@ function optionalNumber(value: unknown, path: string): number | undefined {
   throw new ShapeError(`${path} is not a number`);
 }
 
+/**
+ * A KooGallery time (`yyyyMMddHHmmss[SSS]`, UTC) as epoch ms. One that is not a real date reads as
+ * absent, as the scenarios always treated it: the order stays usable, with no expiry.
+ */
+function optionalTime(value: unknown, path: string): number | undefined {
+  const text = optionalString(value, path);
+  return text === undefined ? undefined : parseKooTime(text);
+}
+
 /** Drops undefined members so that a mapped order holds only what KooGallery sent. */
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -120,7 +130,7 @@ function toLine(raw: unknown, path: string): OrderLine {
     chargingMode: optionalString(raw.chargingMode, `${path}.chargingMode`),
     periodType: optionalString(raw.periodType, `${path}.periodType`),
     periodNumber: optionalNumber(raw.periodNumber, `${path}.periodNumber`),
-    expireTime: optionalString(raw.expireTime, `${path}.expireTime`),
+    expireTime: optionalTime(raw.expireTime, `${path}.expireTime`),
     productInfo: products.map((p, i) => toProduct(p, `${path}.productInfo[${i}]`)),
   });
 }

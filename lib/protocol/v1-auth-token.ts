@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hmacSha256, safeEqual } from './hmac';
-import { parseKooTime } from './v2-requests';
+import { parseKooTime } from './koo-time';
 
 /**
  * The SaaS V1.0 / License 1.0 request signature (docs/protocol.md#authtoken):

@@ -1,4 +1,6 @@
 import { InvalidRequestError } from '../errors';
+import { type FieldSpec, oneOf, readString, readTestFlag } from './fields';
+import { parseKooTime } from './koo-time';
 import { quoteReceived } from './received-value';
 
 /** The SaaS V2.0 activities (docs/protocol.md#saas-v20-activities). */
@@ -40,8 +42,8 @@ export interface ProductInfo {
   linearValue?: number;
 }
 
-/** A validated request, whatever protocol carried it; `test` is `testFlag` "1". */
-export type ScenarioRequest =
+/** A validated SaaS V2.0 request, still in the wire's terms; `test` is `testFlag` "1". */
+export type V2Request =
   | {
       activity: 'newInstance';
       test: boolean;
@@ -82,8 +84,6 @@ export type ScenarioRequest =
       instanceId: string;
       productInfo: ProductInfo;
     };
-
-type FieldSpec = { max: number; required: boolean };
 
 /** Max lengths and presence per activity, from docs/protocol.md#saas-v20-activities. */
 const FIELDS: Record<V2Activity, Record<string, FieldSpec>> = {
@@ -128,79 +128,6 @@ const ACTIVITY_MAX: Record<V2Activity, number> = {
   changeInstanceCheck: 32,
 };
 
-/** Characters refused in identifiers: control characters can break logs and keys. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/**
- * Reads an optional or required string field: present, a string, within `spec.max`, without
- * control characters; throws `InvalidRequestError` naming the field. Shared by the JSON protocols.
- */
-export function readString(
-  body: Record<string, unknown>,
-  name: string,
-  spec: FieldSpec,
-): string | undefined {
-  if (!Object.hasOwn(body, name) || body[name] === null || body[name] === undefined) {
-    if (spec.required) throw new InvalidRequestError(`missing required field: ${name}`);
-    return undefined;
-  }
-  const value = body[name];
-  if (typeof value !== 'string') throw new InvalidRequestError(`field ${name} must be a string`);
-  if (spec.required && value.trim() === '') {
-    throw new InvalidRequestError(`missing required field: ${name} (empty)`);
-  }
-  if (value.length > spec.max) {
-    throw new InvalidRequestError(`field ${name} is longer than ${spec.max} characters`);
-  }
-  if (CONTROL.test(value))
-    throw new InvalidRequestError(`field ${name} contains control characters`);
-  return value;
-}
-
-/**
- * Reads KooGallery's `expireTime`: UTC `yyyyMMddHHmmss` or `yyyyMMddHHmmssSSS` (docs/protocol.md, decision 7).
- * Returns epoch milliseconds, or undefined when the value is not a real date.
- */
-export function parseKooTime(value: string): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})?$/.exec(value);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const ms = m[7] === undefined ? 0 : Number(m[7]);
-  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
-  const back = new Date(t);
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) {
-    return undefined;
-  }
-  return t;
-}
-
-/** Formats epoch milliseconds as KooGallery's UTC `yyyyMMddHHmmss`. */
-export function formatKooTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
-
-/** Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (docs/protocol.md, decision 8). */
-export function readTestFlag(body: Record<string, unknown>): boolean {
-  const flag = readString(body, 'testFlag', { max: 2, required: false });
-  if (flag === undefined || flag === '' || flag === '0') return false;
-  if (flag === '1') return true;
-  throw new InvalidRequestError('field testFlag must be "0" or "1"');
-}
-
-/** Checks that `value` is one of `allowed`; throws `InvalidRequestError` naming the field. */
-export function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new InvalidRequestError(`field ${field} must be one of ${allowed.join(', ')}`);
-}
-
 function readProductInfo(body: Record<string, unknown>): ProductInfo {
   const raw = body.productInfo;
   if (raw === undefined || raw === null)
@@ -225,25 +152,18 @@ function readProductInfo(body: Record<string, unknown>): ProductInfo {
   return info;
 }
 
-/** Reads the `activity` of a parsed body, or undefined when it has none that is a string. */
-export function activityOf(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const a = (body as Record<string, unknown>).activity;
-  return typeof a === 'string' ? a : undefined;
-}
-
 /** True when `activity` is a SaaS V2.0 activity. */
 export function isV2Activity(activity: string | undefined): activity is V2Activity {
   return (V2_ACTIVITIES as readonly string[]).includes(activity ?? '');
 }
 
 /**
- * Validates a parsed SaaS V2.0 body into a {@link ScenarioRequest}: required fields, types and
+ * Validates a parsed SaaS V2.0 body into a {@link V2Request}: required fields, types and
  * maximum lengths of docs/protocol.md#saas-v20-activities. Throws `InvalidRequestError` naming the field.
  * Unknown fields are ignored (KooGallery may add some); nothing is copied from the body but the
  * known fields, so keys like `__proto__` have no effect.
  */
-export function parseV2Request(body: unknown): ScenarioRequest {
+export function parseV2Request(body: unknown): V2Request {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new InvalidRequestError('body must be a JSON object');
   }

@@ -21,13 +21,29 @@ export interface ProvisionRequest {
   expireTime?: number;
 }
 
+/**
+ * What a renewal is, in KooGallery's own names (sellers know them from the marketplace): a
+ * renewal, a trial turned paid, a renewal cancelled (退续费, the expiry may move back) or a renewal
+ * with a change of specification.
+ */
+export const RENEWAL_SCENES = {
+  TRIAL_TO_FORMAL: 'TRIAL_TO_FORMAL',
+  RENEWAL: 'RENEWAL',
+  UNSUBSCRIBE_RENEWAL_PERIOD: 'UNSUBSCRIBE_RENEWAL_PERIOD',
+  RENEWAL_CHANGE: 'RENEWAL_CHANGE',
+} as const;
+/** One of {@link RENEWAL_SCENES}. */
+export type RenewalScene = (typeof RENEWAL_SCENES)[keyof typeof RENEWAL_SCENES];
+
 /** A renewal, trial conversion or renewal cancellation. */
 export interface RenewRequest {
   instance: InstanceRecord;
   orderId: string;
-  scene: string;
+  scene: RenewalScene;
   /** The new expiry, epoch milliseconds. */
   expireTime: number;
+  /** The new product, for a renewal with a change of specification (`RENEWAL_CHANGE`). */
+  productId?: string;
 }
 
 /** A paid upgrade with its new entitlement. */

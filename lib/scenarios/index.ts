@@ -1,28 +1,30 @@
-import type { ScenarioRequest } from '../protocol/v2-requests';
-import { changeInstanceCheck } from './change-instance-check';
-import { newInstance } from './new-instance';
-import { queryInstance } from './query-instance';
-import { refreshInstance } from './refresh-instance';
-import { releaseInstance } from './release-instance';
-import type { Scenario, ScenarioContext, ScenarioResult } from './scenario';
-import { updateInstanceStatus } from './update-instance-status';
-import { upgradeInstance } from './upgrade-instance';
-
-/** One module per activity; a log line's `activity` names the file. */
-const SCENARIOS: {
-  [A in ScenarioRequest['activity']]: Scenario<Extract<ScenarioRequest, { activity: A }>>;
-} = {
-  newInstance,
-  queryInstance,
-  refreshInstance,
-  updateInstanceStatus,
-  releaseInstance,
-  upgradeInstance,
-  changeInstanceCheck,
-};
-
-/** Runs the scenario module of a validated request. */
-export function dispatch(request: ScenarioRequest, ctx: ScenarioContext): Promise<ScenarioResult> {
-  const scenario = SCENARIOS[request.activity] as Scenario;
-  return scenario(request, ctx);
-}
+/**
+ * Every business decision, for every protocol: the front ends map their wire requests to the
+ * commands of `commands.ts` and call these entries, one module per scenario.
+ *
+ * | entry               | module                    | carried by                                         |
+ * | ------------------- | ------------------------- | -------------------------------------------------- |
+ * | `purchase`          | new-instance.ts           | V2.0 and V1.0 `newInstance`                        |
+ * | `issueLicense`      | issue-license.ts          | License 1.0 `getLicense`                           |
+ * | `query`             | query-instance.ts         | V2.0 and V1.0 `queryInstance`                      |
+ * | `renew`             | refresh-instance.ts       | V2.0 and V1.0 `refreshInstance`                    |
+ * | `renewLicense`      | issue-license.ts          | License 1.0 `refreshLicense`                       |
+ * | `expire`            | expire-instance.ts        | V1.0 `expireInstance`, License 1.0 `expireLicense` |
+ * | `changeStatus`      | update-instance-status.ts | V2.0 `updateInstanceStatus`, V1.0 `instanceStatus` |
+ * | `release`           | release-instance.ts       | every release                                      |
+ * | `upgrade`           | upgrade-instance.ts       | V2.0 `upgradeInstance`, V1.0 `upgrade`             |
+ * | `checkChange`       | change-instance-check.ts  | V2.0 `changeInstanceCheck`                         |
+ * | `changeLicenseCode` | license-code.ts           | every License 2.0 notification                     |
+ */
+export { checkChange } from './change-instance-check';
+export * from './commands';
+export { expire } from './expire-instance';
+export { issueLicense, renewLicense } from './issue-license';
+export { changeLicenseCode } from './license-code';
+export { purchase } from './new-instance';
+export { query } from './query-instance';
+export { renew } from './refresh-instance';
+export { release } from './release-instance';
+export * from './scenario';
+export { changeStatus } from './update-instance-status';
+export { upgrade } from './upgrade-instance';

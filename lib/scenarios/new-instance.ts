@@ -1,55 +1,53 @@
 import { KooGalleryError, OrderUnavailableError } from '../errors';
 import { instanceIdFor } from '../ids';
-import { type Entitlement, type InstanceRecord, STATUS } from '../store/instance-store';
-import { namespaceOf, orderKey, readOrder } from './instance-access';
-import { claim, leaseIsFree, type ProvisioningOutcome, provision } from './provisioning';
-import type { RequestOf, Scenario, ScenarioContext, ScenarioResult } from './scenario';
+import { type InstanceRecord, STATUS } from '../store/instance-store';
+import type { PurchaseCommand } from './commands';
+import { storedDelivery, testDelivery } from './delivery';
+import { namespaceOf, orderKey } from './namespaces';
+import { readOrder } from './orders';
+import {
+  claim,
+  leaseIsFree,
+  type ProvisioningOutcome,
+  type ProvisioningPorts,
+  provision,
+} from './provisioning';
+import type { PurchaseResult, ScenarioContext } from './scenario';
 
 /** How often a duplicate purchase re-reads the instance while another call provisions it. */
 const WAIT_STEP_MS = 100;
 
+/** Attempts to claim or find the instance after the first create lost. */
+const CLAIM_ATTEMPTS = 4;
+
 /** A purchase's answer and, when it succeeded, the instance as it now stands. */
-export interface Purchased {
-  result: ScenarioResult;
+interface Purchased {
+  result: PurchaseResult;
   record?: InstanceRecord;
 }
 
-/** The facts of a purchase, whatever protocol carried it. */
-export interface Purchase {
-  test: boolean;
-  orderId: string;
-  orderLineId: string;
-  /** The protocol family creating the instance (`v2`, `v1`…). */
-  protocol: string;
-  /**
-   * The order as the request carried it (SaaS V1.0). Kept in the claim, so whichever call finishes
-   * the provisioning uses it and Query Order is never read for this instance.
-   */
-  order?: { entitlement: Entitlement; expireTime?: number };
+function inProgress(instanceId: string, message = 'instance is being provisioned'): PurchaseResult {
+  return { resultCode: '000004', resultMsg: message, instanceId };
 }
 
-function inProgress(instanceId: string, message = 'instance is being provisioned'): ScenarioResult {
-  return { resultCode: '000004', resultMsg: message, fields: { instanceId } };
-}
-
-function failedAnswer(instanceId: string, error: unknown): ScenarioResult {
+function failedAnswer(instanceId: string, error: unknown): PurchaseResult {
   if (error instanceof OrderUnavailableError) {
     return inProgress(instanceId, 'order details are not readable yet, retry later');
   }
   if (error instanceof KooGalleryError) {
-    return { resultCode: error.resultCode, resultMsg: error.message, fields: { instanceId } };
+    return { resultCode: error.resultCode, resultMsg: error.message, instanceId };
   }
   throw error;
 }
 
 async function waitForReady(
-  ctx: ScenarioContext,
+  ctx: ScenarioContext<'store'>,
   record: InstanceRecord,
 ): Promise<InstanceRecord | undefined> {
   let current: InstanceRecord | undefined = record;
-  while (ctx.deps.clock.now() + WAIT_STEP_MS < ctx.deadline) {
-    await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
-    current = await ctx.deps.store.getInstance(record.namespace, record.instanceId);
+  while (ctx.clock.now() + WAIT_STEP_MS < ctx.deadline) {
+    await ctx.sleep(WAIT_STEP_MS);
+    current = await ctx.ports.store.getInstance(record.namespace, record.instanceId);
     if (current && current.status !== STATUS.PROVISIONING) return current;
     if (current && leaseIsFree(ctx, current)) return current;
   }
@@ -61,12 +59,14 @@ async function waitForReady(
  * the first call to write the PROVISIONING claim (`attribute_not_exists`) is the one that reads the
  * order and provisions; concurrent duplicates wait for it within the budget, then answer `000004`.
  * A claim left by a crash or a failure is taken over by the next retry or poll once it expires.
- * Shared by every protocol that creates instances.
  */
-export async function purchaseInstance(p: Purchase, ctx: ScenarioContext): Promise<Purchased> {
+async function purchaseInstance(
+  p: PurchaseCommand,
+  ctx: ScenarioContext<ProvisioningPorts>,
+): Promise<Purchased> {
   const namespace = namespaceOf(p.test);
   const instanceId = instanceIdFor(namespace, p.orderId, p.orderLineId);
-  ctx.annotate({ instanceId });
+  ctx.annotate({ orderId: p.orderId, instanceId });
   const done = (record: InstanceRecord): Purchased => ({
     result: {
       resultCode: '000000',
@@ -74,7 +74,7 @@ export async function purchaseInstance(p: Purchase, ctx: ScenarioContext): Promi
         record.status === STATUS.ACTIVE || record.status === STATUS.FROZEN
           ? 'success'
           : 'success (instance was released)',
-      fields: { instanceId },
+      instanceId,
     },
     record,
   });
@@ -84,7 +84,7 @@ export async function purchaseInstance(p: Purchase, ctx: ScenarioContext): Promi
       : { result: failedAnswer(instanceId, outcome.error) };
   const pending = (): Purchased => ({ result: inProgress(instanceId) });
 
-  const now = ctx.deps.clock.now();
+  const now = ctx.clock.now();
   const fresh: InstanceRecord = {
     namespace,
     instanceId,
@@ -92,12 +92,12 @@ export async function purchaseInstance(p: Purchase, ctx: ScenarioContext): Promi
     version: 1,
     orderId: p.orderId,
     orderLineId: p.orderLineId,
-    protocol: p.protocol,
+    protocol: p.origin,
     entitlement: p.order?.entitlement ?? {},
     ...(p.order?.expireTime !== undefined ? { expireTime: p.order.expireTime } : {}),
     ...(p.order ? { orderFromRequest: true } : {}),
     appliedOrders: [orderKey(p.orderId, p.orderLineId)],
-    lease: { token: ctx.deps.ids.token(), until: now + ctx.deps.config.provisioningLeaseMs },
+    lease: { token: ctx.ids.token(), until: now + ctx.settings.provisioningLeaseMs },
     createdAt: now,
     updatedAt: now,
   };
@@ -107,13 +107,13 @@ export async function purchaseInstance(p: Purchase, ctx: ScenarioContext): Promi
   order?.catch(() => undefined);
   // A new purchase is the common case: claim first (one round trip) and read the instance only
   // when it turns out to exist already.
-  if ((await ctx.deps.store.createInstance(fresh)) === 'written') {
+  if ((await ctx.ports.store.createInstance(fresh)) === 'written') {
     return answer(await provision(ctx, fresh, order));
   }
-  for (let attempt = 0; attempt < 4; attempt++) {
-    let current = await ctx.deps.store.getInstance(namespace, instanceId);
+  for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+    let current = await ctx.ports.store.getInstance(namespace, instanceId);
     if (!current) {
-      if ((await ctx.deps.store.createInstance(fresh)) === 'written') {
+      if ((await ctx.ports.store.createInstance(fresh)) === 'written') {
         return answer(await provision(ctx, fresh, order));
       }
       continue;
@@ -136,16 +136,26 @@ export async function purchaseInstance(p: Purchase, ctx: ScenarioContext): Promi
   return pending();
 }
 
-/** {@link purchaseInstance}'s answer alone. */
-export async function purchase(p: Purchase, ctx: ScenarioContext): Promise<ScenarioResult> {
-  return (await purchaseInstance(p, ctx)).result;
+/**
+ * A purchase (SaaS V2.0 and V1.0 `newInstance`): same order line, same `instanceId`, forever.
+ * With `withDelivery` a success also carries the instance's delivery info (a test call's made up
+ * by the test provisioner when none is stored; a released real instance has none left).
+ *
+ * @example const result = await purchase({ test: false, orderId, orderLineId, origin: 'v2', withDelivery: false }, ctx);
+ */
+export async function purchase(
+  cmd: PurchaseCommand,
+  ctx: ScenarioContext<ProvisioningPorts>,
+): Promise<PurchaseResult> {
+  const { result, record } = await purchaseInstance(cmd, ctx);
+  if (!cmd.withDelivery || result.resultCode !== '000000') return result;
+  const appInfo = cmd.test
+    ? await testDelivery(ctx, record, {
+        instanceId: result.instanceId,
+        orderId: cmd.orderId,
+        orderLineId: cmd.orderLineId,
+        entitlement: cmd.order?.entitlement ?? {},
+      })
+    : storedDelivery(ctx, record);
+  return appInfo ? { ...result, appInfo } : result;
 }
-
-/** `newInstance` (docs/protocol.md#newinstance): same `orderId` + `orderLineId`, same `instanceId`, forever. */
-export const newInstance: Scenario<RequestOf<'newInstance'>> = (req, ctx) => {
-  ctx.annotate({ orderId: req.orderId });
-  return purchase(
-    { test: req.test, orderId: req.orderId, orderLineId: req.orderLineId, protocol: 'v2' },
-    ctx,
-  );
-};

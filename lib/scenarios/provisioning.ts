@@ -1,8 +1,12 @@
 import { describeError, KooGalleryError, OrderUnavailableError } from '../errors';
 import type { OrderInfo } from '../open-api/order-client';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
-import { entitlementOf, nextVersion, provisionerFor, readOrder } from './instance-access';
+import { nextVersion } from './instance-writes';
+import { entitlementOf, readOrder } from './orders';
 import type { ScenarioContext } from './scenario';
+
+/** The ports provisioning reaches. */
+export type ProvisioningPorts = 'store' | 'provisioner' | 'orders' | 'vault';
 
 /**
  * How a provisioning attempt ended. One that outlasts the response budget is not an outcome here:
@@ -13,9 +17,9 @@ export type ProvisioningOutcome =
   /** Failed for now; the claim was released so the next retry or poll starts again. */
   | { state: 'failed'; error: unknown };
 
-/** True when a PROVISIONING record's claim is free to take. */
-export function leaseIsFree(ctx: ScenarioContext, record: InstanceRecord): boolean {
-  return !record.lease || record.lease.until <= ctx.deps.clock.now();
+/** True when a PROVISIONING record's claim is free to take (no lease, or one the clock passed). */
+export function leaseIsFree(ctx: ScenarioContext<never>, record: InstanceRecord): boolean {
+  return !record.lease || record.lease.until <= ctx.clock.now();
 }
 
 /**
@@ -23,16 +27,13 @@ export function leaseIsFree(ctx: ScenarioContext, record: InstanceRecord): boole
  * Condition: the version read. Answers the claimed record, or undefined when another call won.
  */
 export async function claim(
-  ctx: ScenarioContext,
+  ctx: ScenarioContext<'store'>,
   record: InstanceRecord,
 ): Promise<InstanceRecord | undefined> {
   const claimed = nextVersion(ctx, record, {
-    lease: {
-      token: ctx.deps.ids.token(),
-      until: ctx.deps.clock.now() + ctx.deps.config.provisioningLeaseMs,
-    },
+    lease: { token: ctx.ids.token(), until: ctx.clock.now() + ctx.settings.provisioningLeaseMs },
   });
-  return (await ctx.deps.store.updateInstance(claimed)) === 'written' ? claimed : undefined;
+  return (await ctx.ports.store.updateInstance(claimed)) === 'written' ? claimed : undefined;
 }
 
 /**
@@ -43,7 +44,7 @@ export async function claim(
  * slower than the budget is answered `000004` by the app while it goes on.
  */
 export async function provision(
-  ctx: ScenarioContext,
+  ctx: ScenarioContext<ProvisioningPorts>,
   claimed: InstanceRecord,
   order?: Promise<OrderInfo>,
 ): Promise<ProvisioningOutcome> {
@@ -55,7 +56,7 @@ export async function provision(
           await (order ?? readOrder(ctx, claimed.orderId, claimed.orderLineId, test)),
           claimed.orderLineId,
         );
-    const appInfo = await provisionerFor(ctx, test).provision({
+    const appInfo = await ctx.ports.provisioner.provision({
       instanceId: claimed.instanceId,
       test,
       orderId: claimed.orderId,
@@ -67,12 +68,12 @@ export async function provision(
       status: STATUS.ACTIVE,
       entitlement,
       expireTime,
-      sealedAppInfo: ctx.deps.vault.seal(appInfo),
+      sealedAppInfo: ctx.ports.vault.seal(appInfo),
       lease: undefined,
       lastError: undefined,
     });
     const record =
-      (await ctx.deps.store.updateInstance(ready)) === 'written'
+      (await ctx.ports.store.updateInstance(ready)) === 'written'
         ? ready
         : await afterLostRace(ctx, claimed);
     return { state: 'ready', record };
@@ -84,20 +85,20 @@ export async function provision(
 
 /** Our final write lost: the record changed under us (released, or the claim was taken over). */
 async function afterLostRace(
-  ctx: ScenarioContext,
+  ctx: ScenarioContext<'store' | 'provisioner'>,
   claimed: InstanceRecord,
 ): Promise<InstanceRecord> {
-  const now = await ctx.deps.store.getInstance(claimed.namespace, claimed.instanceId);
+  const now = await ctx.ports.store.getInstance(claimed.namespace, claimed.instanceId);
   if (now?.status === STATUS.ACTIVE || now?.status === STATUS.FROZEN) return now;
   if (now?.status === STATUS.RELEASED) {
     // Released while we provisioned: undo the tenant we may just have created.
-    await provisionerFor(ctx, claimed.namespace === 'test').release(now);
+    await ctx.ports.provisioner.release(now);
   }
   throw new KooGalleryError('000004', 'instance is being provisioned by another call, retry later');
 }
 
 async function releaseClaim(
-  ctx: ScenarioContext,
+  ctx: ScenarioContext<'store'>,
   claimed: InstanceRecord,
   error: unknown,
 ): Promise<void> {
@@ -105,13 +106,13 @@ async function releaseClaim(
     error instanceof OrderUnavailableError || error instanceof KooGalleryError
       ? error.message
       : 'provisioning failed';
-  ctx.deps.log.warn('provisioning attempt failed; claim released for the next retry', {
+  ctx.log.warn('provisioning attempt failed; claim released for the next retry', {
     instanceId: claimed.instanceId,
     orderId: claimed.orderId,
     ...describeError(error),
   });
   try {
-    await ctx.deps.store.updateInstance(
+    await ctx.ports.store.updateInstance(
       nextVersion(ctx, claimed, { lease: undefined, lastError: reason.slice(0, 255) }),
     );
   } catch {

@@ -1,11 +1,16 @@
 import { usageInfoFor } from '../metering/usage-info';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
-import { encryptionFields, namespaceOf, provisionerFor, wireAppInfo } from './instance-access';
-import { claim, leaseIsFree, provision } from './provisioning';
-import type { RequestOf, Scenario, ScenarioContext } from './scenario';
+import type { QueryCommand } from './commands';
+import { testDelivery } from './delivery';
+import { namespaceOf } from './namespaces';
+import { claim, leaseIsFree, type ProvisioningPorts, provision } from './provisioning';
+import type { InstanceView, QueryResult, ScenarioContext } from './scenario';
 
 /** Drives a pending instance to completion when its claim is free (KooGallery's poll does this). */
-async function settle(ctx: ScenarioContext, record: InstanceRecord): Promise<InstanceRecord> {
+async function settle(
+  ctx: ScenarioContext<ProvisioningPorts>,
+  record: InstanceRecord,
+): Promise<InstanceRecord> {
   if (record.status !== STATUS.PROVISIONING || !leaseIsFree(ctx, record)) return record;
   const claimed = await claim(ctx, record);
   if (!claimed) return record;
@@ -13,39 +18,36 @@ async function settle(ctx: ScenarioContext, record: InstanceRecord): Promise<Ins
   return outcome.state === 'ready' ? outcome.record : claimed;
 }
 
-async function testAppInfo(ctx: ScenarioContext, instanceId: string, record?: InstanceRecord) {
-  if (record?.sealedAppInfo) return ctx.deps.vault.open(record.sealedAppInfo);
-  return provisionerFor(ctx, true).provision({
-    instanceId,
-    test: true,
-    orderId: record?.orderId ?? 'MOCK',
-    orderLineId: record?.orderLineId ?? 'MOCK-000001',
-    entitlement: record?.entitlement ?? {},
-  });
-}
-
 /**
- * `queryInstance` (docs/protocol.md#queryinstance): delivery info for up to 100 instances. A real instance still being
- * provisioned answers `000004` (KooGallery polls until ready); a poll finds a failed or abandoned
- * provisioning and finishes it. Test calls always answer, with the stored or a synthesized appInfo.
+ * The delivery info of up to 100 instances (SaaS V2.0 and V1.0 `queryInstance`). A real instance
+ * still being provisioned answers `000004` (KooGallery polls until ready); a poll finds a failed or
+ * abandoned provisioning and finishes it. Test calls always answer, with the stored or a
+ * synthesized delivery info.
+ *
+ * @example const { resultCode, instances } = await query({ test: false, instanceIds: [id] }, ctx);
  */
-export const queryInstance: Scenario<RequestOf<'queryInstance'>> = async (req, ctx) => {
-  const namespace = namespaceOf(req.test);
-  ctx.annotate({ instanceId: req.instanceIds.slice(0, 5).join(',') });
-  const found = await ctx.deps.store.getInstances(namespace, req.instanceIds);
+export async function query(
+  q: QueryCommand,
+  ctx: ScenarioContext<ProvisioningPorts | 'usage'>,
+): Promise<QueryResult> {
+  const namespace = namespaceOf(q.test);
+  ctx.annotate({ instanceId: q.instanceIds.slice(0, 5).join(',') });
+  const found = await ctx.ports.store.getInstances(namespace, q.instanceIds);
   const byId = new Map(found.map((r) => [r.instanceId, r]));
-  if (req.test) {
-    const info = [];
-    for (const id of req.instanceIds) {
+  if (q.test) {
+    const instances: InstanceView[] = [];
+    for (const id of q.instanceIds) {
       const record = byId.get(id);
       const settled = record ? await settle(ctx, record) : undefined;
-      info.push({ instanceId: id, appInfo: wireAppInfo(ctx, await testAppInfo(ctx, id, settled)) });
+      const appInfo = await testDelivery(ctx, settled, {
+        instanceId: id,
+        orderId: settled?.orderId ?? 'MOCK',
+        orderLineId: settled?.orderLineId ?? 'MOCK-000001',
+        entitlement: settled?.entitlement ?? {},
+      });
+      instances.push({ instanceId: id, appInfo });
     }
-    return {
-      resultCode: '000000',
-      resultMsg: 'success',
-      fields: { ...encryptionFields(ctx), info },
-    };
+    return { resultCode: '000000', resultMsg: 'success', instances };
   }
   const live: InstanceRecord[] = [];
   for (const record of found) {
@@ -55,21 +57,21 @@ export const queryInstance: Scenario<RequestOf<'queryInstance'>> = async (req, c
   if (live.length === 0) {
     return { resultCode: '000003', resultMsg: 'instance does not exist' };
   }
-  if (live.some((r) => r.status === STATUS.PROVISIONING)) {
-    const pending = live.find((r) => r.status === STATUS.PROVISIONING);
+  const pending = live.find((r) => r.status === STATUS.PROVISIONING);
+  if (pending) {
     return {
       resultCode: '000004',
-      resultMsg: pending?.lastError
+      resultMsg: pending.lastError
         ? `instance is being provisioned (last attempt: ${pending.lastError})`
         : 'instance is being provisioned',
     };
   }
   // Pay-per-use and package instances also carry their recorded usage (#11).
-  const usage = await usageInfoFor(ctx.deps.usage, live);
-  const info = live.map((r) => ({
+  const usage = await usageInfoFor(ctx.ports.usage, live);
+  const instances = live.map((r) => ({
     instanceId: r.instanceId,
-    appInfo: wireAppInfo(ctx, ctx.deps.vault.open(r.sealedAppInfo as string)),
+    appInfo: ctx.ports.vault.open(r.sealedAppInfo as string),
     ...(usage.has(r.instanceId) ? { usageInfo: usage.get(r.instanceId) } : {}),
   }));
-  return { resultCode: '000000', resultMsg: 'success', fields: { ...encryptionFields(ctx), info } };
-};
+  return { resultCode: '000000', resultMsg: 'success', instances };
+}

@@ -1,49 +1,53 @@
-import { REFRESH_SCENES } from '../protocol/v2-requests';
-import {
-  changeInstance,
-  namespaceOf,
-  nextVersion,
-  orderKey,
-  provisionerFor,
-  unavailableAnswer,
-} from './instance-access';
-import type { RequestOf, Scenario, ScenarioContext, ScenarioResult } from './scenario';
-import { success } from './scenario';
-
-/** A renewal, trial conversion or renewal cancellation, whatever protocol carried it. */
-export interface Renewal {
-  test: boolean;
-  instanceId: string;
-  orderId: string;
-  orderLineId?: string;
-  scene: string;
-  /** The new expiry, epoch ms. */
-  expireTime: number;
-  productId?: string;
-}
+import { STATUS } from '../store/instance-store';
+import { unavailableAnswer } from './availability';
+import { RENEWAL_SCENES, type RenewCommand } from './commands';
+import { changeInstance, nextVersion } from './instance-writes';
+import { namespaceOf, orderKey } from './namespaces';
+import { type ScenarioContext, type ScenarioResult, success } from './scenario';
+import { changeStatus } from './update-instance-status';
 
 /**
  * Applies a renewal exactly once per order. Renewals and trial conversions only move the expiry
  * forward, so a late delivery of an older renewal cannot shorten a newer one; a renewal
  * cancellation (`UNSUBSCRIBE_RENEWAL_PERIOD`) sets the expiry it carries, which may be earlier.
+ * With `restoreAccess` (the 1.0 protocols), an instance frozen by an expiry is unfrozen once the
+ * renewal puts its expiry ahead of now.
+ *
+ * @example await renew({ test: false, instanceId, orderId, scene: 'RENEWAL', expireTime, restoreAccess: false }, ctx);
  */
-export function renew(r: Renewal, ctx: ScenarioContext): Promise<ScenarioResult> {
+export async function renew(
+  r: RenewCommand,
+  ctx: ScenarioContext<'store' | 'provisioner'>,
+): Promise<ScenarioResult> {
+  const renewed = await applyRenewal(r, ctx);
+  if (!r.restoreAccess || renewed.resultCode !== '000000') return renewed;
+  const current = await ctx.ports.store.getInstance(namespaceOf(r.test), r.instanceId);
+  if (current?.status !== STATUS.FROZEN || (current.expireTime ?? 0) <= ctx.clock.now()) {
+    return renewed;
+  }
+  return changeStatus({ test: r.test, instanceId: r.instanceId, freeze: false }, ctx);
+}
+
+function applyRenewal(
+  r: RenewCommand,
+  ctx: ScenarioContext<'store' | 'provisioner'>,
+): Promise<ScenarioResult> {
   ctx.annotate({ instanceId: r.instanceId, orderId: r.orderId });
   const key = orderKey(r.orderId, r.orderLineId);
   return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current) => {
-    const applied = current?.appliedOrders.includes(key);
-    if (current && applied) {
-      return { kind: 'answer', result: success(undefined, 'success (order already applied)') };
+    if (current?.appliedOrders.includes(key)) {
+      return { kind: 'answer', result: success('success (order already applied)') };
     }
     const unavailable = unavailableAnswer(current, r.test);
     if (unavailable || !current) return unavailable ?? { kind: 'answer', result: success() };
-    const cancels = r.scene === REFRESH_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD;
+    const cancels = r.scene === RENEWAL_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD;
     const expireTime = cancels ? r.expireTime : Math.max(current.expireTime ?? 0, r.expireTime);
-    await provisionerFor(ctx, r.test).renew({
+    await ctx.ports.provisioner.renew({
       instance: current,
       orderId: r.orderId,
       scene: r.scene,
       expireTime,
+      ...(r.productId ? { productId: r.productId } : {}),
     });
     const entitlement = r.productId
       ? { ...current.entitlement, productId: r.productId }
@@ -59,18 +63,3 @@ export function renew(r: Renewal, ctx: ScenarioContext): Promise<ScenarioResult>
     };
   });
 }
-
-/** `refreshInstance` (docs/protocol.md#refreshinstance), all four scenes. */
-export const refreshInstance: Scenario<RequestOf<'refreshInstance'>> = (req, ctx) =>
-  renew(
-    {
-      test: req.test,
-      instanceId: req.instanceId,
-      orderId: req.orderId,
-      orderLineId: req.orderLineId,
-      scene: req.scene,
-      expireTime: req.expireTime,
-      productId: req.productId,
-    },
-    ctx,
-  );

@@ -1,30 +1,24 @@
 import { InstanceNotFoundError } from '../errors';
 import { STATUS } from '../store/instance-store';
-import {
-  changeInstance,
-  namespaceOf,
-  nextVersion,
-  orderKey,
-  provisionerFor,
-} from './instance-access';
-import type { RequestOf, Scenario, ScenarioContext, ScenarioResult } from './scenario';
-import { success } from './scenario';
-
-/** A release, whatever protocol carried it. */
-export interface Release {
-  test: boolean;
-  instanceId: string;
-  orderId?: string;
-  orderLineId?: string;
-}
+import type { ReleaseCommand } from './commands';
+import { changeInstance, nextVersion } from './instance-writes';
+import { namespaceOf, orderKey } from './namespaces';
+import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
  * Releases an instance and keeps a tombstone (status RELEASED, credentials dropped), so a repeated
  * release answers `000000` and a real call for an instance that never existed answers `000003`.
- * An instance still being provisioned is released too; a provisioning that finishes afterwards
- * undoes its tenant.
+ * An instance still being provisioned is released too, and the provisioner is told: an attempt
+ * that created the tenant but never answered (a webhook receiver that timed out) leaves nothing
+ * behind. A provisioning that finishes afterwards undoes its tenant again (provisioning.ts); the
+ * provisioner's `release` is idempotent, so both calls are safe.
+ *
+ * @example await release({ test: false, instanceId, orderId }, ctx);
  */
-export function release(r: Release, ctx: ScenarioContext): Promise<ScenarioResult> {
+export function release(
+  r: ReleaseCommand,
+  ctx: ScenarioContext<'store' | 'provisioner'>,
+): Promise<ScenarioResult> {
   ctx.annotate({ instanceId: r.instanceId, orderId: r.orderId });
   return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current) => {
     if (!current) {
@@ -32,9 +26,9 @@ export function release(r: Release, ctx: ScenarioContext): Promise<ScenarioResul
       throw new InstanceNotFoundError();
     }
     if (current.status === STATUS.RELEASED) {
-      return { kind: 'answer', result: success(undefined, 'success (already released)') };
+      return { kind: 'answer', result: success('success (already released)') };
     }
-    if (current.status !== STATUS.PROVISIONING) await provisionerFor(ctx, r.test).release(current);
+    await ctx.ports.provisioner.release(current);
     const applied = r.orderId
       ? [...current.appliedOrders, orderKey(r.orderId, r.orderLineId)]
       : current.appliedOrders;
@@ -50,15 +44,3 @@ export function release(r: Release, ctx: ScenarioContext): Promise<ScenarioResul
     };
   });
 }
-
-/** `releaseInstance` (docs/protocol.md#releaseinstance). */
-export const releaseInstance: Scenario<RequestOf<'releaseInstance'>> = (req, ctx) =>
-  release(
-    {
-      test: req.test,
-      instanceId: req.instanceId,
-      orderId: req.orderId,
-      orderLineId: req.orderLineId,
-    },
-    ctx,
-  );

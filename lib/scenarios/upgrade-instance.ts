@@ -1,34 +1,23 @@
 import { OrderUnavailableError } from '../errors';
 import type { OrderInfo } from '../open-api/order-client';
-import type { Entitlement } from '../store/instance-store';
-import {
-  changeInstance,
-  entitlementOf,
-  namespaceOf,
-  nextVersion,
-  orderKey,
-  provisionerFor,
-  readOrder,
-  unavailableAnswer,
-} from './instance-access';
-import type { RequestOf, Scenario, ScenarioContext, ScenarioResult } from './scenario';
-import { success } from './scenario';
-
-/** An upgrade, whatever protocol carried it; `entitlement` given when the request carries it (V1.0). */
-export interface Upgrade {
-  test: boolean;
-  instanceId: string;
-  orderId: string;
-  orderLineId?: string;
-  entitlement?: Entitlement;
-}
+import { unavailableAnswer } from './availability';
+import type { UpgradeCommand } from './commands';
+import { changeInstance, nextVersion } from './instance-writes';
+import { namespaceOf, orderKey } from './namespaces';
+import { entitlementOf, readOrder } from './orders';
+import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
  * Applies a paid upgrade once per order: reads the new specification from Query Order (unless the
- * request carries it), calls the provisioner and records the order. An unreadable order answers
+ * command carries it), calls the provisioner and records the order. An unreadable order answers
  * `000004` so KooGallery retries.
+ *
+ * @example await upgrade({ test: false, instanceId, orderId, orderLineId }, ctx);
  */
-export async function upgrade(u: Upgrade, ctx: ScenarioContext): Promise<ScenarioResult> {
+export async function upgrade(
+  u: UpgradeCommand,
+  ctx: ScenarioContext<'store' | 'provisioner' | 'orders'>,
+): Promise<ScenarioResult> {
   ctx.annotate({ instanceId: u.instanceId, orderId: u.orderId });
   const key = orderKey(u.orderId, u.orderLineId);
   // Read with no effect, started alongside the replay token and the instance read.
@@ -38,7 +27,7 @@ export async function upgrade(u: Upgrade, ctx: ScenarioContext): Promise<Scenari
   order?.catch(() => undefined);
   const work = changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current) => {
     if (current?.appliedOrders.includes(key)) {
-      return { kind: 'answer', result: success(undefined, 'success (order already applied)') };
+      return { kind: 'answer', result: success('success (order already applied)') };
     }
     const unavailable = unavailableAnswer(current, u.test);
     if (unavailable || !current) return unavailable ?? { kind: 'answer', result: success() };
@@ -46,7 +35,7 @@ export async function upgrade(u: Upgrade, ctx: ScenarioContext): Promise<Scenari
       u.entitlement ??
       entitlementOf(await (order as Promise<OrderInfo>), u.orderLineId ?? '').entitlement;
     const merged = { ...current.entitlement, ...entitlement };
-    await provisionerFor(ctx, u.test).upgrade({
+    await ctx.ports.provisioner.upgrade({
       instance: current,
       orderId: u.orderId,
       entitlement: merged,
@@ -69,15 +58,3 @@ export async function upgrade(u: Upgrade, ctx: ScenarioContext): Promise<Scenari
     throw error;
   }
 }
-
-/** `upgradeInstance` (docs/protocol.md#upgradeinstance). */
-export const upgradeInstance: Scenario<RequestOf<'upgradeInstance'>> = (req, ctx) =>
-  upgrade(
-    {
-      test: req.test,
-      instanceId: req.instanceId,
-      orderId: req.orderId,
-      orderLineId: req.orderLineId,
-    },
-    ctx,
-  );

@@ -32,6 +32,12 @@ import {
 } from './report';
 import { BODY_DIGEST_READINGS, type BodyDigestReading, isBodyDigestReading } from './signing';
 import { activitiesOf, exampleBody, isSuiteKind, SUITE_KINDS, suiteKindsOf } from './suites';
+import {
+  DEFAULT_BEHAVIOUR,
+  describeDelivery,
+  readOrCreateSecret,
+  startWebhookReceiver,
+} from './webhook-receiver';
 
 /** Where the CLI writes and what it reads from its surroundings; the process's by default. */
 export interface CliIo {
@@ -64,6 +70,8 @@ commands
                        reports, usageInfo and the push (--usage-secret, else USAGE_REPORT_SECRET,
                        else .data/usage-report-secret)
   serve-openapi        run the local stand-in for KooGallery's Query Order and usage-push APIs
+  serve-webhook        run a local receiver for the webhook provisioner (PROVISIONER_WEBHOOK_URL):
+                       verifies each delivery's signature, prints it, answers as configured
 
 protocols (--protocol; event, send, probe, lifecycle)
   v2                   SaaS V2.0 (default): POST JSON, signature/timestamp/nonce on the query
@@ -103,7 +111,15 @@ options
   --timeout <ms>       longest acceptable answer time (default ${ANSWER_TIMEOUT_MS})
   --platform <p>       event: aws (default) or functiongraph
   --curl               event: print a curl command line instead of an event
-  --port <n>           serve-openapi: port to listen on (default: a free port)
+  --port <n>           serve-openapi, serve-webhook: port to listen on (default: a free port)
+  --answer <a>         serve-webhook: success (default; credentials for instance.provision),
+                       refuse (HTTP 422 with --code and --message) or fail (HTTP 500)
+  --code <code>        serve-webhook: refusal code, 000100 to 000107 (default 000106 sold out)
+  --message <text>     serve-webhook: refusal message
+  --delay <ms>         serve-webhook: wait this long before answering each delivery
+  --fail-times <n>     serve-webhook: fail the first n deliveries of each event with HTTP 500
+  --only <type>        serve-webhook: apply --answer/--delay/--fail-times to this event type only
+                       (e.g. instance.provision); repeatable
   --json               machine-readable output
   -h, --help           this help
 
@@ -120,6 +136,7 @@ examples
   npx koogallery-sim send queryInstance --body-digest sha256
   npx koogallery-sim send queryInstance --field instanceId=<id>
   npx koogallery-sim probe --url https://www.example.com/saasproduce --key "$KOOGALLERY_ACCESS_KEY"
+  npx koogallery-sim serve-webhook --port 4000 --fail-times 1
 `;
 
 class UsageError extends Error {}
@@ -142,6 +159,12 @@ const OPTIONS = {
   curl: { type: 'boolean' },
   port: { type: 'string' },
   'usage-secret': { type: 'string' },
+  answer: { type: 'string' },
+  code: { type: 'string' },
+  message: { type: 'string' },
+  delay: { type: 'string' },
+  'fail-times': { type: 'string' },
+  only: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -517,6 +540,73 @@ async function serveOpenApiCommand(values: Values, io: CliIo): Promise<number> {
   return EXIT.OK;
 }
 
+async function serveWebhookCommand(values: Values, io: CliIo): Promise<number> {
+  const port = integer(values.port, 'port', 0, 0, 65535);
+  const answer = values.answer ?? 'success';
+  if (answer !== 'success' && answer !== 'refuse' && answer !== 'fail') {
+    throw new UsageError(`--answer is success, refuse or fail, got "${answer}"`);
+  }
+  const code = values.code ?? DEFAULT_BEHAVIOUR.code;
+  if (!/^0001\d\d$/.test(code) || code > '000107') {
+    throw new UsageError(`--code is a refusal code from 000100 to 000107, got "${code}"`);
+  }
+  const only = values.only ?? [];
+  for (const type of only) {
+    if (!/^instance\.[a-z_]+$/.test(type)) {
+      throw new UsageError(`--only takes an event type such as instance.provision, got "${type}"`);
+    }
+  }
+  const fromEnv = [io.env.PROVISIONER_WEBHOOK_SECRET, io.env.PROVISIONER_WEBHOOK_PREVIOUS_SECRET]
+    .map((s) => s?.trim())
+    .filter((s): s is string => !!s);
+  // The file `npm start` also reads when PROVISIONER_WEBHOOK_SECRET is unset.
+  const file = join(dataDir(io.env, io.cwd), 'webhook-secret');
+  const secrets = fromEnv.length > 0 ? fromEnv : [await readOrCreateSecret(file)];
+  const receiver = await startWebhookReceiver({
+    secrets,
+    port,
+    behaviour: {
+      answer,
+      code,
+      message: values.message ?? DEFAULT_BEHAVIOUR.message,
+      delayMs: integer(values.delay, 'delay', 0, 0, 600_000),
+      failTimes: integer(values['fail-times'], 'fail-times', 0, 0, 1000),
+      only,
+    },
+    onDelivery: (d) =>
+      print(
+        io,
+        values.json
+          ? JSON.stringify({
+              time: new Date().toISOString(),
+              event: d.event,
+              attempt: d.attempt,
+              signature: d.verdict.ok ? 'ok' : d.verdict.reason,
+              status: d.status,
+            })
+          : `${new Date().toISOString()} ${describeDelivery(d)}`,
+      ),
+  });
+  // Progress and instructions on stderr, so --json keeps stdout to one event per line.
+  io.stderr.write(
+    [
+      `webhook receiver listening on ${receiver.url} (answer: ${answer}${only.length ? ` for ${only.join(', ')}` : ''})`,
+      fromEnv.length > 0
+        ? 'secret: from PROVISIONER_WEBHOOK_SECRET (and PROVISIONER_WEBHOOK_PREVIOUS_SECRET)'
+        : `secret: kept in ${file} (npm start reads it when PROVISIONER_WEBHOOK_SECRET is unset)`,
+      '',
+      'point the function at it (another terminal), then run a lifecycle:',
+      `  PROVISIONER_WEBHOOK_URL=${receiver.url} npm start`,
+      '  npx koogallery-sim lifecycle',
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+  await io.untilStopped();
+  await receiver.close();
+  return EXIT.OK;
+}
+
 function processIo(): CliIo {
   return {
     stdout: process.stdout,
@@ -560,9 +650,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return await lifecycleCommand(values, io);
       case 'serve-openapi':
         return await serveOpenApiCommand(values, io);
+      case 'serve-webhook':
+        return await serveWebhookCommand(values, io);
       default:
         throw new UsageError(
-          `unknown command "${command}": use event, send, probe, lifecycle or serve-openapi (--help)`,
+          `unknown command "${command}": use event, send, probe, lifecycle, serve-openapi or serve-webhook (--help)`,
         );
     }
   } catch (err) {

@@ -64,6 +64,36 @@ describe('readDeployConfig with codeOnly', () => {
   });
 });
 
+describe('readDeployConfig with the webhook provisioner (#12)', () => {
+  it('puts the URL in user data and the secrets in encrypted user data only', () => {
+    const plan = planDeployment(
+      readDeployConfig({
+        ...ENV,
+        PROVISIONER_WEBHOOK_URL: 'https://hooks.example.com/koogallery',
+        PROVISIONER_WEBHOOK_SECRET: 'secret-webhook-current',
+        PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'secret-webhook-previous',
+      }),
+      ZIP,
+    );
+
+    const plain = JSON.parse(String(plan.configuration.user_data));
+    const secret = JSON.parse(String(plan.configuration.encrypted_user_data));
+    expect(plain.PROVISIONER_WEBHOOK_URL).toBe('https://hooks.example.com/koogallery');
+    expect(JSON.stringify(plain)).not.toContain('secret-webhook');
+    expect(secret).toMatchObject({
+      PROVISIONER_WEBHOOK_SECRET: 'secret-webhook-current',
+      PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'secret-webhook-previous',
+    });
+    expect(JSON.stringify(maskPlan(plan))).not.toContain('secret-webhook');
+  });
+
+  it('refuses the URL without its secret, naming it', () => {
+    expect(() =>
+      readDeployConfig({ ...ENV, PROVISIONER_WEBHOOK_URL: 'https://hooks.example.com/' }),
+    ).toThrow(/PROVISIONER_WEBHOOK_SECRET is missing \(secret\)/);
+  });
+});
+
 describe('planDeployment', () => {
   const config = readDeployConfig(ENV);
   const plan = planDeployment(config, ZIP);

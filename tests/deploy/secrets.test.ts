@@ -62,6 +62,29 @@ describe('resolveSecretLookup', () => {
     expect(lookup('KOOGALLERY_PREVIOUS_ACCESS_KEY')).toBeUndefined();
   });
 
+  it('reads the webhook secrets from their parameters, and leaves them unset when absent (#12)', async () => {
+    const env = {
+      ...DEPLOYED,
+      PROVISIONER_WEBHOOK_SECRET_SSM_PARAMETER: '/app/prod/PROVISIONER_WEBHOOK_SECRET',
+      PROVISIONER_WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER:
+        '/app/prod/PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
+    };
+    const base = {
+      '/app/prod/KOOGALLERY_ACCESS_KEY': 'k',
+      '/app/prod/HUAWEICLOUD_AK': 'a',
+      '/app/prod/HUAWEICLOUD_SK': 's',
+    };
+
+    const without = await resolveSecretLookup(lookupOf(env), { reader: fakeReader(base) });
+    const withSecret = await resolveSecretLookup(lookupOf(env), {
+      reader: fakeReader({ ...base, '/app/prod/PROVISIONER_WEBHOOK_SECRET': 'whsec-value' }),
+    });
+
+    expect(without('PROVISIONER_WEBHOOK_SECRET')).toBeUndefined();
+    expect(withSecret('PROVISIONER_WEBHOOK_SECRET')).toBe('whsec-value');
+    expect(withSecret('PROVISIONER_WEBHOOK_PREVIOUS_SECRET')).toBeUndefined();
+  });
+
   it('lets a plain value win over its parameter and does not fetch that parameter', async () => {
     const env = { ...DEPLOYED, KOOGALLERY_ACCESS_KEY: 'from-shell' };
 

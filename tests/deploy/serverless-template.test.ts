@@ -186,6 +186,8 @@ describe('serverless.yml packaged for prod', () => {
         'LICENSE_SIGNING_KEY',
         'USAGE_REPORT_SECRET',
         'USAGE_REPORT_PREVIOUS_SECRET',
+        'PROVISIONER_WEBHOOK_SECRET',
+        'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
       ],
     );
     expect(prod.Resources.ProductionLambdaFunction.Properties.Role).toEqual({
@@ -269,6 +271,8 @@ describe('serverless.yml packaged for prod', () => {
       'KOOGALLERY_LICENSE_ACCESS_KEY',
       'LICENSE_SIGNING_KEY',
       'USAGE_REPORT_SECRET',
+      'PROVISIONER_WEBHOOK_SECRET',
+      'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
     ]) {
       expect(vars[secret]).toBeUndefined();
       expect(vars[`${secret}_SSM_PARAMETER`]).toBe(`/koogallery-production/prod/${secret}`);

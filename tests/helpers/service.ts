@@ -6,7 +6,6 @@ import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { buildDeps, type Deps } from '../../lib/deps';
-import { cryptoIds } from '../../lib/ids';
 import { startLocalHttpServer } from '../../lib/local/http-server';
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
 import { createJsonLogger } from '../../lib/log';
@@ -14,7 +13,6 @@ import { withUsageReports } from '../../lib/metering/usage-route';
 import { signRequest } from '../../lib/protocol/request-signature';
 import { formatV1Timestamp, v1AuthToken } from '../../lib/protocol/v1-auth-token';
 import type { Provisioner } from '../../lib/provisioner/provisioner';
-import { createTemplateProvisioner } from '../../lib/provisioner/template-provisioner';
 import type { InstanceStore } from '../../lib/store/instance-store';
 import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from './dynalite';
 
@@ -102,7 +100,8 @@ export function countingProvisioner(
 export async function startTestService(
   options: {
     settings?: Record<string, string>;
-    provisioner?: (templates: Provisioner) => Provisioner;
+    /** Wraps the provisioner buildDeps chose (templates, or the webhook when configured). */
+    provisioner?: (chosen: Provisioner) => Provisioner;
     overrides?: Partial<Deps>;
   } = {},
 ): Promise<TestService> {
@@ -134,16 +133,15 @@ export async function startTestService(
   const config = loadConfig((k) => settings[k]);
   const logs: string[] = [];
   const provisionerCalls: Record<string, number> = {};
-  const templates = createTemplateProvisioner({ ...config.provisioner, ids: cryptoIds });
-  // The store is built by buildDeps from the settings, as in production.
-  const deps = buildDeps(config, {
-    log: createJsonLogger('debug', (line) => logs.push(line)),
-    provisioner: countingProvisioner(
-      options.provisioner?.(templates) ?? templates,
-      provisionerCalls,
-    ),
-    ...options.overrides,
-  });
+  const log = createJsonLogger('debug', (line) => logs.push(line));
+  // The store and the provisioner are built by buildDeps from the settings, as in production (the
+  // webhook provisioner when PROVISIONER_WEBHOOK_URL is set); the test only counts the calls.
+  const built = buildDeps(config, { log, ...options.overrides });
+  const chosen = options.overrides?.provisioner ?? built.provisioner;
+  const deps: Deps = {
+    ...built,
+    provisioner: countingProvisioner(options.provisioner?.(chosen) ?? chosen, provisionerCalls),
+  };
   const server = await startLocalHttpServer(withUsageReports(deps, createApp(deps)), {
     port: 0,
     maxBodyBytes: config.maxBodyBytes,

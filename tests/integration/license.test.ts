@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { instanceIdFor, licenseInstanceIdFor } from '../../lib/ids';
 import { verifyBodySign } from '../../lib/protocol/body-sign';
-import { formatKooTime } from '../../lib/protocol/v2-requests';
+import { formatKooTime } from '../../lib/protocol/koo-time';
 import { verifyLicense } from '../../lib/provisioner/license-issuer';
 import { startTestService, type TestService } from '../helpers/service';
 import { shuffle } from '../helpers/shuffle';

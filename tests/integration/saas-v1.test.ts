@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { instanceIdFor } from '../../lib/ids';
 import { verifyBodySign } from '../../lib/protocol/body-sign';
 import { decryptCredential } from '../../lib/protocol/credential-cipher';
-import { formatKooTime } from '../../lib/protocol/v2-requests';
+import { formatKooTime } from '../../lib/protocol/koo-time';
 import { startTestService, type TestService } from '../helpers/service';
 import { shuffle } from '../helpers/shuffle';
 

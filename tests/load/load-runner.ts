@@ -15,7 +15,7 @@ import { readRuntimeFile } from '../../lib/local/runtime-file';
 import { silentLogger } from '../../lib/log';
 import { pushUsage } from '../../lib/metering/push-usage';
 import { createUsageClient } from '../../lib/open-api/usage-client';
-import { formatKooTime } from '../../lib/protocol/v2-requests';
+import { formatKooTime } from '../../lib/protocol/koo-time';
 import { signPayload } from '../../lib/signed-payload';
 import { createDynamooseUsageStore } from '../../lib/store/dynamoose-usage-store';
 import { createSignedClient, percentile, type SignedClient } from '../helpers/signed-client';

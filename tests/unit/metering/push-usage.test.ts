@@ -74,7 +74,10 @@ describe('pushUsage (#11)', () => {
     await pushUsage({ usage: crashed.usage, client, clock, ids, log: captureLog() });
 
     const [total] = await crashed.usage.getTotals([instanceId]);
-    expect(total).toMatchObject({ hours: { '2026112909': 10_000, '2026112910': 20_000 }, version: 1 });
+    expect(total).toMatchObject({
+      hours: { '2026112909': 10_000, '2026112910': 20_000 },
+      version: 1,
+    });
   });
 
   it('sends nothing on a second run', async () => {

@@ -1,5 +1,6 @@
 import { InvalidRequestError } from '../../../lib/errors';
-import { formatKooTime, parseKooTime, parseV2Request } from '../../../lib/protocol/v2-requests';
+import { formatKooTime, parseKooTime } from '../../../lib/protocol/koo-time';
+import { parseV2Request } from '../../../lib/protocol/v2-requests';
 
 function rejects(body: unknown): string {
   try {

@@ -78,7 +78,7 @@ describe('createQueryOrderClient', () => {
     const change = await orders.queryOrder('MOCKMONTYCHANGE');
     const again = await orders.queryOrder('MOCKPERIODYEARNEW');
 
-    expect(year.orderLine[0]?.expireTime).toBe('20250131100000');
+    expect(year.orderLine[0]?.expireTime).toBe(Date.UTC(2025, 0, 31, 10, 0, 0));
     expect(year.orderLine[0]?.productInfo[0]?.skuCode).toBe(STAND_IN_SKUS.YEAR);
     expect(change.orderLine[0]?.productInfo[0]?.skuCode).toBe(STAND_IN_SKUS.MONTH_UPGRADED);
     expect(again).toEqual(year);
@@ -97,7 +97,7 @@ describe('createQueryOrderClient', () => {
           chargingMode: 'PERIOD',
           periodType: 'month',
           periodNumber: 1,
-          expireTime: '20240229100000',
+          expireTime: Date.UTC(2024, 1, 29, 10, 0, 0),
           productInfo: [
             {
               productId: STAND_IN_PRODUCT_ID,

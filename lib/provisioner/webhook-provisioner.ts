@@ -1,0 +1,428 @@
+/**
+ * The webhook provisioner: every lifecycle step becomes one signed `POST` to the seller's own
+ * endpoint (`PROVISIONER_WEBHOOK_URL`), in any language, so a seller connects their SaaS with two
+ * settings instead of a fork. The contract (names other tools depend on) is in the README section
+ * "Connecting your SaaS with a webhook".
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock';
+import { InProgressError, ProvisioningRefusedError } from '../errors';
+import type { Logger } from '../log';
+import { exchange, parseJsonObject } from '../open-api/http-call';
+import { RESULT_CODES, type ResultCode } from '../protocol/result-codes';
+import { SIGNATURE_HEADER, signPayload } from '../signed-payload';
+import type { InstanceRecord } from '../store/instance-store';
+import type { AppInfo, ChangeVerdict, Provisioner } from './provisioner';
+
+/** The event types, one per lifecycle step. */
+export const EVENT_TYPES = {
+  PROVISION: 'instance.provision',
+  RENEW: 'instance.renew',
+  FREEZE: 'instance.freeze',
+  UNFREEZE: 'instance.unfreeze',
+  RELEASE: 'instance.release',
+  UPGRADE: 'instance.upgrade',
+  CHECK_CHANGE: 'instance.check_change',
+} as const;
+/** One event type. */
+export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
+
+/** The header repeating the event id (the receiver's idempotency key). */
+export const EVENT_ID_HEADER = 'X-KooGallery-Event-Id';
+
+/** One delivery's JSON body. */
+export interface WebhookEvent {
+  /** The same on every delivery of one step for one instance and order (see {@link eventIdFor}). */
+  id: string;
+  type: EventType;
+  /** When this delivery was made (ISO 8601 UTC); each retry has its own. */
+  createdAt: string;
+  /** Always false: test calls (`testFlag` "1", the debugger, the probe) never reach the webhook. */
+  test: false;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Longest value of each `appInfo` field the receiver may answer. `userName` and `password` are
+ * counted in UTF-8 bytes so that they still fit KooGallery's 128 characters once encrypted (16
+ * characters of IV plus base64 of AES-CBC with padding: 79 bytes give 124 characters).
+ */
+export const APP_INFO_LIMITS = {
+  frontEndUrl: 512,
+  adminUrl: 512,
+  userNameBytes: 79,
+  passwordBytes: 79,
+  /** Counted as sent: every non-ASCII character becomes a 6-character `\uXXXX` escape. */
+  memo: 1024,
+} as const;
+
+/** Longest refusal message passed on to KooGallery (its `resultMsg` limit). */
+export const REFUSAL_MESSAGE_MAX = 255;
+
+/** The refusal codes a receiver may answer with `409`/`422` (000100–000107). */
+const REFUSAL_CODES: ReadonlySet<string> = new Set(
+  Object.values(RESULT_CODES).filter((c) => c >= '000100' && c <= '000107'),
+);
+
+/** Names the sender, for the receiver's logs and firewall rules. */
+const USER_AGENT = 'KooGallery-Production-Interface-Webhook/1';
+
+/** Largest answer read from the receiver (the `appInfo` fits many times over). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** Settings of {@link createWebhookProvisioner}. */
+export interface WebhookProvisionerOptions {
+  url: string;
+  /** The current secret first, then the previous one while rotating: one `v1=` per secret. */
+  secrets: readonly string[];
+  /** How long one delivery may take before it counts as failed. */
+  timeoutMs: number;
+  clock: Clock;
+  log: Logger;
+  /** The HTTP client; tests keep the real one and a real receiver. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * A delivery that did not succeed and will be made again, with the same event id, on the next
+ * KooGallery retry or `queryInstance` poll: answered `000004` ("being processed, retry later"),
+ * kept as the instance's `lastError` while provisioning. Its message names no URL and no secret.
+ */
+export class WebhookDeliveryError extends InProgressError {
+  constructor(type: EventType, reason: string) {
+    super(`webhook ${type} failed: ${reason}; retried with the same event id`);
+  }
+}
+
+/**
+ * The event id of one step: `evt_` and the first 32 hex digits of
+ * `SHA-256("koogallery-event" NUL type NUL instanceId NUL discriminator)`, where the discriminator
+ * is the step's order (`orderId/orderLineId` for provision, renew, upgrade and release; the new
+ * `productId/skuCode/linearValue` for check_change; the instance's last status change time for
+ * freeze and unfreeze, so each freeze/unfreeze cycle is its own event). Derived, never stored: every
+ * retry and every concurrent duplicate of a step computes the same id.
+ *
+ * @example eventIdFor('instance.provision', instanceId, 'ORDER-1/ORDER-1-000001') // 'evt_3f9a…'
+ */
+export function eventIdFor(type: EventType, instanceId: string, discriminator: string): string {
+  const hex = createHash('sha256')
+    .update(`koogallery-event\u0000${type}\u0000${instanceId}\u0000${discriminator}`)
+    .digest('hex');
+  return `evt_${hex.slice(0, 32)}`;
+}
+
+/** Field names never sent to the receiver, at any depth, whatever a request carries. */
+const WITHHELD =
+  /^(password|passwd|secret|accessKey|ak|sk|authToken|signature|token|lease|sealedAppInfo|appInfo|credentials?)$/i;
+
+/** Numbers under these names are epoch milliseconds, sent as ISO 8601 UTC. */
+const TIME_FIELD = /(Time|At)$/;
+
+function facts(value: unknown, key = ''): unknown {
+  if (typeof value === 'number' && TIME_FIELD.test(key) && Number.isFinite(value)) {
+    return new Date(value).toISOString();
+  }
+  if (Array.isArray(value)) return value.map((v) => facts(v));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined || WITHHELD.test(k)) continue;
+    out[k] = facts(v, k);
+  }
+  return out;
+}
+
+/** Present in every event's `data`, `null` when the order does not say. */
+const MINIMUM_FIELDS = [
+  'instanceId',
+  'orderId',
+  'orderLineId',
+  'productId',
+  'skuCode',
+  'chargingMode',
+  'expireTime',
+  'customerId',
+  'customerName',
+] as const;
+
+/**
+ * An event's `data`: `base`'s fields, then every field of `request` under its own name (an
+ * `entitlement` object is spread, so fields added to `Entitlement` or to a request later flow
+ * through unchanged), times as ISO 8601 UTC, keys and passwords withheld.
+ */
+function eventData(
+  base: Record<string, unknown>,
+  request: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const { entitlement, instance: _instance, test: _test, ...rest } = request;
+  const merged: Record<string, unknown> = {
+    ...base,
+    ...(typeof entitlement === 'object' && entitlement !== null ? entitlement : {}),
+    ...rest,
+  };
+  const all = facts(merged) as Record<string, unknown>;
+  // The documented fields first (null when unknown), then everything else the step carries.
+  const data: Record<string, unknown> = {};
+  for (const name of MINIMUM_FIELDS) data[name] = all[name] ?? null;
+  return Object.assign(data, all);
+}
+
+/** What is known of an instance, and the purchase that created it. */
+function instanceFacts(instance: InstanceRecord): Record<string, unknown> {
+  return {
+    instanceId: instance.instanceId,
+    orderId: instance.orderId,
+    orderLineId: instance.orderLineId,
+    purchaseOrderId: instance.orderId,
+    purchaseOrderLineId: instance.orderLineId,
+    // The interface type that created it: a license (license-v1, license-v2) or a SaaS (v2, v1).
+    protocol: instance.protocol,
+    ...instance.entitlement,
+    expireTime: instance.expireTime,
+  };
+}
+
+type Answer = { kind: 'accepted'; body: Record<string, unknown> | undefined };
+
+function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function escapedLength(s: string): number {
+  let n = 0;
+  for (const c of s) n += c.charCodeAt(0) > 0x7e ? 6 * c.length : 1;
+  return n;
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads an `instance.provision` answer into {@link AppInfo}, or says which field is wrong. Every
+ * field must be a string within {@link APP_INFO_LIMITS}; `frontEndUrl` is required.
+ */
+export function appInfoFromAnswer(
+  body: Record<string, unknown> | undefined,
+): { ok: true; appInfo: AppInfo } | { ok: false; problem: string } {
+  if (!body) return { ok: false, problem: 'the answer is not a JSON object with frontEndUrl' };
+  const field = (name: string): string | undefined | null => {
+    const v = body[name];
+    if (v === undefined || v === null) return undefined;
+    return typeof v === 'string' ? v : null;
+  };
+  const info: Partial<AppInfo> = {};
+  for (const name of ['frontEndUrl', 'adminUrl', 'userName', 'password', 'memo'] as const) {
+    const v = field(name);
+    if (v === null) return { ok: false, problem: `${name} is not a string` };
+    if (v !== undefined && v !== '') info[name] = v;
+  }
+  const L = APP_INFO_LIMITS;
+  if (info.frontEndUrl === undefined) return { ok: false, problem: 'frontEndUrl is missing' };
+  for (const name of ['frontEndUrl', 'adminUrl'] as const) {
+    const v = info[name];
+    if (v === undefined) continue;
+    if (v.length > L[name]) return { ok: false, problem: `${name} is over ${L[name]} characters` };
+    if (!isHttpUrl(v)) return { ok: false, problem: `${name} is not an http(s) URL` };
+  }
+  if (info.userName !== undefined && utf8Length(info.userName) > L.userNameBytes) {
+    return { ok: false, problem: `userName is over ${L.userNameBytes} bytes` };
+  }
+  if (info.password !== undefined && utf8Length(info.password) > L.passwordBytes) {
+    return { ok: false, problem: `password is over ${L.passwordBytes} bytes` };
+  }
+  if (info.memo !== undefined && escapedLength(info.memo) > L.memo) {
+    return { ok: false, problem: `memo is over ${L.memo} characters as sent` };
+  }
+  return { ok: true, appInfo: info as AppInfo };
+}
+
+/** A refusal message as KooGallery receives it: one line, printable, at most 255 characters. */
+export function refusalMessage(raw: unknown, code: ResultCode): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const text = typeof raw === 'string' ? raw.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim() : '';
+  return (text || `refused by the seller (${code})`).slice(0, REFUSAL_MESSAGE_MAX);
+}
+
+function isRefusalCode(value: unknown): value is ResultCode {
+  return typeof value === 'string' && REFUSAL_CODES.has(value);
+}
+
+/**
+ * The webhook {@link Provisioner}: one signed `POST` per step (see the README's webhook contract).
+ * `2xx` accepts the step (`instance.provision` reads the `appInfo` from the body); `409`/`422` with
+ * a `resultCode` from 000100 to 000107 refuses it with that code and message; anything else, a
+ * timeout or a connection failure throws {@link WebhookDeliveryError}, and the step is delivered
+ * again with the same event id on the next retry or poll.
+ *
+ * @example
+ * const provisioner = createWebhookProvisioner({
+ *   url: 'https://tenants.example.com/koogallery-events',
+ *   secrets: [currentSecret, previousSecret], // one v1= per secret while rotating
+ *   timeoutMs: 8000, clock: systemClock, log,
+ * });
+ */
+export function createWebhookProvisioner(options: WebhookProvisionerOptions): Provisioner {
+  const fetchImpl = options.fetch ?? fetch;
+  if (options.secrets.length === 0) throw new Error('the webhook provisioner needs a secret');
+
+  async function deliver(
+    type: EventType,
+    instanceId: string,
+    discriminator: string,
+    data: Record<string, unknown>,
+  ): Promise<Answer> {
+    const now = options.clock.now();
+    const event: WebhookEvent = {
+      id: eventIdFor(type, instanceId, discriminator),
+      type,
+      createdAt: new Date(now).toISOString(),
+      test: false,
+      data,
+    };
+    const body = JSON.stringify(event);
+    const result = await exchange(
+      fetchImpl,
+      options.url,
+      {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': USER_AGENT,
+          [EVENT_ID_HEADER]: event.id,
+          [SIGNATURE_HEADER]: signPayload(options.secrets, body, now),
+        },
+        body,
+      },
+      options.timeoutMs,
+    );
+    // Never the body, the signature or the secret: the event id leads to the receiver's own log.
+    const fields = {
+      eventId: event.id,
+      eventType: type,
+      instanceId,
+      latencyMs: options.clock.now() - now,
+    };
+    const fail = (reason: string): never => {
+      options.log.warn('webhook delivery failed', { ...fields, reason });
+      throw new WebhookDeliveryError(type, reason);
+    };
+    if (result.kind === 'timeout') return fail(result.problem);
+    if (result.kind === 'network') return fail(`${result.problem} (is the receiver running?)`);
+    const { status, text } = result;
+    if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) {
+      return fail(`HTTP ${status} with an answer over ${MAX_ANSWER_BYTES / 1024} KiB`);
+    }
+    if (status >= 200 && status < 300) {
+      options.log.info('webhook delivered', { ...fields, status });
+      return { kind: 'accepted', body: text.trim() === '' ? undefined : parseJsonObject(text) };
+    }
+    if (status === 409 || status === 422) {
+      const answer = parseJsonObject(text);
+      const code = answer?.resultCode;
+      if (isRefusalCode(code)) {
+        options.log.info('webhook refused the step', { ...fields, status, resultCode: code });
+        throw new ProvisioningRefusedError(code, refusalMessage(answer?.resultMsg, code));
+      }
+      return fail(
+        `HTTP ${status} without a refusal resultCode from 000100 to 000107 (answer {"resultCode":"0001xx","resultMsg":"…"})`,
+      );
+    }
+    return fail(
+      status >= 300 && status < 400
+        ? `HTTP ${status} (redirects are not followed: set PROVISIONER_WEBHOOK_URL to the final URL)`
+        : `HTTP ${status}`,
+    );
+  }
+
+  const orderOf = (orderId: string, orderLineId?: unknown): string =>
+    `${orderId}/${typeof orderLineId === 'string' ? orderLineId : ''}`;
+
+  return {
+    async provision(req) {
+      const type = EVENT_TYPES.PROVISION;
+      const data = eventData({}, req as unknown as Record<string, unknown>);
+      const answer = await deliver(
+        type,
+        req.instanceId,
+        orderOf(req.orderId, req.orderLineId),
+        data,
+      );
+      const read = appInfoFromAnswer(answer.body);
+      if (!read.ok) {
+        options.log.warn('webhook answer refused', {
+          eventType: type,
+          instanceId: req.instanceId,
+          reason: read.problem,
+        });
+        throw new WebhookDeliveryError(type, `invalid 2xx answer: ${read.problem}`);
+      }
+      return read.appInfo;
+    },
+    async renew(req) {
+      const r = req as unknown as Record<string, unknown>;
+      // The step's own order: its line, when the request names one, is not the purchase's.
+      const data = eventData({ ...instanceFacts(req.instance), orderLineId: undefined }, r);
+      await deliver(
+        EVENT_TYPES.RENEW,
+        req.instance.instanceId,
+        orderOf(req.orderId, r.orderLineId),
+        data,
+      );
+    },
+    async upgrade(req) {
+      const r = req as unknown as Record<string, unknown>;
+      const data = eventData({ ...instanceFacts(req.instance), orderLineId: undefined }, r);
+      await deliver(
+        EVENT_TYPES.UPGRADE,
+        req.instance.instanceId,
+        orderOf(req.orderId, r.orderLineId),
+        data,
+      );
+    },
+    async freeze(instance) {
+      await deliver(
+        EVENT_TYPES.FREEZE,
+        instance.instanceId,
+        `status-since:${instance.statusChangedAt ?? 0}`,
+        eventData(instanceFacts(instance)),
+      );
+    },
+    async unfreeze(instance) {
+      await deliver(
+        EVENT_TYPES.UNFREEZE,
+        instance.instanceId,
+        `status-since:${instance.statusChangedAt ?? 0}`,
+        eventData(instanceFacts(instance)),
+      );
+    },
+    async release(instance) {
+      await deliver(
+        EVENT_TYPES.RELEASE,
+        instance.instanceId,
+        orderOf(instance.orderId, instance.orderLineId),
+        eventData(instanceFacts(instance)),
+      );
+    },
+    async checkChange(req): Promise<ChangeVerdict> {
+      const r = req as unknown as Record<string, unknown>;
+      try {
+        await deliver(
+          EVENT_TYPES.CHECK_CHANGE,
+          req.instance.instanceId,
+          `${req.productId}/${req.skuCode}/${req.linearValue ?? ''}`,
+          eventData(instanceFacts(req.instance), r),
+        );
+        return { allowed: true };
+      } catch (error) {
+        if (!(error instanceof ProvisioningRefusedError)) throw error;
+        return { allowed: false, resultCode: error.resultCode, message: error.message };
+      }
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { InstanceNotFoundError } from '../../../lib/errors';
+import type { RenewCommand } from '../../../lib/scenarios/commands';
+import { renew } from '../../../lib/scenarios/refresh-instance';
+import { record } from '../helpers/scenario-context';
+import { scenarioSetup } from '../helpers/scenario-setup';
+
+const DAY = 86_400_000;
+
+function cmd(over: Partial<RenewCommand> = {}): RenewCommand {
+  return {
+    test: false,
+    instanceId: 'i',
+    orderId: 'R-1',
+    orderLineId: 'R-1-000001',
+    scene: 'RENEWAL',
+    expireTime: Date.UTC(2027, 0, 1),
+    restoreAccess: false,
+    ...over,
+  };
+}
+
+describe('renew (refresh-instance.ts)', () => {
+  it('moves the expiry forward once per order and records the order', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i', expireTime: Date.UTC(2026, 5, 1) }));
+    const { ctx, annotations } = w.context();
+
+    const first = await renew(cmd({ productId: 'P-2' }), ctx);
+    const again = await renew(cmd(), w.context().ctx);
+
+    expect(first.resultMsg).toBe('success');
+    expect(again.resultMsg).toBe('success (order already applied)');
+    expect(annotations).toMatchObject({ instanceId: 'i', orderId: 'R-1' });
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({
+      expireTime: Date.UTC(2027, 0, 1),
+      entitlement: { productId: 'P-2' },
+      appliedOrders: ['O-1/O-1-000001', 'R-1/R-1-000001'],
+    });
+    expect(w.provisioner.calls).toEqual([{ method: 'renew', instanceId: 'i' }]);
+  });
+
+  it('never moves the expiry back for a late renewal, but does for a cancellation', async () => {
+    const w = scenarioSetup();
+    const later = Date.UTC(2028, 0, 1);
+    await w.store.createInstance(record({ instanceId: 'i', expireTime: later }));
+
+    await renew(cmd({ orderId: 'R-OLD' }), w.context().ctx);
+    expect((await w.store.getInstance('real', 'i'))?.expireTime).toBe(later);
+
+    await renew(
+      cmd({ orderId: 'R-CANCEL', scene: 'UNSUBSCRIBE_RENEWAL_PERIOD', expireTime: later - DAY }),
+      w.context().ctx,
+    );
+    expect((await w.store.getInstance('real', 'i'))?.expireTime).toBe(later - DAY);
+  });
+
+  it('answers 000003 for a real instance that never existed and 000000 for a test one', async () => {
+    const w = scenarioSetup();
+
+    await expect(renew(cmd(), w.context().ctx)).rejects.toBeInstanceOf(InstanceNotFoundError);
+    expect((await renew(cmd({ test: true }), w.context({ test: true }).ctx)).resultCode).toBe(
+      '000000',
+    );
+  });
+
+  describe('restoreAccess (the 1.0 protocols)', () => {
+    it('unfreezes an expired-and-frozen instance once the renewal puts its expiry ahead', async () => {
+      const w = scenarioSetup();
+      await w.store.createInstance(
+        record({ instanceId: 'i', status: 'FROZEN', expireTime: w.clock.now() - DAY }),
+      );
+
+      const result = await renew(
+        cmd({ restoreAccess: true, expireTime: w.clock.now() + 30 * DAY }),
+        w.context().ctx,
+      );
+
+      expect(result.resultCode).toBe('000000');
+      expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'ACTIVE' });
+      expect(w.provisioner.calls.map((c) => c.method)).toEqual(['renew', 'unfreeze']);
+    });
+
+    it('keeps an instance frozen when the renewal still ends in the past', async () => {
+      const w = scenarioSetup();
+      await w.store.createInstance(
+        record({ instanceId: 'i', status: 'FROZEN', expireTime: w.clock.now() - 2 * DAY }),
+      );
+
+      await renew(cmd({ restoreAccess: true, expireTime: w.clock.now() - DAY }), w.context().ctx);
+
+      expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'FROZEN' });
+    });
+
+    it('leaves an active instance as it is', async () => {
+      const w = scenarioSetup();
+      await w.store.createInstance(record({ instanceId: 'i' }));
+
+      await renew(cmd({ restoreAccess: true }), w.context().ctx);
+
+      expect(w.provisioner.calls.map((c) => c.method)).toEqual(['renew']);
+    });
+
+    it('restores nothing when the renewal itself was refused', async () => {
+      const w = scenarioSetup();
+      await w.store.createInstance(record({ instanceId: 'i', status: 'FROZEN' }));
+      w.deps.provisioner.renew = async () => {
+        throw new Error('seller system down');
+      };
+
+      await expect(renew(cmd({ restoreAccess: true }), w.context().ctx)).rejects.toThrow(
+        'seller system down',
+      );
+      expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'FROZEN' });
+    });
+  });
+});

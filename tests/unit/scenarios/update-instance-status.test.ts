@@ -1,0 +1,164 @@
+import { InProgressError, InstanceNotFoundError } from '../../../lib/errors';
+import { expire } from '../../../lib/scenarios/expire-instance';
+import { changeStatus } from '../../../lib/scenarios/update-instance-status';
+import { record } from '../helpers/scenario-context';
+import { scenarioSetup } from '../helpers/scenario-setup';
+
+describe('changeStatus (update-instance-status.ts)', () => {
+  it('freezes an active instance and records the signed time of the change', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i' }));
+    const signedAt = w.clock.now() - 5_000;
+
+    const result = await changeStatus(
+      { test: false, instanceId: 'i', freeze: true },
+      w.context({ requestTimestampMs: signedAt }).ctx,
+    );
+
+    expect(result).toEqual({ resultCode: '000000', resultMsg: 'success' });
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({
+      status: 'FROZEN',
+      statusChangedAt: signedAt,
+      version: 2,
+    });
+    expect(w.provisioner.calls).toEqual([{ method: 'freeze', instanceId: 'i' }]);
+  });
+
+  it('unfreezes a frozen instance', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i', status: 'FROZEN' }));
+
+    await changeStatus({ test: false, instanceId: 'i', freeze: false }, w.context().ctx);
+
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'ACTIVE' });
+    expect(w.provisioner.calls).toEqual([{ method: 'unfreeze', instanceId: 'i' }]);
+  });
+
+  it('answers a change to the current state without calling the provisioner', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i' }));
+
+    const result = await changeStatus(
+      { test: false, instanceId: 'i', freeze: false },
+      w.context().ctx,
+    );
+
+    expect(result.resultMsg).toBe('success (already in that state)');
+    expect(w.provisioner.calls).toEqual([]);
+  });
+
+  it('ignores a change signed before the last applied one', async () => {
+    const w = scenarioSetup();
+    const last = w.clock.now();
+    await w.store.createInstance(
+      record({ instanceId: 'i', status: 'FROZEN', statusChangedAt: last }),
+    );
+
+    const result = await changeStatus(
+      { test: false, instanceId: 'i', freeze: false },
+      w.context({ requestTimestampMs: last - 1 }).ctx,
+    );
+
+    expect(result.resultMsg).toBe('success (stale status change ignored)');
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'FROZEN' });
+  });
+
+  it('answers a freeze of a released instance as done and an unfreeze as 000003', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i', status: 'RELEASED' }));
+
+    const frozen = await changeStatus(
+      { test: false, instanceId: 'i', freeze: true },
+      w.context().ctx,
+    );
+    const unfrozen = changeStatus({ test: false, instanceId: 'i', freeze: false }, w.context().ctx);
+
+    expect(frozen.resultMsg).toBe('success (instance was released)');
+    await expect(unfrozen).rejects.toBeInstanceOf(InstanceNotFoundError);
+  });
+
+  it('answers 000003 for a real instance that never existed and 000000 for a test one', async () => {
+    const w = scenarioSetup();
+
+    const real = changeStatus({ test: false, instanceId: 'none', freeze: true }, w.context().ctx);
+    const test = await changeStatus(
+      { test: true, instanceId: 'none', freeze: true },
+      w.context({ test: true }).ctx,
+    );
+
+    await expect(real).rejects.toBeInstanceOf(InstanceNotFoundError);
+    expect(test.resultCode).toBe('000000');
+  });
+
+  it('answers 000004 for a real instance still being provisioned, 000000 for a test one', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'p', status: 'PROVISIONING' }));
+    await w.store.createInstance(
+      record({ namespace: 'test', instanceId: 'p', status: 'PROVISIONING' }),
+    );
+    await w.store.createInstance(
+      record({ namespace: 'test', instanceId: 'r', status: 'RELEASED' }),
+    );
+
+    const real = changeStatus({ test: false, instanceId: 'p', freeze: true }, w.context().ctx);
+    const test = await changeStatus(
+      { test: true, instanceId: 'p', freeze: true },
+      w.context({ test: true }).ctx,
+    );
+    const released = await changeStatus(
+      { test: true, instanceId: 'r', freeze: false },
+      w.context({ test: true }).ctx,
+    );
+
+    await expect(real).rejects.toBeInstanceOf(InProgressError);
+    expect(test.resultCode).toBe('000000');
+    expect(released.resultCode).toBe('000000');
+  });
+
+  it('decides again after a concurrent change and gives up with 000004 after six conflicts', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i' }));
+    w.faulty.on('updateInstance', 'every', { kind: 'conflict' });
+
+    const result = changeStatus({ test: false, instanceId: 'i', freeze: true }, w.context().ctx);
+
+    await expect(result).rejects.toThrow('the instance is changing concurrently, retry later');
+    expect(w.faulty.count.updateInstance).toBe(6);
+    expect(w.faulty.count.getInstance).toBe(6);
+  });
+});
+
+describe('expire (expire-instance.ts)', () => {
+  it('freezes an instance whose expiry has passed', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i', expireTime: w.clock.now() - 1 }));
+
+    const result = await expire({ test: false, instanceId: 'i' }, w.context().ctx);
+
+    expect(result.resultCode).toBe('000000');
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'FROZEN' });
+  });
+
+  it('leaves an instance renewed beyond now alone', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i', expireTime: w.clock.now() + 1 }));
+    const { ctx, annotations } = w.context();
+
+    const result = await expire({ test: false, instanceId: 'i' }, ctx);
+
+    expect(result.resultMsg).toBe('success (renewed since; not expired)');
+    expect(annotations.instanceId).toBe('i');
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'ACTIVE' });
+  });
+
+  it('answers the expiry of a released instance as done', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(
+      record({ instanceId: 'i', status: 'RELEASED', expireTime: w.clock.now() + 1 }),
+    );
+
+    const result = await expire({ test: false, instanceId: 'i' }, w.context().ctx);
+
+    expect(result.resultMsg).toBe('success (instance was released)');
+  });
+});
