@@ -78,7 +78,8 @@ export function portsFor(deps: Deps, test: boolean): Ports {
     licenseIssuer: test ? deps.testLicenseIssuer : deps.licenseIssuer,
     orders: deps.orders,
     vault: deps.vault,
-    usage: deps.usage,
+    // Only the read KooGallery's calls need: a scenario cannot reach the usage store's writes.
+    usage: { getTotals: (instanceIds) => deps.usage.getTotals(instanceIds) },
   };
 }
 

@@ -37,6 +37,7 @@ function setup() {
     licenseIssuer: issuer,
     orders: { queryOrder: async () => ({ orderId: 'o', orderLine: [] }) },
     vault: { seal: () => 'sealed', open: () => ({ frontEndUrl: 'https://x' }) },
+    usage: { getTotals: async () => [] },
   } as unknown as Ports;
   return { store, calls, ports };
 }

@@ -9,6 +9,7 @@ import { buildDeps, type Deps } from '../../../lib/deps';
 import { createJsonLogger } from '../../../lib/log';
 import type { OrderClient } from '../../../lib/open-api/order-client';
 import { createMemoryStore } from '../../../lib/store/memory-store';
+import { createMemoryUsageStore } from '../../../lib/store/memory-usage-store';
 
 /** A clock that moves only when the test says so. */
 export interface TestClock extends Clock {
@@ -103,6 +104,7 @@ export function unitDeps(
   const logs: Record<string, unknown>[] = [];
   const deps = buildDeps(unitConfig(settings), {
     store: createMemoryStore(),
+    usage: createMemoryUsageStore(),
     clock,
     orders: fakeOrders(),
     log: createJsonLogger('debug', (line) => logs.push(JSON.parse(line))),
