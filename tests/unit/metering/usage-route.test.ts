@@ -25,8 +25,8 @@ const SETTINGS: Record<string, string> = {
   HUAWEICLOUD_SK: 'sk',
   TABLE_NAME: 'koogallery-test',
   FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
-  USAGE_REPORT_SECRET: 'current-secret',
-  USAGE_REPORT_PREVIOUS_SECRET: 'previous-secret',
+  USAGE_REPORT_SECRET: 'current-secret-0123',
+  USAGE_REPORT_PREVIOUS_SECRET: 'previous-secret-0123',
 };
 
 function depsWith(settings: Record<string, string | undefined> = {}) {
@@ -55,7 +55,7 @@ function request(
     query: {},
     headers: {
       'x-koogallery-signature': signPayload(
-        [options.secret ?? 'current-secret'],
+        [options.secret ?? 'current-secret-0123'],
         text,
         options.at ?? manualClock().now(),
       ),
@@ -65,6 +65,19 @@ function request(
 }
 
 describe('the usage report route (#11)', () => {
+  it('refuses a short or orphaned report secret at cold start, without quoting it', () => {
+    const load = (extra: Record<string, string | undefined>) => () =>
+      loadConfig((k) => ({ ...SETTINGS, ...extra })[k]);
+
+    expect(load({ USAGE_REPORT_SECRET: 'short' })).toThrow(
+      /USAGE_REPORT_SECRET must be at least 16 characters/,
+    );
+    expect(load({ USAGE_REPORT_SECRET: 'short' })).not.toThrow(/"short"/);
+    expect(load({ USAGE_REPORT_SECRET: undefined })).toThrow(
+      /PREVIOUS_SECRET is set without USAGE_REPORT_SECRET/,
+    );
+  });
+
   it('takes the path suffix /usage only', () => {
     expect(['/usage', '/koogallery/usage', '/a/b/usage'].map(isUsageRoute)).toEqual([
       true,
@@ -85,7 +98,10 @@ describe('the usage report route (#11)', () => {
 
     const answer = await handleUsageReport(
       deps,
-      request({ instanceId, hour: '2026-11-29T11', value: '1' }, { secret: 'previous-secret' }),
+      request(
+        { instanceId, hour: '2026-11-29T11', value: '1' },
+        { secret: 'previous-secret-0123' },
+      ),
     );
 
     expect(answer.statusCode).toBe(200);
