@@ -3,7 +3,7 @@ import { type Deps, portsFor } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
 import { ALL_FRONT_ENDS } from './front-ends';
 import type { Answer, Authenticated, FrontEnd, RunContext } from './front-ends/front-end';
-import type { HttpRequest, HttpResponse } from './http';
+import { type HttpRequest, type HttpResponse, SECURITY_HEADERS } from './http';
 import type { LogFields } from './log';
 import { BODY_SIGN_HEADER, bodySign } from './protocol/body-sign';
 import { toAsciiJson } from './protocol/json';
@@ -79,7 +79,7 @@ function createFinish(deps: Deps): Finish {
     const body = toAsciiJson(call.frontEnd.shape(answer));
     // The key that verified the request or, when none did, the family's current key.
     const key = call.auth?.accessKey ?? call.frontEnd.keys(deps.config)[0];
-    const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE };
+    const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE, ...SECURITY_HEADERS };
     if (key) headers[BODY_SIGN_HEADER] = bodySign(key, body);
     call.sent = { statusCode: 200, headers, body };
     return call.sent;

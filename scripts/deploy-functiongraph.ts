@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionGraphClient } from '@huaweicloud/huaweicloud-sdk-functiongraph';
+import { TARGETS } from './build';
 
 /** The settings this script reads, with their meaning (for the README and error messages). */
 export const DEPLOY_SETTINGS = {
@@ -104,8 +105,11 @@ const REQUIRED_SECRETS = [
   'GEMINIDB_SK',
 ];
 
-/** FunctionGraph's runtime name for Node.js 20 (the SDK's enum predates it; strings are accepted). */
-export const RUNTIME = 'Node.js20.15';
+/**
+ * FunctionGraph's newest Node runtime, `Node.js20.15` (the SDK's enum predates it; strings are
+ * accepted); the bundle is built for it and tests/runtime runs it on Node 20.15.
+ */
+export const RUNTIME = TARGETS.functiongraph.runtime;
 /** The zip's entry: `index.js` exporting `handler`. */
 export const HANDLER = 'index.handler';
 /** FunctionGraph's limit on all user data, keys and values together (docs/protocol.md#functiongraph). */
@@ -192,7 +196,8 @@ export function readDeployConfig(
     userData: {
       // Linked source maps in the zip turn minified stack traces back into TypeScript lines.
       NODE_OPTIONS: '--enable-source-maps',
-      // Node 20 is supported on purpose; the AWS SDK (the table client) would warn at every cold start.
+      // Node.js20.15 is the newest runtime there; the AWS SDK (the table client) would warn about
+      // Node 20 at every cold start.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_CHECK_ON_START: 'true',
     },

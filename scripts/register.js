@@ -5,8 +5,8 @@
  */
 const fs = require('node:fs');
 
-// This repository runs on Node 20 on purpose (nodejs20.x); the AWS SDK would warn about it on
-// every command, before any entry could switch the warning off.
+// Development runs on Node 20.19 or later (package.json engines); the AWS SDK would warn about
+// Node 20 on every command, before any entry could switch the warning off.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { transformSync } = require('esbuild');
 

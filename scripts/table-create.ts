@@ -7,10 +7,16 @@
  * Environment: TABLE_NAME (required), DYNAMODB_ENDPOINT (default: AWS), DYNAMODB_REGION or AWS_REGION
  * (default us-east-1), and credentials from DYNAMODB_ACCESS_KEY_ID / DYNAMODB_SECRET_ACCESS_KEY (as
  * the function reads them) or the usual way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
- * AWS_PROFILE, a role).
+ * AWS_PROFILE, a role). A local dynalite (`npm start`'s store) checks no credentials, but the SDK
+ * still needs some: placeholders do (`DYNAMODB_ACCESS_KEY_ID=local DYNAMODB_SECRET_ACCESS_KEY=local`).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { adviceFor, printableEndpoint, summarizeSdkError } from '../lib/store/sdk-errors';
+import {
+  adviceFor,
+  errorName,
+  printableEndpoint,
+  summarizeSdkError,
+} from '../lib/store/sdk-errors';
 import { ensureTable, tableNameProblems } from '../lib/store/table-schema';
 
 /** Where the script writes: progress to `out`, failures to `err`. */
@@ -23,6 +29,24 @@ function fieldsText(fields?: Record<string, unknown>): string {
   if (!fields) return '';
   const parts = Object.entries(fields).map(([k, v]) => `${k}=${String(v)}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/**
+ * What to do when the SDK found no credentials at all (not refused ones): which variables to set,
+ * including the placeholders a local dynalite accepts.
+ */
+function missingCredentialsAdvice(endpoint: string | undefined): string[] {
+  const local =
+    endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(endpoint);
+  return [
+    'no credentials were found: set DYNAMODB_ACCESS_KEY_ID and DYNAMODB_SECRET_ACCESS_KEY (the ' +
+      "table's keys, as the function reads them), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY " +
+      '(or AWS_PROFILE)',
+    local
+      ? "a local dynalite (npm start's store) checks none, so placeholders do: " +
+        'DYNAMODB_ACCESS_KEY_ID=local DYNAMODB_SECRET_ACCESS_KEY=local npm run table:create'
+      : "for a local dynalite (npm start's store) any placeholder values do, e.g. local / local",
+  ];
 }
 
 /**
@@ -93,6 +117,11 @@ export async function runTableCreate(
     );
     return 0;
   } catch (error) {
+    if (errorName(error) === 'CredentialsProviderError') {
+      output.err(`table:create: failed at ${where}: no credentials`);
+      for (const line of missingCredentialsAdvice(endpoint)) output.err(`table:create: ${line}`);
+      return 1;
+    }
     output.err(`table:create: failed at ${where}: ${summarizeSdkError(error)}`);
     output.err(`table:create: ${adviceFor(error)}`);
     return 1;

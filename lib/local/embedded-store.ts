@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { Level } from 'level';
 import { ensureTable, type TableLog } from '../store/table-schema';
 
 /** A running embedded store: point the dynamoose store at `endpoint` with `region` and `credentials`. */
@@ -20,12 +21,37 @@ export interface EmbeddedStore {
   close(): Promise<void>;
 }
 
+/** Another process (another `npm start`) holds the store's data folder. */
+export class DataDirInUseError extends Error {
+  constructor(readonly dataDir: string) {
+    super(`the embedded store's data folder ${dataDir} is in use by another process`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+/**
+ * Opens and closes the LevelDB in `dataDir` once, to find out whether another process holds its
+ * lock: dynalite would otherwise fail later, outside any caller's reach ("Database is closed").
+ */
+async function assertDataDirFree(dataDir: string): Promise<void> {
+  const probe = new Level(dataDir);
+  try {
+    await probe.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED') throw new DataDirInUseError(dataDir);
+    throw error;
+  }
+  await probe.close();
+}
+
 const LOCAL_REGION = 'local';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 /**
  * Starts dynalite on 127.0.0.1 (`port` 0 or absent picks a free port), persistent under `dataDir`
- * when given (in memory otherwise), and ensures the state table `tableName` exists.
+ * when given (in memory otherwise), and ensures the state table `tableName` exists. Throws
+ * {@link DataDirInUseError} when another process holds `dataDir`.
  *
  * @example
  * const embedded = await startEmbeddedStore({ dataDir: '.data', tableName: 'koogallery-local' });
@@ -38,7 +64,10 @@ export async function startEmbeddedStore(options: {
   log?: TableLog;
 }): Promise<EmbeddedStore> {
   const { dataDir, port = 0, tableName, log } = options;
-  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  if (dataDir !== undefined) {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await assertDataDirFree(dataDir);
+  }
   const server = dynalite({
     ...(dataDir === undefined ? {} : { path: dataDir }),
     createTableMs: 0,

@@ -1,9 +1,31 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type Clock, systemClock } from '../clock';
 import type { Lookup } from '../config';
-import { startEmbeddedStore } from './embedded-store';
+import { DataDirInUseError, startEmbeddedStore } from './embedded-store';
+import { startNonceSweeper } from './nonce-sweeper';
 import { startOpenApiStandIn } from './open-api-stand-in';
+
+/** Default time between two sweeps of expired nonces in the embedded store. */
+const NONCE_SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Creates the data folder owner-only (0700), and narrows an existing one: it holds the development
+ * keys and every stored credential (#14).
+ */
+export async function makePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+}
+
+/** Reads a file kept private (0600), narrowing one an older version left readable to others. */
+async function readPrivate(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8');
+  await chmod(file, 0o600);
+  return text;
+}
 
 /** The local runner's defaults for settings a deployed function must be given. */
 const LOCAL_DEFAULTS: Record<string, string> = {
@@ -31,6 +53,11 @@ export interface LocalEnvironment {
    * left out), for the runtime file that `koogallery-admin` reads.
    */
   published: Record<string, string>;
+  /**
+   * Deletes the expired nonce items of the embedded store now (it also runs periodically);
+   * undefined when the store is an outside one (DYNAMODB_ENDPOINT), whose TTL does it.
+   */
+  sweepNonces?: () => Promise<number>;
   close(): Promise<void>;
 }
 
@@ -39,13 +66,13 @@ export async function readOrCreateKey(
   file: string,
 ): Promise<{ value: string; generated: boolean }> {
   try {
-    const value = (await readFile(file, 'utf8')).trim();
+    const value = (await readPrivate(file)).trim();
     if (value) return { value, generated: false };
   } catch {
     // Not created yet.
   }
   const value = randomBytes(24).toString('base64url');
-  await mkdir(dirname(file), { recursive: true });
+  await makePrivateDir(dirname(file));
   await writeFile(file, `${value}\n`, { mode: 0o600 });
   return { value, generated: true };
 }
@@ -60,15 +87,20 @@ async function readOrCreateSigningKey(
   const file = join(dataDir, 'license-signing-key.pem');
   const publicFile = join(dataDir, 'license-public-key.pem');
   try {
-    const pem = (await readFile(file, 'utf8')).trim();
-    if (pem) return { pem, publicFile };
+    const pem = (await readPrivate(file)).trim();
+    if (pem) {
+      await chmod(publicFile, 0o600).catch(() => undefined);
+      return { pem, publicFile };
+    }
   } catch {
     // Not created yet.
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   await writeFile(file, pem, { mode: 0o600 });
-  await writeFile(publicFile, publicKey.export({ format: 'pem', type: 'spki' }).toString());
+  await writeFile(publicFile, publicKey.export({ format: 'pem', type: 'spki' }).toString(), {
+    mode: 0o600,
+  });
   return { pem: pem.trim(), publicFile };
 }
 
@@ -80,14 +112,22 @@ async function readOrCreateSigningKey(
  * KOOGALLERY_LICENSE_ACCESS_KEY is set) and a License 1.0 signing key (unless LICENSE_SIGNING_KEY
  * is set), both kept under `dataDir`. With `PROVISIONER_WEBHOOK_URL` set and no
  * `PROVISIONER_WEBHOOK_SECRET`, the webhook secret `koogallery-sim serve-webhook` keeps there.
- * Everything listens on 127.0.0.1 only.
+ * Everything listens on 127.0.0.1 only. `dataDir` is made owner-only; the embedded store's expired
+ * nonces are swept every `nonceSweepIntervalMs`. Refuses, naming the fix, a `dataDir` whose store
+ * another process (another `npm start`) holds.
  */
 export async function startLocalEnvironment(options: {
   dataDir: string;
   lookup: Lookup;
+  /** The nonce sweep's clock (default: the system clock). */
+  clock?: Clock;
+  /** Time between two nonce sweeps (default 60 s). */
+  nonceSweepIntervalMs?: number;
+  /** Told when a periodic nonce sweep fails (the next one tries again). */
+  onSweepError?: (error: unknown) => void;
 }): Promise<LocalEnvironment> {
   const { dataDir, lookup: outer } = options;
-  await mkdir(dataDir, { recursive: true });
+  await makePrivateDir(dataDir);
   const set: Record<string, string> = {};
   const lookup: Lookup = (k) => outer(k) || set[k] || LOCAL_DEFAULTS[k];
   const closers: (() => Promise<void>)[] = [];
@@ -126,9 +166,37 @@ export async function startLocalEnvironment(options: {
       );
     }
     const tableName = lookup('TABLE_NAME') as string;
+    let sweepNonces: (() => Promise<number>) | undefined;
     if (!outer('DYNAMODB_ENDPOINT')) {
-      const embedded = await startEmbeddedStore({ dataDir: join(dataDir, 'dynalite'), tableName });
+      const embedded = await startEmbeddedStore({
+        dataDir: join(dataDir, 'dynalite'),
+        tableName,
+      }).catch((error: unknown) => {
+        if (!(error instanceof DataDirInUseError)) throw error;
+        throw new Error(
+          `another \`npm start\` is using the data folder ${dataDir}: stop it first, or give this ` +
+            `one a folder of its own, e.g. DATA_DIR=${dataDir}-2 PORT=3001 npm start`,
+        );
+      });
       closers.push(() => embedded.close());
+      // dynalite has no TTL: expired nonce items are swept here instead (#14).
+      const client = new DynamoDBClient({
+        endpoint: embedded.endpoint,
+        region: embedded.region,
+        credentials: embedded.credentials,
+      });
+      const sweeper = startNonceSweeper({
+        client,
+        tableName,
+        clock: options.clock ?? systemClock,
+        intervalMs: options.nonceSweepIntervalMs ?? NONCE_SWEEP_INTERVAL_MS,
+        ...(options.onSweepError ? { onError: options.onSweepError } : {}),
+      });
+      closers.push(async () => {
+        sweeper.stop();
+        client.destroy();
+      });
+      sweepNonces = sweeper.sweep;
       set.DYNAMODB_ENDPOINT = embedded.endpoint;
       // buildDeps builds the store from these, as it builds GeminiDB's from the deployed settings.
       Object.assign(set, {
@@ -171,6 +239,7 @@ export async function startLocalEnvironment(options: {
       accessKey,
       notes,
       published,
+      sweepNonces,
       close: async () => {
         for (const close of closers.reverse()) await close();
       },

@@ -55,8 +55,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
   const dataDir = env.DATA_DIR || '.data';
   const intervalSeconds = pushIntervalSeconds(env.USAGE_PUSH_INTERVAL_SECONDS);
-  const local = await startLocalEnvironment({ dataDir, lookup: (k) => env[k] || undefined });
-  const deps = buildDeps(loadConfig(local.lookup));
+  // Everything the runner writes (keys, the store's files) is for this user only (#14).
+  process.umask(0o077);
+  let deps: ReturnType<typeof buildDeps> | undefined;
+  const local = await startLocalEnvironment({
+    dataDir,
+    lookup: (k) => env[k] || undefined,
+    onSweepError: (error) =>
+      deps?.log.warn('expired nonce sweep failed; the next one retries', describeError(error)),
+  });
+  deps = buildDeps(loadConfig(local.lookup));
   const server = await startLocalHttpServer(withUsageReports(deps, createApp(deps)), {
     port,
     maxBodyBytes: deps.config.maxBodyBytes,

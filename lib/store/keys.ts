@@ -17,6 +17,9 @@ export function instanceKey(namespace: Namespace, instanceId: string): string {
   return `INSTANCE#${namespace}#${instanceId}`;
 }
 
+/** What every nonce item's key starts with (see {@link nonceKey}). */
+export const NONCE_KEY_PREFIX = 'NONCE#';
+
 /**
  * The key of a nonce item: `NONCE#<family>#<nonce>`. A family containing `#` is refused: it would
  * make `("a#b", "c")` and `("a", "b#c")` the same item.
@@ -26,7 +29,7 @@ export function nonceKey(family: string, nonce: string): string {
     throw new RangeError(`nonce family "${family}" must be non-empty and must not contain "#"`);
   }
   if (nonce === '') throw new RangeError('nonce must be non-empty');
-  return `NONCE#${family}#${nonce}`;
+  return `${NONCE_KEY_PREFIX}${family}#${nonce}`;
 }
 
 /** Refuses a record `createInstance` must not write (the port requires version 1). */

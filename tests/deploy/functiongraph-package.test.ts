@@ -15,52 +15,11 @@ import { type LocalEnvironment, startLocalEnvironment } from '../../lib/local/lo
 import { recordUsage } from '../../lib/metering/record-usage';
 import { signedRequest } from '../../lib/sim/client';
 import { readZip } from '../../scripts/zip';
+import { type BundleAnswer, runBundle } from '../helpers/bundle-runner';
 import { functionGraphApigEvent, httpApiV2Event } from './platform-events';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-
-/** Loads a handler module and calls it once with a platform-shaped context; prints the answer. */
-const RUNNER = `
-const fs = require('node:fs');
-const [mode, modulePath, eventPath, settingsPath, exportName = 'handler'] = process.argv.slice(2);
-const event = JSON.parse(fs.readFileSync(eventPath, 'utf8'));
-const settings = JSON.parse(fs.readFileSync(settingsPath, 'utf8'));
-const started = Date.now();
-const lines = [];
-let context;
-if (mode === 'functiongraph') {
-  // FunctionGraph's context (docs/protocol.md#functiongraph): settings arrive through getUserData only.
-  const logger = { info: (...a) => lines.push(a.join(' ')), warn: (...a) => lines.push(a.join(' ')),
-    error: (...a) => lines.push(a.join(' ')), debug: (...a) => lines.push(a.join(' ')) };
-  context = {
-    getUserData: (key) => settings[key],
-    getRemainingTimeInMilliSeconds: () => 30000 - (Date.now() - started),
-    getRequestID: () => 'fg-request-0001',
-    getFunctionName: () => 'production',
-    getLogger: () => logger,
-  };
-} else {
-  Object.assign(process.env, settings);
-  context = {
-    awsRequestId: 'lambda-request-0001',
-    functionName: 'production',
-    getRemainingTimeInMillis: () => 30000 - (Date.now() - started),
-  };
-}
-const handler = require(modulePath)[exportName];
-Promise.resolve(handler(event, context)).then(
-  (result) => { process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n'); process.exit(0); },
-  (error) => { process.stdout.write('\\nERROR ' + String(error && error.stack) + '\\n'); process.exit(1); },
-);
-`;
-
-interface Answer {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-  isBase64Encoded?: boolean;
-}
 
 describe('the FunctionGraph and Lambda packages', () => {
   let work: string;
@@ -69,7 +28,6 @@ describe('the FunctionGraph and Lambda packages', () => {
   let buildOutput: string;
   let fgIndex: string;
   let lambdaHandler: string;
-  let step = 0;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'fg-package-'));
@@ -88,7 +46,6 @@ describe('the FunctionGraph and Lambda packages', () => {
     }
     fgIndex = join(work, 'functiongraph', 'index.js');
     lambdaHandler = join(work, 'aws', 'functions', 'production', 'handler.js');
-    writeFileSync(join(work, 'runner.js'), RUNNER);
 
     local = await startLocalEnvironment({ dataDir: join(work, 'data'), lookup: () => undefined });
     settings = { RESPONSE_BUDGET_MS: '15000', TABLE_CHECK_ON_START: 'true' };
@@ -103,44 +60,18 @@ describe('the FunctionGraph and Lambda packages', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** Runs one call in a fresh Node process, outside the repository. */
-  async function invoke(
-    mode: 'functiongraph' | 'lambda',
-    event: unknown,
-    entry?: { module: string; exportName: string },
-  ): Promise<Answer> {
-    step += 1;
-    const eventFile = join(work, `event-${step}.json`);
-    const settingsFile = join(work, `settings-${step}.json`);
-    writeFileSync(eventFile, JSON.stringify(event));
-    writeFileSync(settingsFile, JSON.stringify(settings));
-    const modulePath = entry?.module ?? (mode === 'functiongraph' ? fgIndex : lambdaHandler);
-    const { stdout } = await run(
-      process.execPath,
-      [
-        join(work, 'runner.js'),
-        mode,
-        modulePath,
-        eventFile,
-        settingsFile,
-        entry?.exportName ?? 'handler',
-      ],
-      {
-        cwd: work,
-        timeout: 60_000,
-        // Only what a platform gives every function; the settings travel as user data / env.
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-      },
-    );
-    const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) throw new Error(`no answer from the ${mode} package:\n${stdout}`);
-    return JSON.parse(line.slice('RESULT '.length)) as Answer;
+  /** Runs one call in a fresh Node process (this one's Node), outside the repository. */
+  async function invoke(mode: 'functiongraph' | 'lambda', event: unknown): Promise<BundleAnswer> {
+    const modulePath = mode === 'functiongraph' ? fgIndex : lambdaHandler;
+    const { answer } = await runBundle({
+      node: process.execPath,
+      mode,
+      modulePath,
+      event,
+      settings,
+      work,
+    });
+    return answer;
   }
 
   function call(body: Record<string, unknown>) {
@@ -188,17 +119,30 @@ describe('the FunctionGraph and Lambda packages', () => {
       user_event: 'usage-push',
     };
 
-    const viaFunctionGraph = await invoke('functiongraph', timer, {
-      module: fgIndex,
-      exportName: 'usagePush',
-    });
-    const viaLambda = await invoke(
+    const push = async (
+      mode: 'functiongraph' | 'lambda',
+      modulePath: string,
+      exportName: string,
+      event: unknown,
+    ) =>
+      (
+        await runBundle({
+          node: process.execPath,
+          mode,
+          modulePath,
+          event,
+          settings,
+          work,
+          exportName,
+        })
+      ).answer as unknown;
+
+    const viaFunctionGraph = await push('functiongraph', fgIndex, 'usagePush', timer);
+    const viaLambda = await push(
       'lambda',
+      join(work, 'aws', 'functions', 'usage-push', 'handler.js'),
+      'handler',
       { source: 'aws.events', 'detail-type': 'Scheduled Event' },
-      {
-        module: join(work, 'aws', 'functions', 'usage-push', 'handler.js'),
-        exportName: 'handler',
-      },
     );
 
     expect(viaFunctionGraph).toMatchObject({ ran: true, accepted: 1, failed: 0 });

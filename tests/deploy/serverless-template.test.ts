@@ -281,12 +281,14 @@ describe('serverless.yml packaged for prod', () => {
     expect(JSON.stringify(prod)).not.toMatch(/\{\{resolve:ssm|"\$\{ssm:/);
   });
 
-  it('routes POST and GET on / and on the seller path, and POST usage reports, through the HTTP API', () => {
+  it('routes POST and GET on / and on the seller path, POST usage reports, and everything else, to the function (#9, #11)', () => {
     const routes = Object.values<Json>(prod.Resources)
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
       .map((r) => r.Properties.RouteKey)
       .sort();
+    // $default: any other method or path gets the function's signed refusal, not the gateway's 404.
     expect(routes).toEqual([
+      '$default',
       'GET /',
       'GET /koogallery',
       'POST /',
@@ -296,9 +298,9 @@ describe('serverless.yml packaged for prod', () => {
     ]);
   });
 
-  it('runs Node.js 20 from the esbuild artifact, with log retention', () => {
+  it('runs Node.js 24 from the esbuild artifact, with log retention (#9)', () => {
     const fn = prod.Resources.ProductionLambdaFunction.Properties;
-    expect(fn.Runtime).toBe('nodejs20.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Handler).toBe('functions/production/handler.handler');
     expect(prod.Resources.ProductionLogGroup.Properties.RetentionInDays).toBe(365);
     expect(dev.Resources.ProductionLogGroup.Properties.RetentionInDays).toBe(30);

@@ -6,7 +6,7 @@ import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { createApp } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
 import { buildDeps, type Deps } from '../../lib/deps';
-import { startLocalHttpServer } from '../../lib/local/http-server';
+import { type LocalHttpServerOptions, startLocalHttpServer } from '../../lib/local/http-server';
 import { type OpenApiStandIn, startOpenApiStandIn } from '../../lib/local/open-api-stand-in';
 import { createJsonLogger } from '../../lib/log';
 import { withUsageReports } from '../../lib/metering/usage-route';
@@ -103,6 +103,11 @@ export async function startTestService(
     /** Wraps the provisioner buildDeps chose (templates, or the webhook when configured). */
     provisioner?: (chosen: Provisioner) => Provisioner;
     overrides?: Partial<Deps>;
+    /** The local HTTP server's timeouts. */
+    server?: Pick<
+      LocalHttpServerOptions,
+      'headersTimeoutMs' | 'requestTimeoutMs' | 'timeoutCheckIntervalMs'
+    >;
   } = {},
 ): Promise<TestService> {
   const accessKey = `test-key-${randomBytes(8).toString('hex')}`;
@@ -143,6 +148,7 @@ export async function startTestService(
     provisioner: countingProvisioner(options.provisioner?.(chosen) ?? chosen, provisionerCalls),
   };
   const server = await startLocalHttpServer(withUsageReports(deps, createApp(deps)), {
+    ...options.server,
     port: 0,
     maxBodyBytes: config.maxBodyBytes,
   });

@@ -116,3 +116,46 @@ export async function spawnService(options: SpawnOptions = {}): Promise<SpawnedS
     },
   };
 }
+
+/**
+ * Runs `node bin/start.js` on `dataDir` for a start that is expected to fail: resolves with its
+ * exit code and output once it exits (it is killed, and the promise rejects, if it comes up or
+ * has not exited within `timeoutMs`).
+ */
+export function runServiceToExit(
+  dataDir: string,
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'start.js')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_OPTIONS: '',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        PORT: '0',
+        DATA_DIR: dataDir,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks: string[] = [];
+    const fail = (why: string) => {
+      child.kill('SIGKILL');
+      reject(new Error(`${why}; its output was:\n${chunks.join('').slice(-2000)}`));
+    };
+    const timer = setTimeout(() => fail('npm start did not exit'), timeoutMs);
+    const collect = (c: string) => {
+      chunks.push(c);
+      if (LISTENING.test(chunks.join(''))) fail('npm start came up');
+    };
+    child.stdout?.setEncoding('utf8').on('data', collect);
+    child.stderr?.setEncoding('utf8').on('data', collect);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: chunks.join('') });
+    });
+  });
+}

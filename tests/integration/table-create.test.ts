@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { runTableCreate } from '../../scripts/table-create';
 import { startTestDynalite, type TestDynalite } from '../helpers/dynalite';
@@ -74,4 +79,38 @@ describe('npm run table:create', () => {
     expect(result.err.join('\n')).toMatch(/check DYNAMODB_ENDPOINT/);
     expect([...result.out, ...result.err].join('\n')).not.toContain('super-secret-value');
   });
+
+  it('names the variables to set when no credentials exist at all, as a newcomer runs it (#9)', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'no-aws-home-'));
+    const root = join(__dirname, '..', '..');
+    try {
+      // A user with no ~/.aws and no AWS variables, pointing it at a local dynalite.
+      const result = await promisify(execFile)(
+        process.execPath,
+        ['-r', './scripts/register.js', 'scripts/table-create.ts'],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: home,
+            AWS_EC2_METADATA_DISABLED: 'true',
+            TABLE_NAME: `cli-${randomUUID()}`,
+            DYNAMODB_ENDPOINT: dynamo.endpoint,
+          },
+        },
+      ).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('set DYNAMODB_ACCESS_KEY_ID and DYNAMODB_SECRET_ACCESS_KEY');
+      expect(result.stderr).toContain(
+        'DYNAMODB_ACCESS_KEY_ID=local DYNAMODB_SECRET_ACCESS_KEY=local npm run table:create',
+      );
+      expect(result.stderr).not.toContain('Could not load credentials from any providers');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -7,7 +7,7 @@ import { removeDataDir, spawnService } from '../helpers/spawned-service';
 import { formatLoadReport, loadFailures, loadOptionsFromEnv, runLoad } from './load-runner';
 
 async function main(argv: string[]): Promise<number> {
-  // The AWS SDK warns about Node 20 on every client; the function supports nodejs20.x on purpose.
+  // The AWS SDK warns about Node 20 on every client; development runs on Node 20.19 or later.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const options = loadOptionsFromEnv(process.env, {
     orders: 1000,
