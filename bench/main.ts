@@ -59,6 +59,7 @@ async function main(argv: string[]): Promise<void> {
     KOOGALLERY_ACCESS_KEY: accessKey,
     HUAWEICLOUD_AK: ak,
     HUAWEICLOUD_SK: sk,
+    CREDENTIALS_KEY: randomBytes(32).toString('base64'),
     KOOGALLERY_API_ENDPOINT: standIn.endpoint,
     TABLE_NAME: dynamo.tableName,
     DYNAMODB_ENDPOINT: dynamo.endpoint,

@@ -101,11 +101,18 @@ function respond(finish: Finish): Phase {
   };
 }
 
-/** authenticate: the body size limit, then the front end's signature and replay checks. */
+/** authenticate: the method and body size limits, then the front end's signature and replay checks. */
 function authenticate(deps: Deps): Phase {
   const noteBodyDigest = noteBodyDigestOnce((message, fields) => deps.log.info(message, fields));
   return {
     before: async ({ event: call }) => {
+      // KooGallery sends POST (V2.0, License 2.0) and GET (V1.0, License 1.0) only: any other
+      // method is refused before its signature is checked or its nonce recorded (#14).
+      if (call.http.method !== 'POST' && call.http.method !== 'GET') {
+        throw new InvalidRequestError(
+          `method ${call.http.method} is not accepted: use POST or GET`,
+        );
+      }
       if (call.http.body.length > deps.config.maxBodyBytes) {
         throw new InvalidRequestError(`body is larger than ${deps.config.maxBodyBytes} bytes`);
       }

@@ -52,8 +52,13 @@ export interface Config {
    * for real calls. `secrets` holds the current secret first, then the previous one while rotating.
    */
   provisionerWebhook?: ProvisionerWebhookConfig;
-  /** Key for credentials sealed at rest; derived from the access keys when unset. */
-  credentialsKey?: Buffer;
+  /**
+   * The at-rest key sealing delivery info (`CREDENTIALS_KEY`): required, and independent of every
+   * access key, so rotating an access key never makes stored values unreadable (#14).
+   */
+  credentialsKey: Buffer;
+  /** The at-rest key before the last rotation (`CREDENTIALS_PREVIOUS_KEY`): opens, never seals. */
+  previousCredentialsKey?: Buffer;
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
@@ -116,7 +121,10 @@ export const CONFIG_KEYS = {
     'the secret before a rotation; deliveries carry a signature with each (optional)',
   PROVISIONER_WEBHOOK_TIMEOUT_MS:
     'how long one webhook delivery may take before it counts as failed (default 8000)',
-  CREDENTIALS_KEY: '32-byte key (base64 or hex) sealing credentials at rest (default: derived)',
+  CREDENTIALS_KEY:
+    'at-rest key sealing delivery info: 32 bytes as base64 or 64 hex digits, e.g. `openssl rand -base64 32` (required)',
+  CREDENTIALS_PREVIOUS_KEY:
+    'the CREDENTIALS_KEY before the last rotation: still opened, re-sealed when read (optional)',
   MAX_BODY_BYTES: 'largest request body accepted (default 65536)',
   LOG_LEVEL: 'debug, info (default), warn or error',
   USAGE_REPORT_SECRET:
@@ -192,11 +200,22 @@ function tableCredentials(r: Reader): Config['dynamodbCredentials'] {
   return undefined;
 }
 
-function parseKey(r: Reader, raw: string | undefined): Buffer | undefined {
+/** Reads a 32-byte at-rest key (64 hex digits or base64); the value is a secret, never quoted. */
+function parseKey(
+  r: Reader,
+  name: 'CREDENTIALS_KEY' | 'CREDENTIALS_PREVIOUS_KEY',
+  raw: string | undefined,
+): Buffer | undefined {
   if (raw === undefined) return undefined;
-  const buf = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  const buf = /^[0-9a-fA-F]{64}$/.test(raw)
+    ? Buffer.from(raw, 'hex')
+    : /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)
+      ? Buffer.from(raw, 'base64')
+      : Buffer.alloc(0);
   if (buf.length !== 32) {
-    r.problems.push('CREDENTIALS_KEY must be 32 bytes, as 64 hex digits or base64');
+    r.problems.push(
+      `${name} must be 32 bytes, as 64 hex digits or base64 (create one with: openssl rand -base64 32)`,
+    );
     return undefined;
   }
   return buf;
@@ -383,7 +402,13 @@ export function loadConfig(lookup: Lookup): Config {
     },
     provisioningLeaseMs,
     provisionerWebhook: provisionerWebhook(r, provisioningLeaseMs),
-    credentialsKey: parseKey(r, r.optional('CREDENTIALS_KEY')),
+    credentialsKey:
+      parseKey(r, 'CREDENTIALS_KEY', r.required('CREDENTIALS_KEY') || undefined) ?? Buffer.alloc(0),
+    previousCredentialsKey: parseKey(
+      r,
+      'CREDENTIALS_PREVIOUS_KEY',
+      r.optional('CREDENTIALS_PREVIOUS_KEY'),
+    ),
     maxBodyBytes: r.integer('MAX_BODY_BYTES', 65536, 1024, 1048576),
     logLevel: logLevel as Config['logLevel'],
     usageReportSecrets: usageReportSecrets(r),

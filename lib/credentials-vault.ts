@@ -1,16 +1,23 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { SealedValueError } from './errors';
 import type { AppInfo } from './provisioner/provisioner';
 
 /**
  * Seals delivery info (URLs, admin user name, initial password) at rest with AES-256-GCM, so a
- * table dump or backup never shows a buyer's password. Keys come from `CREDENTIALS_KEY` or, when
- * unset, are derived (HKDF) from each configured access key; every sealed value names its key id,
- * so rotating the access key keeps earlier values readable while the previous key is configured.
+ * table dump or backup never shows a buyer's password. The at-rest key is its own setting,
+ * independent of every access key (`CREDENTIALS_KEY`, with `CREDENTIALS_PREVIOUS_KEY` during a
+ * rotation): rotating the access key never touches what is stored (#14). Every sealed value names
+ * its key id; values sealed under the previous key, or under the key earlier versions derived from
+ * the access key, are still opened, and {@link CredentialsVault.needsReseal} tells the caller to
+ * write them back under the current key.
  */
 export interface CredentialsVault {
+  /** Seals under the current key. */
   seal(info: AppInfo): string;
-  /** Throws when no configured key opened the value. */
+  /** Opens a value sealed under any configured key; throws {@link SealedValueError} otherwise. */
   open(sealed: string): AppInfo;
+  /** True when `sealed` names a key other than the current one (it should be sealed again). */
+  needsReseal(sealed: string): boolean;
 }
 
 interface VaultKey {
@@ -18,28 +25,53 @@ interface VaultKey {
   key: Buffer;
 }
 
-function keyId(key: Buffer): string {
+/** The id a sealed value names: 8 hex digits of the key's SHA-256 (not enough to find the key). */
+export function credentialsKeyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
-function deriveKey(accessKey: string): Buffer {
+/** The key versions before the dedicated at-rest key derived from an access key (read only). */
+function legacyKey(accessKey: string): Buffer {
   return Buffer.from(hkdfSync('sha256', accessKey, 'koogallery-credentials', 'appInfo-v1', 32));
 }
 
+/** What to set so that a value sealed under key `id` opens again. */
+function missingKeyFix(id: string): string {
+  return (
+    `stored credentials sealed under at-rest key ${id}, which is not configured: set ` +
+    'CREDENTIALS_PREVIOUS_KEY to the CREDENTIALS_KEY used before (values stored before ' +
+    'CREDENTIALS_KEY existed: KOOGALLERY_PREVIOUS_ACCESS_KEY to the access key used then)'
+  );
+}
+
 /**
- * Builds the vault from an explicit key (preferred) or from the access keys, current first.
+ * Builds the vault: `key` seals and opens, `previousKey` and the keys derived from
+ * `legacyAccessKeys` only open.
  *
- * @example const vault = createCredentialsVault({ accessKeys: config.accessKeys, key: config.credentialsKey });
+ * @example
+ * const vault = createCredentialsVault({
+ *   key: config.credentialsKey,
+ *   previousKey: config.previousCredentialsKey,
+ *   legacyAccessKeys: config.accessKeys,
+ * });
  */
 export function createCredentialsVault(options: {
-  accessKeys: readonly string[];
-  key?: Buffer;
+  key: Buffer;
+  previousKey?: Buffer;
+  legacyAccessKeys?: readonly string[];
 }): CredentialsVault {
-  const keys: VaultKey[] = (options.key ? [options.key] : options.accessKeys.map(deriveKey)).map(
-    (key) => ({ id: keyId(key), key }),
-  );
-  const current = keys[0];
-  if (!current) throw new Error('the credentials vault needs at least one key');
+  const current: VaultKey = { id: credentialsKeyId(options.key), key: options.key };
+  const keys: VaultKey[] = [current];
+  const add = (key: Buffer): void => {
+    const id = credentialsKeyId(key);
+    if (!keys.some((k) => k.id === id)) keys.push({ id, key });
+  };
+  if (options.previousKey) add(options.previousKey);
+  for (const accessKey of options.legacyAccessKeys ?? []) add(legacyKey(accessKey));
+  const idOf = (sealed: string): string | undefined => {
+    const [version, id] = sealed.split('.');
+    return version === 'v1' ? id : undefined;
+  };
   return {
     seal(info) {
       const iv = randomBytes(12);
@@ -56,16 +88,27 @@ export function createCredentialsVault(options: {
     },
     open(sealed) {
       const [version, id, iv, data, tag] = sealed.split('.');
+      if (version !== 'v1' || !id || !iv || !data || !tag) {
+        throw new SealedValueError('stored credentials are not a sealed value (damaged item)');
+      }
       const entry = keys.find((k) => k.id === id);
-      if (version !== 'v1' || !entry || !iv || !data || !tag) {
-        throw new Error(
-          'stored credentials were sealed with a key that is not configured (set CREDENTIALS_KEY or KOOGALLERY_PREVIOUS_ACCESS_KEY to the key used before)',
+      if (!entry) throw new SealedValueError(missingKeyFix(id));
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64'));
+        decipher.setAuthTag(Buffer.from(tag, 'base64'));
+        const plain = Buffer.concat([
+          decipher.update(Buffer.from(data, 'base64')),
+          decipher.final(),
+        ]);
+        return JSON.parse(plain.toString('utf8')) as AppInfo;
+      } catch {
+        throw new SealedValueError(
+          `stored credentials sealed under at-rest key ${id} failed authentication (damaged item)`,
         );
       }
-      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64'));
-      const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as AppInfo;
+    },
+    needsReseal(sealed) {
+      return idOf(sealed) !== current.id;
     },
   };
 }

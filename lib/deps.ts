@@ -127,7 +127,12 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
     testProvisioner: overrides.testProvisioner ?? templates,
     vault:
       overrides.vault ??
-      createCredentialsVault({ accessKeys: config.accessKeys, key: config.credentialsKey }),
+      createCredentialsVault({
+        key: config.credentialsKey,
+        previousKey: config.previousCredentialsKey,
+        // Versions before CREDENTIALS_KEY was required sealed under keys derived from these.
+        legacyAccessKeys: config.accessKeys,
+      }),
     licenseIssuer:
       overrides.licenseIssuer ??
       createSignedLicenseIssuer({ privateKey: config.licenseSigningKey }),

@@ -67,6 +67,17 @@ export class StoreUnavailableError extends Error {
  */
 export class ProvisioningRefusedError extends KooGalleryError {}
 
+/**
+ * A value sealed at rest (`lib/credentials-vault.ts`) cannot be opened: its key is not configured
+ * or the item is damaged. The message names the setting to restore; it is logged, never answered.
+ */
+export class SealedValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SealedValueError';
+  }
+}
+
 /** One configuration problem per key; `loadConfig` throws them all at once. */
 export class ConfigError extends Error {
   /** Each missing or malformed key with what is wrong with it. */
@@ -97,6 +108,7 @@ export function describeError(error: unknown): {
     error instanceof KooGalleryError ||
     error instanceof OrderUnavailableError ||
     error instanceof StoreUnavailableError ||
+    error instanceof SealedValueError ||
     error instanceof ConfigError;
   const code = (error as { code?: unknown }).code;
   return {

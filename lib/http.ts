@@ -1,3 +1,5 @@
+import { toWellFormedText } from './protocol/well-formed';
+
 /** A request as every entry (Lambda, FunctionGraph, the local server) hands it to the app. */
 export interface HttpRequest {
   method: string;
@@ -59,10 +61,17 @@ export function buildRawQuery(
   query: Record<string, string | undefined> | null | undefined,
 ): string {
   if (!query) return '';
-  return Object.entries(query)
-    .filter((e): e is [string, string] => typeof e[1] === 'string')
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
-    .join('&');
+  return (
+    Object.entries(query)
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      // encodeURIComponent throws on an unpaired surrogate: such a value becomes U+FFFD, so the
+      // request is refused by its signature check instead of failing the invocation (#14).
+      .map(
+        ([k, v]) =>
+          `${encodeURIComponent(toWellFormedText(k))}=${encodeURIComponent(toWellFormedText(v))}`,
+      )
+      .join('&')
+  );
 }
 
 /** Lower-cases header names and drops empty values. */

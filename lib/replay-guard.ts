@@ -37,6 +37,8 @@ export const PORT_GATES: GateTable = {
     createInstance: 'write',
     updateInstance: 'write',
     recordNonce: 'write',
+    // Operator tools only (`npm run credentials:reseal`); no scenario lists instances.
+    listInstances: 'read',
   },
   provisioner: {
     provision: 'write',
@@ -50,7 +52,7 @@ export const PORT_GATES: GateTable = {
   },
   licenseIssuer: { issue: 'write' },
   orders: { queryOrder: 'read' },
-  vault: { seal: 'read', open: 'read' },
+  vault: { seal: 'read', open: 'read', needsReseal: 'read' },
   usage: { getTotals: 'read' },
 };
 

@@ -13,7 +13,7 @@ export const SSM_PARAMETER_SUFFIX = '_SSM_PARAMETER';
 /** Settings that may be absent: a parameter named for them that does not exist means "unset". */
 export const OPTIONAL_SECRET_KEYS: ReadonlySet<string> = new Set([
   'KOOGALLERY_PREVIOUS_ACCESS_KEY',
-  'CREDENTIALS_KEY',
+  'CREDENTIALS_PREVIOUS_KEY',
   'KOOGALLERY_V1_ACCESS_KEY',
   'KOOGALLERY_LICENSE_ACCESS_KEY',
   'LICENSE_SIGNING_KEY',
@@ -109,8 +109,12 @@ export async function resolveSecretLookup(
     const value = read.values.get(parameter);
     if (value !== undefined) resolved.set(key, value);
     else if (!OPTIONAL_SECRET_KEYS.has(key)) {
+      const create =
+        key === 'CREDENTIALS_KEY'
+          ? ` (create it once: aws ssm put-parameter --type SecureString --name ${parameter} --value "$(openssl rand -base64 32)")`
+          : '';
       problems.push(
-        `${key}${SSM_PARAMETER_SUFFIX} names SSM parameter "${parameter}", which does not exist or is not readable`,
+        `${key}${SSM_PARAMETER_SUFFIX} names SSM parameter "${parameter}", which does not exist or is not readable${create}`,
       );
     }
   }

@@ -1,15 +1,19 @@
 /**
  * Deploys `dist/functiongraph.zip` to Huawei Cloud FunctionGraph with the official SDK
  * (`@huaweicloud/huaweicloud-sdk-functiongraph`), idempotently: the function is created when it
- * does not exist and updated (code, then configuration) when it does; the APIG trigger is created
- * once and left alone afterwards. Run `npm run package:functiongraph` first.
+ * does not exist and updated (code, then configuration) when it does; the APIG triggers (one API
+ * for GET, one for POST: KooGallery uses no other method) are created once and left alone
+ * afterwards, and an `ANY` trigger of an earlier version is replaced. The at-rest key
+ * (`CREDENTIALS_KEY`) is generated into the encrypted user data when the function is created
+ * without one, and kept on every update. Run `npm run package:functiongraph` first.
  *
  * Usage: `npm run deploy:functiongraph` (settings from the environment, see DEPLOY_SETTINGS),
  * `npm run deploy:functiongraph -- --dry-run` prints the requests with secrets masked, and
  * `-- --code-only` replaces only the code. Secrets travel from your shell into FunctionGraph's
  * encrypted user data; they are never written to a file or printed.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionGraphClient } from '@huaweicloud/huaweicloud-sdk-functiongraph';
 import { TARGETS } from './build';
@@ -69,6 +73,7 @@ export const SECRET_FUNCTION_SETTINGS = {
   HUAWEICLOUD_AK: 'HUAWEICLOUD_AK',
   HUAWEICLOUD_SK: 'HUAWEICLOUD_SK',
   CREDENTIALS_KEY: 'CREDENTIALS_KEY',
+  CREDENTIALS_PREVIOUS_KEY: 'CREDENTIALS_PREVIOUS_KEY',
   KOOGALLERY_V1_ACCESS_KEY: 'KOOGALLERY_V1_ACCESS_KEY',
   KOOGALLERY_LICENSE_ACCESS_KEY: 'KOOGALLERY_LICENSE_ACCESS_KEY',
   LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
@@ -82,7 +87,7 @@ export const SECRET_FUNCTION_SETTINGS = {
 
 /**
  * The secrets the usage push function gets (#11): what signs a push and reaches GeminiDB, and
- * nothing else (no credentials key, no report secret, no license key).
+ * nothing else (no credentials key, no report or webhook secret, no license key).
  */
 export const PUSH_SECRETS: readonly string[] = [
   'KOOGALLERY_ACCESS_KEY',
@@ -90,6 +95,16 @@ export const PUSH_SECRETS: readonly string[] = [
   'HUAWEICLOUD_SK',
   'DYNAMODB_ACCESS_KEY_ID',
   'DYNAMODB_SECRET_ACCESS_KEY',
+];
+/** The plain settings the usage push reads (`loadPushSettings` in lib/metering/push-entry.ts). */
+export const PUSH_PLAIN_SETTINGS: readonly string[] = [
+  'TABLE_NAME',
+  'DYNAMODB_ENDPOINT',
+  'DYNAMODB_REGION',
+  'KOOGALLERY_API_ENDPOINT',
+  'LOG_LEVEL',
+  'NODE_OPTIONS',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
 ];
 /** The push function's handler in the same zip (`usagePush` of `functions/production/functiongraph.ts`). */
 export const PUSH_HANDLER = 'index.usagePush';
@@ -225,9 +240,20 @@ export function readDeployConfig(
       'PROVISIONER_WEBHOOK_SECRET is missing (secret): required with PROVISIONER_WEBHOOK_URL',
     );
   }
-  const size = [config.userData, config.secrets]
-    .flatMap((m) => Object.entries(m))
-    .reduce((n, [k, v]) => n + k.length + v.length, 0);
+  const credentialsKey = config.secrets.CREDENTIALS_KEY;
+  if (credentialsKey !== undefined && !isAtRestKey(credentialsKey)) {
+    problems.push(
+      'CREDENTIALS_KEY must be 32 bytes, as 64 hex digits or base64 (or unset: generated on create, kept on update)',
+    );
+  }
+  // A CREDENTIALS_KEY generated or kept at deploy time takes its place too (44 base64 characters).
+  const keyToCome =
+    config.secrets.CREDENTIALS_KEY === undefined ? 'CREDENTIALS_KEY'.length + 44 : 0;
+  const size =
+    keyToCome +
+    [config.userData, config.secrets]
+      .flatMap((m) => Object.entries(m))
+      .reduce((n, [k, v]) => n + k.length + v.length, 0);
   if (size > USER_DATA_LIMIT) {
     problems.push(`user data is ${size} characters; FunctionGraph allows ${USER_DATA_LIMIT}`);
   }
@@ -237,7 +263,16 @@ export function readDeployConfig(
   return config;
 }
 
-/** The function's URN, as FunctionGraph's per-function APIs take it (the production one by default). */
+/** True for a 32-byte key written as 64 hex digits or base64 (what the function accepts). */
+function isAtRestKey(value: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+}
+
+/** The HTTP methods KooGallery uses: POST (SaaS V2.0, License 2.0) and GET (V1.0, License 1.0). */
+export const TRIGGER_METHODS = ['GET', 'POST'] as const;
+
+/** A function's URN, as FunctionGraph's per-function APIs take it (the production one by default). */
 export function functionUrn(config: DeployConfig, functionName = config.functionName): string {
   return `urn:fss:${config.region}:${config.projectId}:function:${config.app}:${functionName}:latest`;
 }
@@ -248,8 +283,13 @@ export interface DeploymentPlan {
   create: Record<string, unknown>;
   code: Record<string, unknown>;
   configuration: Record<string, unknown>;
-  trigger: Record<string, unknown>;
-  /** The APIG trigger of the seller's usage reports, `<APIG_PATH>/usage` (#11). */
+  /** One APIG trigger per method in {@link TRIGGER_METHODS}. */
+  triggers: Array<Record<string, unknown>>;
+  /** The APIG API name earlier versions gave their one `ANY` trigger (replaced on deploy). */
+  legacyTriggerName: string;
+  /** True when `CREDENTIALS_KEY` came from the shell; otherwise deploy generates or keeps one. */
+  credentialsKeyGiven: boolean;
+  /** The APIG trigger of the seller's usage reports, POST `<APIG_PATH>/usage` (#11). */
   usageTrigger: Record<string, unknown>;
   /** The hourly usage push: a second function from the same zip, and its timer trigger (#11). */
   push: {
@@ -277,81 +317,110 @@ export function planDeployment(config: DeployConfig, zip: Buffer): DeploymentPla
     encrypted_user_data: JSON.stringify(config.secrets),
     description: 'KooGallery SaaS V2.0 production interface',
   };
-  const pushSecrets = Object.fromEntries(
-    Object.entries(config.secrets).filter(([k]) => PUSH_SECRETS.includes(k)),
-  );
-  // The push provisions nothing: without the webhook settings it never needs the webhook secret.
-  const pushUserData = Object.fromEntries(
-    Object.entries(config.userData).filter(([k]) => !k.startsWith('PROVISIONER_WEBHOOK_')),
-  );
-  const pushCommon = {
-    ...common,
-    user_data: JSON.stringify(pushUserData),
-    handler: PUSH_HANDLER,
-    timeout: config.push.timeoutSeconds,
-    encrypted_user_data: JSON.stringify(pushSecrets),
-    description: 'KooGallery pay-per-use usage push, hourly',
-  };
-  const apig = (name: string, path: string, method: string) => ({
-    trigger_type_code: 'DEDICATEDGATEWAY',
-    trigger_status: 'ACTIVE',
-    event_type_code: 'APIGCreateApi',
-    event_data: {
-      name,
-      instance_id: config.apig.instanceId,
-      group_id: config.apig.groupId,
-      env_id: config.apig.envId,
-      env_name: config.apig.envName,
-      path,
-      req_method: method,
-      match_mode: 'NORMAL',
-      protocol: 'HTTPS',
-      // Neither KooGallery nor the seller's SaaS signs for APIG: the app checks each signature.
-      auth: 'NONE',
-      backend_type: 'FUNCTION',
-      type: 1,
-      func_info: { timeout: config.timeoutSeconds * 1000 },
-    },
-  });
-  const code = { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode };
   return {
     urn: functionUrn(config),
     create: {
       func_name: config.functionName,
       package: config.app,
       type: 'v2',
+      code_type: 'zip',
+      code_filename: 'functiongraph.zip',
+      func_code: funcCode,
+      ...common,
+    },
+    code: { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode },
+    configuration: { func_name: config.functionName, ...common },
+    triggers: TRIGGER_METHODS.map((method) => ({
+      trigger_type_code: 'DEDICATEDGATEWAY',
+      trigger_status: 'ACTIVE',
+      event_type_code: 'APIGCreateApi',
+      event_data: {
+        name: `${config.apig.apiName}_${method.toLowerCase()}`,
+        instance_id: config.apig.instanceId,
+        group_id: config.apig.groupId,
+        env_id: config.apig.envId,
+        env_name: config.apig.envName,
+        path: config.apig.path,
+        // One method per API: the gateway refuses PUT, DELETE… before the function runs.
+        req_method: method,
+        match_mode: 'NORMAL',
+        protocol: 'HTTPS',
+        // KooGallery cannot sign for APIG: authentication is the request signature in the app.
+        auth: 'NONE',
+        backend_type: 'FUNCTION',
+        type: 1,
+        func_info: { timeout: config.timeoutSeconds * 1000 },
+      },
+    })),
+    legacyTriggerName: config.apig.apiName,
+    credentialsKeyGiven: config.secrets.CREDENTIALS_KEY !== undefined,
+    usageTrigger: {
+      trigger_type_code: 'DEDICATEDGATEWAY',
+      trigger_status: 'ACTIVE',
+      event_type_code: 'APIGCreateApi',
+      event_data: {
+        name: `${config.apig.apiName}_usage`,
+        instance_id: config.apig.instanceId,
+        group_id: config.apig.groupId,
+        env_id: config.apig.envId,
+        env_name: config.apig.envName,
+        path: `${config.apig.path.replace(/\/+$/, '')}/usage`,
+        req_method: 'POST',
+        match_mode: 'NORMAL',
+        protocol: 'HTTPS',
+        // The seller's SaaS signs its reports (USAGE_REPORT_SECRET); the app checks them.
+        auth: 'NONE',
+        backend_type: 'FUNCTION',
+        type: 1,
+        func_info: { timeout: config.timeoutSeconds * 1000 },
+      },
+    },
+    push: planPush(config, funcCode, funcVpc),
+  };
+}
+
+/**
+ * The usage push function (#11): the same zip, handler `index.usagePush`, the same VPC, only the
+ * plain settings and secrets a push reads, and an hourly timer trigger.
+ */
+function planPush(
+  config: DeployConfig,
+  funcCode: { file: string },
+  funcVpc: { vpc_id: string; subnet_id: string },
+): DeploymentPlan['push'] {
+  const pick = (from: Record<string, string>, keys: readonly string[]) =>
+    Object.fromEntries(Object.entries(from).filter(([k]) => keys.includes(k)));
+  const common = {
+    runtime: RUNTIME,
+    handler: PUSH_HANDLER,
+    memory_size: config.memoryMb,
+    timeout: config.push.timeoutSeconds,
+    xrole: config.agency,
+    func_vpc: funcVpc,
+    user_data: JSON.stringify(pick(config.userData, PUSH_PLAIN_SETTINGS)),
+    encrypted_user_data: JSON.stringify(pick(config.secrets, PUSH_SECRETS)),
+    description: 'KooGallery pay-per-use usage push, hourly',
+  };
+  const code = { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode };
+  return {
+    urn: functionUrn(config, config.push.functionName),
+    create: {
+      func_name: config.push.functionName,
+      package: config.app,
+      type: 'v2',
       ...code,
       ...common,
     },
     code,
-    configuration: { func_name: config.functionName, ...common },
-    // KooGallery POSTs (V2.0) and GETs (V1.0); ANY keeps one API for both.
-    trigger: apig(config.apig.apiName, config.apig.path, 'ANY'),
-    usageTrigger: apig(
-      `${config.apig.apiName}_usage`,
-      `${config.apig.path.replace(/\/+$/, '')}/usage`,
-      'POST',
-    ),
-    push: {
-      urn: functionUrn(config, config.push.functionName),
-      create: {
-        func_name: config.push.functionName,
-        package: config.app,
-        type: 'v2',
-        ...code,
-        ...pushCommon,
-      },
-      code,
-      configuration: { func_name: config.push.functionName, ...pushCommon },
-      timer: {
-        trigger_type_code: 'TIMER',
-        trigger_status: 'ACTIVE',
-        event_data: {
-          name: PUSH_TIMER.name,
-          schedule_type: 'Rate',
-          schedule: PUSH_TIMER.schedule,
-          user_event: 'usage-push',
-        },
+    configuration: { func_name: config.push.functionName, ...common },
+    timer: {
+      trigger_type_code: 'TIMER',
+      trigger_status: 'ACTIVE',
+      event_data: {
+        name: PUSH_TIMER.name,
+        schedule_type: 'Rate',
+        schedule: PUSH_TIMER.schedule,
+        user_event: 'usage-push',
       },
     },
   };
@@ -391,83 +460,154 @@ export interface FunctionGraphPort {
   updateConfiguration(urn: string, body: Record<string, unknown>): Promise<void>;
   listTriggers(urn: string): Promise<Array<Record<string, unknown>>>;
   createTrigger(urn: string, body: Record<string, unknown>): Promise<void>;
+  deleteTrigger(urn: string, triggerTypeCode: string, triggerId: string): Promise<void>;
 }
 
 /** What {@link deploy} did. */
 export interface DeployOutcome {
   function: 'created' | 'updated' | 'code-updated';
+  /** `created` when a trigger was missing (GET or POST), `exists` when both were there. */
   trigger: 'created' | 'exists' | 'skipped';
-  /** The APIG trigger of `<APIG_PATH>/usage`. */
-  usageTrigger: 'created' | 'exists' | 'skipped';
-  /** The usage push function, from the same zip. */
-  pushFunction: 'created' | 'updated' | 'code-updated';
-  /** Its hourly timer trigger. */
-  timerTrigger: 'created' | 'exists' | 'skipped';
+  /** Where `CREDENTIALS_KEY` came from (absent for a code-only deployment). */
+  credentialsKey?: 'given' | 'generated' | 'kept';
+  /** True when an earlier version's `ANY` trigger was deleted. */
+  replacedAnyTrigger?: boolean;
+  /** The APIG trigger of `<APIG_PATH>/usage` (#11). */
+  usageTrigger?: 'created' | 'exists';
+  /** The usage push function, from the same zip (#11). */
+  pushFunction?: 'created' | 'updated' | 'code-updated';
+  /** Its hourly timer trigger (#11). */
+  timerTrigger?: 'created' | 'exists';
 }
 
-async function ensureFunction(
+/** Creates or updates the usage push function and its timer trigger (#11). */
+async function deployPush(
   port: FunctionGraphPort,
-  fn: {
-    urn: string;
-    create: Record<string, unknown>;
-    code: Record<string, unknown>;
-    configuration: Record<string, unknown>;
-  },
+  push: DeploymentPlan['push'],
   codeOnly: boolean,
-): Promise<DeployOutcome['function']> {
-  if (!(await port.showFunction(fn.urn))) {
-    await port.createFunction(fn.create);
-    return 'created';
+): Promise<Pick<DeployOutcome, 'pushFunction' | 'timerTrigger'>> {
+  let pushFunction: DeployOutcome['pushFunction'];
+  if (!(await port.showFunction(push.urn))) {
+    await port.createFunction(push.create);
+    pushFunction = 'created';
+  } else {
+    await port.updateCode(push.urn, push.code);
+    if (codeOnly) return { pushFunction: 'code-updated' };
+    await port.updateConfiguration(push.urn, push.configuration);
+    pushFunction = 'updated';
   }
-  await port.updateCode(fn.urn, fn.code);
-  if (codeOnly) return 'code-updated';
-  await port.updateConfiguration(fn.urn, fn.configuration);
-  return 'updated';
+  const name = (push.timer.event_data as { name: string }).name;
+  const found = (await port.listTriggers(push.urn)).some(
+    (t) =>
+      String(t.trigger_type_code ?? '') === 'TIMER' &&
+      ((t.event_data ?? {}) as Record<string, unknown>).name === name,
+  );
+  if (!found) await port.createTrigger(push.urn, push.timer);
+  return { pushFunction, timerTrigger: found ? 'exists' : 'created' };
 }
 
-/** Creates `trigger` on the function unless one of the same type family and name exists. */
-async function ensureTrigger(
-  port: FunctionGraphPort,
-  urn: string,
-  trigger: Record<string, unknown>,
-  types: readonly string[],
-): Promise<'created' | 'exists'> {
-  const wanted = (trigger.event_data as { name: string }).name;
-  const found = (await port.listTriggers(urn)).some((t) => {
-    const data = (t.event_data ?? {}) as Record<string, unknown>;
-    return types.includes(String(t.trigger_type_code ?? '')) && data.name === wanted;
-  });
-  if (found) return 'exists';
-  await port.createTrigger(urn, trigger);
-  return 'created';
+/** `body` with `CREDENTIALS_KEY` set in its encrypted user data. */
+function withCredentialsKey(body: Record<string, unknown>, key: string): Record<string, unknown> {
+  const secrets = JSON.parse(String(body.encrypted_user_data ?? '{}')) as Record<string, string>;
+  return { ...body, encrypted_user_data: JSON.stringify({ ...secrets, CREDENTIALS_KEY: key }) };
+}
+
+/** The `CREDENTIALS_KEY` a deployed function holds, when its configuration shows it. */
+function deployedCredentialsKey(existing: Record<string, unknown>): string | undefined {
+  const raw = existing.encrypted_user_data ?? existing.encryptedUserData;
+  if (typeof raw !== 'string' || raw === '') return undefined;
+  try {
+    const key = (JSON.parse(raw) as Record<string, unknown>).CREDENTIALS_KEY;
+    return typeof key === 'string' && isAtRestKey(key) ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Creates or updates the production function and its APIG triggers (the production path and
- * `<path>/usage`), then the usage push function and its hourly timer trigger. Safe to rerun;
- * with `codeOnly` only both functions' code is replaced.
+ * Creates or updates the function, then makes sure its APIG trigger exists. Safe to rerun.
  *
  * @example await deploy(sdkPort(config, ak, sk), planDeployment(config, zip));
  */
 export async function deploy(
   port: FunctionGraphPort,
   plan: DeploymentPlan,
-  options: { codeOnly?: boolean } = {},
+  options: { codeOnly?: boolean; newKey?: () => string } = {},
 ): Promise<DeployOutcome> {
-  const codeOnly = options.codeOnly === true;
-  const fn = await ensureFunction(port, plan, codeOnly);
-  const apigTypes = ['DEDICATEDGATEWAY', 'APIG'];
-  const trigger = codeOnly
-    ? 'skipped'
-    : await ensureTrigger(port, plan.urn, plan.trigger, apigTypes);
-  const usageTrigger = codeOnly
-    ? 'skipped'
-    : await ensureTrigger(port, plan.urn, plan.usageTrigger, apigTypes);
-  const pushFunction = await ensureFunction(port, plan.push, codeOnly);
-  const timerTrigger = codeOnly
-    ? 'skipped'
-    : await ensureTrigger(port, plan.push.urn, plan.push.timer, ['TIMER']);
-  return { function: fn, trigger, usageTrigger, pushFunction, timerTrigger };
+  const newKey = options.newKey ?? (() => randomBytes(32).toString('base64'));
+  const existing = await port.showFunction(plan.urn);
+  let fn: DeployOutcome['function'];
+  let credentialsKey: DeployOutcome['credentialsKey'] = 'given';
+  if (!existing) {
+    let create = plan.create;
+    if (!plan.credentialsKeyGiven) {
+      // A new function gets its own at-rest key, independent of every access key (#14).
+      create = withCredentialsKey(create, newKey());
+      credentialsKey = 'generated';
+    }
+    await port.createFunction(create);
+    fn = 'created';
+  } else {
+    let configuration = plan.configuration;
+    if (!options.codeOnly && !plan.credentialsKeyGiven) {
+      // The user data is replaced as a whole: the deployed key must go back in, or every value
+      // sealed under it becomes unreadable. Checked before anything changes.
+      const kept = deployedCredentialsKey(existing);
+      if (!kept) {
+        throw new Error(
+          'CREDENTIALS_KEY is not set and the deployed function does not show its key: set ' +
+            "CREDENTIALS_KEY in this shell to the value in the function's encrypted environment " +
+            'variables (FunctionGraph console), or to a new key from `openssl rand -base64 32` if it ' +
+            'has none yet (values stored before open with the access key), then deploy again',
+        );
+      }
+      configuration = withCredentialsKey(configuration, kept);
+      credentialsKey = 'kept';
+    }
+    await port.updateCode(plan.urn, plan.code);
+    if (options.codeOnly) {
+      return {
+        function: 'code-updated',
+        trigger: 'skipped',
+        ...(await deployPush(port, plan.push, true)),
+      };
+    }
+    await port.updateConfiguration(plan.urn, configuration);
+    fn = 'updated';
+  }
+  const apigTriggers = (await port.listTriggers(plan.urn)).filter((t) =>
+    ['DEDICATEDGATEWAY', 'APIG'].includes(String(t.trigger_type_code ?? '')),
+  );
+  const nameOf = (t: Record<string, unknown>): unknown =>
+    ((t.event_data ?? {}) as Record<string, unknown>).name;
+  // An earlier version's one ANY trigger would keep PUT, DELETE… open, and APIG refuses a GET
+  // API on a path an ANY API holds: it goes first.
+  let replacedAnyTrigger = false;
+  for (const t of apigTriggers) {
+    if (nameOf(t) !== plan.legacyTriggerName) continue;
+    await port.deleteTrigger(plan.urn, String(t.trigger_type_code), String(t.trigger_id ?? ''));
+    replacedAnyTrigger = true;
+  }
+  let created = false;
+  for (const trigger of plan.triggers) {
+    const wanted = nameOf(trigger);
+    if (apigTriggers.some((t) => nameOf(t) === wanted)) continue;
+    await port.createTrigger(plan.urn, trigger);
+    created = true;
+  }
+  // The seller's usage reports: POST <path>/usage (#11).
+  const usageTrigger = apigTriggers.some((t) => nameOf(t) === nameOf(plan.usageTrigger))
+    ? 'exists'
+    : 'created';
+  if (usageTrigger === 'created') await port.createTrigger(plan.urn, plan.usageTrigger);
+  return {
+    function: fn,
+    trigger: created ? 'created' : 'exists',
+    credentialsKey,
+    ...(replacedAnyTrigger ? { replacedAnyTrigger } : {}),
+    usageTrigger,
+    ...(await deployPush(port, plan.push, false)),
+  };
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -543,6 +683,14 @@ export function sdkPort(config: DeployConfig, ak: string, sk: string): FunctionG
         new sdk.CreateFunctionTriggerRequest().withFunctionUrn(urn).withBody(body(b)),
       );
     },
+    async deleteTrigger(urn, triggerTypeCode, triggerId) {
+      await client.deleteFunctionTrigger(
+        new sdk.DeleteFunctionTriggerRequest()
+          .withFunctionUrn(urn)
+          .withTriggerTypeCode(triggerTypeCode)
+          .withTriggerId(triggerId),
+      );
+    },
   };
 }
 
@@ -551,10 +699,20 @@ async function main(argv: string[]): Promise<void> {
   const codeOnly = argv.includes('--code-only');
   const config = readDeployConfig(process.env, { codeOnly });
   const zipPath = join(__dirname, '..', 'dist', 'functiongraph.zip');
-  const zip = readFileSync(zipPath);
+  if (dryRun && !existsSync(zipPath)) {
+    console.error(
+      `${zipPath} is not built yet: run npm run package:functiongraph before deploying`,
+    );
+  }
+  const zip = dryRun && !existsSync(zipPath) ? Buffer.alloc(0) : readFileSync(zipPath);
   const plan = planDeployment(config, zip);
   if (dryRun) {
     console.log(JSON.stringify(maskPlan(plan), null, 2));
+    if (!plan.credentialsKeyGiven && !codeOnly) {
+      console.error(
+        'CREDENTIALS_KEY is not set: a new function gets a generated one in its encrypted user data; an update keeps the deployed one',
+      );
+    }
     return;
   }
   const ak = process.env.HUAWEICLOUD_SDK_AK ?? '';
@@ -562,10 +720,27 @@ async function main(argv: string[]): Promise<void> {
   if (!ak || !sk) throw new Error('HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK are required');
   const outcome = await deploy(sdkPort(config, ak, sk), plan, { codeOnly });
   console.log(
-    `function ${config.functionName}: ${outcome.function}; APIG trigger ${config.apig.apiName}: ${outcome.trigger}; ` +
-      `usage report trigger ${config.apig.apiName}_usage: ${outcome.usageTrigger}\n` +
-      `function ${config.push.functionName}: ${outcome.pushFunction}; timer trigger ${PUSH_TIMER.name} (every ${PUSH_TIMER.schedule}): ${outcome.timerTrigger}`,
+    `function ${config.functionName}: ${outcome.function}; APIG triggers ${plan.triggers.length} (GET, POST): ${outcome.trigger}`,
   );
+  if (outcome.usageTrigger) {
+    console.log(
+      `usage report trigger ${config.apig.apiName}_usage (POST): ${outcome.usageTrigger}`,
+    );
+  }
+  console.log(
+    `function ${config.push.functionName}: ${outcome.pushFunction}` +
+      (outcome.timerTrigger
+        ? `; timer trigger ${PUSH_TIMER.name} (every ${PUSH_TIMER.schedule}): ${outcome.timerTrigger}`
+        : ''),
+  );
+  if (outcome.replacedAnyTrigger) {
+    console.log(`APIG API ${plan.legacyTriggerName} (method ANY) deleted: GET and POST replace it`);
+  }
+  if (outcome.credentialsKey === 'generated') {
+    console.log(
+      'CREDENTIALS_KEY generated into the encrypted user data; later deploys keep it (copy it from the console into your secret store as a backup)',
+    );
+  }
 }
 
 if (require.main === module) {

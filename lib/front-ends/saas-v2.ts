@@ -4,6 +4,7 @@ import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
 import { verifyRequestSignature } from '../protocol/request-signature';
 import { parseV2Request, type RefreshScene, type V2Request } from '../protocol/v2-requests';
+import { assertWellFormed } from '../protocol/well-formed';
 import {
   changeStatus,
   checkChange,
@@ -25,13 +26,19 @@ import {
 } from './front-end';
 import { answerOf, purchaseAnswer, queryAnswer, shapeV2 } from './wire-answers';
 
-/** Parses a body as JSON, answering `000002` when it is not. */
+/**
+ * Parses a body as JSON, answering `000002` when it is not, or when a string in it holds an
+ * unpaired surrogate (`"\udfff"`: no store or signature can hold it, #14).
+ */
 export function parseJsonBody(http: HttpRequest): unknown {
+  let body: unknown;
   try {
-    return JSON.parse(http.body.toString('utf8'));
+    body = JSON.parse(http.body.toString('utf8'));
   } catch {
     throw new InvalidRequestError('body is not valid JSON');
   }
+  assertWellFormed(body);
+  return body;
 }
 
 /**

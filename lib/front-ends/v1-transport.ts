@@ -5,6 +5,7 @@ import type { HttpRequest } from '../http';
 import { readString } from '../protocol/fields';
 import { parseKooTime } from '../protocol/koo-time';
 import { v1ReplayNonce, verifyV1AuthToken } from '../protocol/v1-auth-token';
+import { assertWellFormed } from '../protocol/well-formed';
 import {
   type Entitlement,
   RENEWAL_SCENES,
@@ -23,10 +24,11 @@ import type { Authenticated } from './front-end';
 const V1_NONCE_FAMILY = 'v1';
 
 /**
- * Verifies the `authToken` with the V1.0 keys (docs/protocol.md, decision 10's decoding fallbacks) and names the
- * token as the replay token (the app records it, so a replayed token is refused). The token is
- * remembered for twice the window: no timestamp the window accepts
- * can outlive it.
+ * Verifies the `authToken` with the V1.0 keys (docs/protocol.md, decision 10's decoding
+ * fallbacks), refuses a request whose token does not bind its parameter boundaries (`000001`) or
+ * that lacks `testFlag` (`000002`), both before anything is written, and names the token as the
+ * replay token (the app records it, so a replayed token is refused). The token is remembered for
+ * twice the window: no timestamp the window accepts can outlive it.
  */
 export async function authenticateV1(
   http: HttpRequest,
@@ -37,6 +39,14 @@ export async function authenticateV1(
   const window = config.v1TimestampWindowMs;
   const verdict = verifyV1AuthToken(http.rawQuery, config.v1AccessKeys, now, window);
   if (!verdict.ok) throw new SignatureError(verdict.reason);
+  // KooGallery sends testFlag with every V1.0 call; a signed URL without it is not one of its
+  // requests as sent (a debug URL whose testFlag was folded into another value, #14). Refused
+  // here, before the replay token is recorded, so the refusal changes nothing.
+  if (!Object.hasOwn(verdict.params, 'testFlag')) {
+    throw new InvalidRequestError(
+      'missing required parameter: testFlag (KooGallery sends it with every V1.0 call)',
+    );
+  }
   return {
     accessKey: verdict.key,
     requestTimestampMs: verdict.timestampMs,
@@ -55,9 +65,14 @@ export function queryActivity(http: HttpRequest): string | undefined {
   return http.method === 'GET' ? http.query.activity : undefined;
 }
 
-/** Reads the verified V1.0 parameters; every failure names the parameter (`000002`). */
+/**
+ * Reads the verified V1.0 parameters; every failure names the parameter (`000002`), starting with
+ * any name or value holding an unpaired surrogate (#14).
+ */
 export class V1Params {
-  constructor(private readonly params: Readonly<Record<string, string>>) {}
+  constructor(private readonly params: Readonly<Record<string, string>>) {
+    assertWellFormed(params, 'parameter');
+  }
 
   /** A parameter that must be present and non-blank. */
   required(name: string, max = 64): string {
@@ -153,6 +168,7 @@ export function decodeExtendParams(raw: string | undefined): ExtendParam[] | und
     return bad();
   }
   if (!Array.isArray(parsed)) return bad();
+  assertWellFormed(parsed, 'saasExtendParams item');
   return parsed.map((item: unknown) => {
     if (typeof item !== 'object' || item === null || typeof (item as ExtendParam).name !== 'string')
       return bad();

@@ -78,6 +78,23 @@ export async function readOrCreateKey(
 }
 
 /**
+ * The at-rest key (`CREDENTIALS_KEY`) kept in `file`: 32 random bytes as base64, created once
+ * (mode 0600) beside the data it seals, independent of the access key (#14).
+ */
+async function readOrCreateCredentialsKey(file: string): Promise<string> {
+  try {
+    const value = (await readFile(file, 'utf8')).trim();
+    if (value) return value;
+  } catch {
+    // Not created yet.
+  }
+  const value = randomBytes(32).toString('base64');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+/**
  * The License 1.0 signing key kept under the data directory: an Ed25519 PKCS#8 PEM, created once
  * with its public key beside it (`license-public-key.pem`, what the seller's software embeds).
  */
@@ -108,7 +125,8 @@ async function readOrCreateSigningKey(
  * Starts what a deployed function gets from its cloud, on this machine: an embedded persistent
  * DynamoDB-compatible store (unless DYNAMODB_ENDPOINT is set), a stand-in for KooGallery's Query
  * Order API (unless HUAWEICLOUD_AK is set) and a development access key kept under `dataDir`
- * (unless KOOGALLERY_ACCESS_KEY is set), a License 2.0 development key (unless
+ * (unless KOOGALLERY_ACCESS_KEY is set), an at-rest key for delivery info (unless CREDENTIALS_KEY
+ * is set), a License 2.0 development key (unless
  * KOOGALLERY_LICENSE_ACCESS_KEY is set) and a License 1.0 signing key (unless LICENSE_SIGNING_KEY
  * is set), both kept under `dataDir`. With `PROVISIONER_WEBHOOK_URL` set and no
  * `PROVISIONER_WEBHOOK_SECRET`, the webhook secret `koogallery-sim serve-webhook` keeps there.
@@ -142,6 +160,11 @@ export async function startLocalEnvironment(options: {
     if (!accessKey.value) {
       accessKey = { ...(await readOrCreateKey(keyFile)), file: keyFile };
       set.KOOGALLERY_ACCESS_KEY = accessKey.value;
+    }
+    if (!outer('CREDENTIALS_KEY')) {
+      const credentialsKeyFile = join(dataDir, 'credentials-key');
+      set.CREDENTIALS_KEY = await readOrCreateCredentialsKey(credentialsKeyFile);
+      notes.push(`at-rest key (CREDENTIALS_KEY): kept in ${credentialsKeyFile}`);
     }
     if (!outer('KOOGALLERY_LICENSE_ACCESS_KEY')) {
       const licenseKeyFile = join(dataDir, 'license-access-key');

@@ -98,6 +98,7 @@ export type V1AuthFailure =
   | 'malformed timeStamp'
   | 'stale timeStamp'
   | 'authToken mismatch'
+  | 'ambiguous parameter boundaries'
   | 'no key configured';
 
 /** The outcome of {@link verifyV1AuthToken}. */
@@ -126,7 +127,8 @@ const VARIANTS = [
 
 /**
  * Verifies a V1.0 `authToken` over the raw query string with each key (current first), and checks
- * that `timeStamp` is within `windowMs` of now. Pure: the replay check needs the store and is the
+ * that `timeStamp` is within `windowMs` of now and that the token binds the parameter boundaries
+ * (no decoded value re-splits into other parameters). Pure: the replay check needs the store and is the
  * caller's. The token is compared in constant time; a base64 token sent with a raw `+` that form
  * decoding turned into a space is read back with its `+`.
  *
@@ -168,9 +170,36 @@ export function verifyV1AuthToken(
     }
   }
   if (!match) return { ok: false, reason: 'authToken mismatch' };
+  if (!boundariesAreBound(match.params))
+    return { ok: false, reason: 'ambiguous parameter boundaries' };
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(match.params)) if (k !== AUTH_TOKEN_PARAM) params[k] = v;
   return { ok: true, key: match.key, timestampMs, params, token };
+}
+
+/**
+ * True when the signed text `k1=v1&k2=v2…` cannot be read back as another parameter set. The
+ * token signs decoded pairs joined by `&` (KooGallery's format), so `productId=P1%26testFlag%3D1`
+ * (one parameter) signs like `productId=P1&testFlag=1` (two): a signed URL could be replayed as
+ * other parameters (#14). Every pair holds a `=`, so a value re-splits into other parameters
+ * exactly when a piece of it after a `&` holds a `=`; a name holding `&` or `=` re-splits too. A
+ * `&` followed by no `=` (a company name "Johnson & Johnson") and a `=` before any `&` (base64
+ * padding) read back only one way and are accepted.
+ */
+function boundariesAreBound(params: Readonly<Record<string, string>>): boolean {
+  for (const [name, value] of Object.entries(params)) {
+    if (name === AUTH_TOKEN_PARAM) continue;
+    if (/[&=]/.test(name)) return false;
+    if (
+      value
+        .split('&')
+        .slice(1)
+        .some((piece) => piece.includes('='))
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

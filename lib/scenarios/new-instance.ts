@@ -156,6 +156,6 @@ export async function purchase(
         orderLineId: cmd.orderLineId,
         entitlement: cmd.order?.entitlement ?? {},
       })
-    : storedDelivery(ctx, record);
+    : await storedDelivery(ctx, record);
   return appInfo ? { ...result, appInfo } : result;
 }

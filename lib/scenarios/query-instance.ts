@@ -1,7 +1,8 @@
+import { SealedValueError } from '../errors';
 import { usageInfoFor } from '../metering/usage-info';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import type { QueryCommand } from './commands';
-import { testDelivery } from './delivery';
+import { storedDelivery, testDelivery } from './delivery';
 import { namespaceOf } from './namespaces';
 import { claim, leaseIsFree, type ProvisioningPorts, provision } from './provisioning';
 import type { InstanceView, QueryResult, ScenarioContext } from './scenario';
@@ -68,10 +69,12 @@ export async function query(
   }
   // Pay-per-use and package instances also carry their recorded usage (#11).
   const usage = await usageInfoFor(ctx.ports.usage, live);
-  const instances = live.map((r) => ({
-    instanceId: r.instanceId,
-    appInfo: ctx.ports.vault.open(r.sealedAppInfo as string),
-    ...(usage.has(r.instanceId) ? { usageInfo: usage.get(r.instanceId) } : {}),
-  }));
+  const instances = [];
+  for (const r of live) {
+    const appInfo = await storedDelivery(ctx, r);
+    if (!appInfo) throw new SealedValueError('an active instance has no stored delivery info');
+    const usageInfo = usage.get(r.instanceId);
+    instances.push({ instanceId: r.instanceId, appInfo, ...(usageInfo ? { usageInfo } : {}) });
+  }
   return { resultCode: '000000', resultMsg: 'success', instances };
 }

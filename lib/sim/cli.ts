@@ -97,7 +97,7 @@ options
                        default .data/license-public-key.pem when it exists)
   --field name=value   set a body field (event, send); name.sub=value nests, name:=<json> sets JSON,
                        a bare name removes the field; repeatable
-  --real               send without testFlag (a real call) instead of testFlag "1" (event, send)
+  --real               a real call: no testFlag (V1.0: testFlag "0") instead of "1" (event, send)
   --expect <code>      the result code that passes (send; default 000000; repeatable)
   --suite <kind>       probe suite: ${Object.values(SUITE_KINDS).join(', ')} (default period; License
                        products have the period suite only)

@@ -112,8 +112,9 @@ function paramValue(value: unknown): string {
 /**
  * Builds a V1.0 signed GET (SaaS V1.0 and License 1.0): every field of `params` on the query
  * string, form-encoded as Java's `URLEncoder` does (`+` as `%2B`, a space as `+`), then
- * `timeStamp` (UTC yyyyMMddHHmmssSSS) and the `authToken` over the decoded values of every
- * parameter, the production URL's own included (docs/protocol.md#authtoken).
+ * `testFlag` "0" when `params` has none, `timeStamp` (UTC yyyyMMddHHmmssSSS) and the `authToken`
+ * over the decoded values of every parameter, the production URL's own included
+ * (docs/protocol.md#authtoken).
  *
  * @example
  * const req = signedV1Request(url, key, { activity: 'releaseInstance', instanceId, testFlag: '1' });
@@ -128,6 +129,9 @@ export function signedV1Request(
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== null) url.searchParams.set(name, paramValue(value));
   }
+  // KooGallery sends testFlag with every V1.0 call ("0" for a real one); the service refuses a
+  // V1.0 call without it (#14).
+  if (!url.searchParams.has('testFlag')) url.searchParams.set('testFlag', '0');
   const timestamp = v1TimeStamp(overrides.timestampMs ?? Date.now());
   url.searchParams.set('timeStamp', timestamp);
   url.searchParams.delete('authToken');

@@ -18,6 +18,8 @@
 import { DynamoDB } from '@aws-sdk/client-dynamodb';
 import dynamoose from 'dynamoose';
 import type { ObjectType } from 'dynamoose/dist/General';
+import type { AnyItem } from 'dynamoose/dist/Item';
+import type { ScanResponse } from 'dynamoose/dist/ItemRetriever';
 import { StoreUnavailableError } from '../errors';
 import { cryptoIds } from '../ids';
 import {
@@ -28,7 +30,14 @@ import {
   STATUS,
   type WriteOutcome,
 } from './instance-store';
-import { assertCreatable, assertExpiry, assertUpdatable, instanceKey, nonceKey } from './keys';
+import {
+  assertCreatable,
+  assertExpiry,
+  assertUpdatable,
+  INSTANCE_KEY_PREFIX,
+  instanceKey,
+  nonceKey,
+} from './keys';
 import { adviceFor, isConditionFailure, printableEndpoint, summarizeSdkError } from './sdk-errors';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from './table-schema';
 
@@ -260,6 +269,25 @@ export function createDynamooseStore(options: DynamooseStoreOptions): InstanceSt
       // `version = :expected` also fails when the item does not exist: nothing to update.
       const condition = new dynamoose.Condition('version').eq(next.version - 1);
       return put('updateInstance', () => item.save({ condition, return: 'item' }));
+    },
+
+    async listInstances(page = {}) {
+      // Scan counts items before the filter: a page may hold fewer records than `limit`, or none,
+      // and still have a cursor.
+      let scan = InstanceModel.scan(KEY_ATTRIBUTE)
+        .beginsWith(INSTANCE_KEY_PREFIX)
+        .limit(page.limit ?? 100);
+      if (page.cursor) scan = scan.startAt(JSON.parse(page.cursor) as ObjectType);
+      let result: ScanResponse<AnyItem>;
+      try {
+        result = await scan.exec();
+      } catch (error) {
+        throw unavailable(error, 'listInstances', where);
+      }
+      return {
+        records: result.map((item) => fromInstanceItem(item.toJSON())),
+        ...(result.lastKey ? { cursor: JSON.stringify(result.lastKey) } : {}),
+      };
     },
 
     async recordNonce(family, nonce, expiresAtMs) {

@@ -115,4 +115,17 @@ export interface InstanceStore {
    * Answers `written` for a fresh nonce and `conflict` for a replay.
    */
   recordNonce(family: string, nonce: string, expiresAtMs: number): Promise<WriteOutcome>;
+  /**
+   * One page of instance records in no particular order (a Scan, eventually consistent), for
+   * operator tools such as `npm run credentials:reseal`; never on a call's path. Pass the answer's
+   * `cursor` to read the next page; no `cursor` means the last page was read.
+   */
+  listInstances(page?: { cursor?: string; limit?: number }): Promise<InstancePage>;
+}
+
+/** One page of {@link InstanceStore.listInstances}. */
+export interface InstancePage {
+  records: InstanceRecord[];
+  /** Where the next page starts; absent after the last one. */
+  cursor?: string;
 }

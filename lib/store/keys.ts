@@ -6,6 +6,9 @@ import { type InstanceRecord, NAMESPACE, type Namespace } from './instance-store
 
 const NAMESPACES: readonly string[] = Object.values(NAMESPACE);
 
+/** What every instance item's key starts with (and no nonce item's). */
+export const INSTANCE_KEY_PREFIX = 'INSTANCE#';
+
 /**
  * The key of an instance item: `INSTANCE#<namespace>#<instanceId>`. The namespace never contains
  * `#`, so the key is unambiguous whatever the instance id holds.
@@ -14,7 +17,7 @@ export function instanceKey(namespace: Namespace, instanceId: string): string {
   if (!NAMESPACES.includes(namespace)) {
     throw new RangeError(`unknown namespace "${namespace}"`);
   }
-  return `INSTANCE#${namespace}#${instanceId}`;
+  return `${INSTANCE_KEY_PREFIX}${namespace}#${instanceId}`;
 }
 
 /** What every nonce item's key starts with (see {@link nonceKey}). */

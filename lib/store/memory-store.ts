@@ -3,7 +3,7 @@
  * as the dynamoose adapter (it passes the same contract suite). Records are deep-copied in and out,
  * so a caller mutating its object never changes the stored state behind the store's back.
  */
-import type { InstanceRecord, InstanceStore, WriteOutcome } from './instance-store';
+import type { InstancePage, InstanceRecord, InstanceStore, WriteOutcome } from './instance-store';
 import { assertCreatable, assertExpiry, assertUpdatable, instanceKey, nonceKey } from './keys';
 
 /**
@@ -52,6 +52,16 @@ export function createMemoryStore(): InstanceStore {
       if (instances.get(key)?.version !== next.version - 1) return 'conflict';
       instances.set(key, copy(next));
       return 'written';
+    },
+
+    async listInstances(page = {}): Promise<InstancePage> {
+      const keys = [...instances.keys()].sort().filter((k) => !page.cursor || k > page.cursor);
+      const taken = keys.slice(0, page.limit ?? 100);
+      const last = taken[taken.length - 1];
+      return {
+        records: taken.map((k) => copy(instances.get(k) as InstanceRecord)),
+        ...(taken.length < keys.length && last ? { cursor: last } : {}),
+      };
     },
 
     async recordNonce(family, nonce, expiresAtMs): Promise<WriteOutcome> {

@@ -248,6 +248,36 @@ export function describeInstanceStoreContract(
       });
     });
 
+    describe('listInstances', () => {
+      it('pages through every instance of both namespaces and no nonce item (#14)', async () => {
+        const mine = [
+          makeRecord(),
+          makeRecord({ namespace: NAMESPACE.TEST }),
+          makeRecord(),
+          makeRecord(),
+        ];
+        for (const r of mine) expect(await store.createInstance(r)).toBe('written');
+        await store.recordNonce('v2', `n-${randomUUID()}`, Date.now() + 60_000);
+
+        const seen: InstanceRecord[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.listInstances({ cursor, limit: 2 });
+          seen.push(...page.records);
+          cursor = page.cursor;
+          pages += 1;
+        } while (cursor && pages < 10_000);
+
+        expect(pages).toBeGreaterThan(1);
+        const ids = seen.map((r) => `${r.namespace}/${r.instanceId}`);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const r of mine) {
+          expect(seen.find((s) => s.instanceId === r.instanceId)).toEqual(r);
+        }
+      });
+    });
+
     describe('recordNonce', () => {
       it('answers written for a fresh nonce, conflict for its replay and written in another family', async () => {
         const nonce = randomUUID();

@@ -2,8 +2,11 @@
  * The Huawei Cloud deploy script builds the documented FunctionGraph requests and is idempotent;
  * the SDK path runs against a local stand-in of the FunctionGraph API on 127.0.0.1 (#5).
  */
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type DeployConfig,
   deploy,
@@ -132,28 +135,39 @@ describe('planDeployment', () => {
     expect(JSON.stringify(maskPlan(plan))).not.toContain('secret-');
   });
 
-  it('adds an APIG trigger on the dedicated gateway without APIG authentication', () => {
-    expect(plan.trigger).toMatchObject({
-      trigger_type_code: 'DEDICATEDGATEWAY',
-      event_data: {
-        group_id: 'group-4444',
-        env_id: 'env-5555',
-        path: '/koogallery',
-        req_method: 'ANY',
-        auth: 'NONE',
-        protocol: 'HTTPS',
-      },
-    });
+  it('adds one APIG trigger for GET and one for POST, no other method, without APIG authentication (#14)', () => {
+    expect(plan.triggers.map((t) => (t.event_data as { req_method: string }).req_method)).toEqual([
+      'GET',
+      'POST',
+    ]);
+    for (const trigger of plan.triggers) {
+      expect(trigger).toMatchObject({
+        trigger_type_code: 'DEDICATEDGATEWAY',
+        event_data: {
+          group_id: 'group-4444',
+          env_id: 'env-5555',
+          path: '/koogallery',
+          auth: 'NONE',
+          protocol: 'HTTPS',
+        },
+      });
+    }
+    expect(JSON.stringify(plan.triggers)).not.toContain('ANY');
   });
 });
 
 describe('planDeployment: the usage push (#11)', () => {
   const plan = planDeployment(
-    readDeployConfig({ ...ENV, USAGE_REPORT_SECRET: 'secret-report' }),
+    readDeployConfig({
+      ...ENV,
+      USAGE_REPORT_SECRET: 'secret-report-0123456789',
+      PROVISIONER_WEBHOOK_URL: 'https://hooks.example.com/koogallery',
+      PROVISIONER_WEBHOOK_SECRET: 'secret-webhook-0123456789',
+    }),
     ZIP,
   );
 
-  it('adds a second function from the same zip, handler index.usagePush, with only the secrets a push needs', () => {
+  it('adds a second function from the same zip, handler index.usagePush, with only what a push reads', () => {
     expect(plan.push.create).toMatchObject({
       func_name: 'koogallery-production-usage-push',
       handler: 'index.usagePush',
@@ -169,15 +183,19 @@ describe('planDeployment: the usage push (#11)', () => {
       'HUAWEICLOUD_SK',
       'KOOGALLERY_ACCESS_KEY',
     ]);
+    const plain = JSON.parse(String(plan.push.create.user_data));
+    expect(plain).toMatchObject({ TABLE_NAME: 'koogallery-prod-state' });
+    expect(plain.PROVISIONER_WEBHOOK_URL).toBeUndefined();
+    expect(plain.FRONTEND_URL_TEMPLATE).toBeUndefined();
     expect(JSON.parse(String(plan.create.encrypted_user_data)).USAGE_REPORT_SECRET).toBe(
-      'secret-report',
+      'secret-report-0123456789',
     );
   });
 
   it('shows the hourly timer trigger and the usage report route in the dry run, secrets masked', () => {
-    const dryRun = JSON.stringify(maskPlan(plan));
+    const dryRun = maskPlan(plan);
 
-    expect(maskPlan(plan).push.timer).toEqual({
+    expect(dryRun.push.timer).toEqual({
       trigger_type_code: 'TIMER',
       trigger_status: 'ACTIVE',
       event_data: {
@@ -187,42 +205,75 @@ describe('planDeployment: the usage push (#11)', () => {
         user_event: 'usage-push',
       },
     });
-    expect(plan.usageTrigger).toMatchObject({
+    expect(dryRun.usageTrigger).toMatchObject({
       event_data: { path: '/koogallery/usage', req_method: 'POST', auth: 'NONE' },
     });
-    expect(dryRun).not.toContain('secret-');
+    expect(JSON.stringify(dryRun)).not.toContain('secret-');
   });
 });
 
-/** An in-memory FunctionGraph recording the calls it received. */
-function fakePort(): FunctionGraphPort & { calls: string[] } {
-  const functions = new Set<string>();
-  const triggers = new Map<string, Array<Record<string, unknown>>>();
+/** An in-memory FunctionGraph recording the calls it received; `showKey` false hides secrets. */
+function fakePort(
+  options: { showKey?: boolean; triggers?: Array<Record<string, unknown>> } = {},
+): FunctionGraphPort & {
+  calls: string[];
+  secrets(): Record<string, string>;
+  pushSecrets(): Record<string, string>;
+  triggers: Array<Record<string, unknown>>;
+  pushTriggers: Array<Record<string, unknown>>;
+} {
+  // One configuration and trigger list per function: the production one and the usage push (#11).
+  const configs = new Map<string, Record<string, unknown>>();
+  const triggers = options.triggers ?? [];
+  const pushTriggers: Array<Record<string, unknown>> = [];
   const calls: string[] = [];
   const nameOf = (urn: string) => urn.split(':').slice(-2, -1)[0] ?? '';
+  const isPush = (urn: string) => nameOf(urn).endsWith('-usage-push');
+  const mark = (call: string, urn: string) => calls.push(isPush(urn) ? `push ${call}` : call);
   return {
     calls,
+    triggers,
+    pushTriggers,
+    secrets: () =>
+      JSON.parse(String(configs.get('koogallery-production')?.encrypted_user_data ?? '{}')),
+    pushSecrets: () =>
+      JSON.parse(
+        String(configs.get('koogallery-production-usage-push')?.encrypted_user_data ?? '{}'),
+      ),
     async showFunction(urn) {
-      calls.push('show');
-      return functions.has(nameOf(urn)) ? { func_name: nameOf(urn) } : undefined;
+      mark('show', urn);
+      const config = configs.get(nameOf(urn));
+      if (!config) return undefined;
+      return options.showKey === false
+        ? { func_name: nameOf(urn) }
+        : { func_name: nameOf(urn), encrypted_user_data: config.encrypted_user_data };
     },
     async createFunction(body) {
-      calls.push('create');
-      functions.add(String(body.func_name));
+      const name = String(body.func_name);
+      calls.push(name.endsWith('-usage-push') ? 'push create' : 'create');
+      configs.set(name, body);
     },
-    async updateCode() {
-      calls.push('updateCode');
+    async updateCode(urn) {
+      mark('updateCode', urn);
     },
-    async updateConfiguration() {
-      calls.push('updateConfiguration');
+    async updateConfiguration(urn, body) {
+      mark('updateConfiguration', urn);
+      configs.set(nameOf(urn), body);
     },
     async listTriggers(urn) {
-      calls.push('listTriggers');
-      return triggers.get(urn) ?? [];
+      mark('listTriggers', urn);
+      return [...(isPush(urn) ? pushTriggers : triggers)];
     },
     async createTrigger(urn, body) {
-      calls.push('createTrigger');
-      triggers.set(urn, [...(triggers.get(urn) ?? []), body]);
+      mark('createTrigger', urn);
+      (isPush(urn) ? pushTriggers : triggers).push(body);
+    },
+    async deleteTrigger(_urn, _type, id) {
+      calls.push(`deleteTrigger ${id}`);
+      triggers.splice(
+        triggers.findIndex((t) => t.trigger_id === id),
+        1,
+      );
     },
   };
 }
@@ -234,11 +285,13 @@ describe('deploy', () => {
     const port = fakePort();
 
     const first = await deploy(port, plan);
+    const generated = port.secrets().CREDENTIALS_KEY;
     const second = await deploy(port, plan);
 
     expect(first).toEqual({
       function: 'created',
       trigger: 'created',
+      credentialsKey: 'generated',
       usageTrigger: 'created',
       pushFunction: 'created',
       timerTrigger: 'created',
@@ -246,12 +299,84 @@ describe('deploy', () => {
     expect(second).toEqual({
       function: 'updated',
       trigger: 'exists',
+      credentialsKey: 'kept',
       usageTrigger: 'exists',
       pushFunction: 'updated',
       timerTrigger: 'exists',
     });
+    // GET, POST and POST <path>/usage on the production function; one timer on the push (#11).
     expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(3);
-    expect(port.calls.filter((c) => c === 'create')).toHaveLength(2);
+    expect(port.calls.filter((c) => c === 'push createTrigger')).toHaveLength(1);
+    expect(port.calls.filter((c) => c === 'create')).toHaveLength(1);
+    expect(port.calls.filter((c) => c === 'push create')).toHaveLength(1);
+    // The push holds only the secrets a push needs: no at-rest key, nothing else (#11).
+    expect(Object.keys(port.pushSecrets()).sort()).toEqual([
+      'DYNAMODB_ACCESS_KEY_ID',
+      'DYNAMODB_SECRET_ACCESS_KEY',
+      'HUAWEICLOUD_AK',
+      'HUAWEICLOUD_SK',
+      'KOOGALLERY_ACCESS_KEY',
+    ]);
+    // A dedicated 32-byte at-rest key, generated once, kept by the update (#14).
+    expect(Buffer.from(generated ?? '', 'base64')).toHaveLength(32);
+    expect(port.secrets().CREDENTIALS_KEY).toBe(generated);
+    expect(port.secrets().KOOGALLERY_ACCESS_KEY).toBe('secret-access-key');
+  });
+
+  it('uses the CREDENTIALS_KEY given in the shell (#14)', async () => {
+    const given = 'ab'.repeat(32);
+    const port = fakePort();
+
+    const outcome = await deploy(
+      port,
+      planDeployment(readDeployConfig({ ...ENV, CREDENTIALS_KEY: given }), ZIP),
+    );
+
+    expect(outcome.credentialsKey).toBe('given');
+    expect(port.secrets().CREDENTIALS_KEY).toBe(given);
+    // Rotation: the previous at-rest key travels as a secret too.
+    const previous = 'cd'.repeat(32);
+    const rotating = readDeployConfig({
+      ...ENV,
+      CREDENTIALS_KEY: given,
+      CREDENTIALS_PREVIOUS_KEY: previous,
+    });
+    expect(rotating.secrets.CREDENTIALS_PREVIOUS_KEY).toBe(previous);
+    expect(() => readDeployConfig({ ...ENV, CREDENTIALS_KEY: 'short' })).toThrow(
+      /CREDENTIALS_KEY must be 32 bytes/,
+    );
+  });
+
+  it('refuses to update, changing nothing, when the deployed key cannot be read back (#14)', async () => {
+    const port = fakePort({ showKey: false });
+    await deploy(port, plan);
+    port.calls.length = 0;
+
+    await expect(deploy(port, plan)).rejects.toThrow(/set CREDENTIALS_KEY in this shell/);
+
+    expect(port.calls).toEqual(['show']);
+  });
+
+  it('replaces the ANY trigger of an earlier version with GET and POST (#14)', async () => {
+    const port = fakePort({
+      triggers: [
+        {
+          trigger_id: 'old-any',
+          trigger_type_code: 'DEDICATEDGATEWAY',
+          event_data: { name: 'koogallery_production', req_method: 'ANY' },
+        },
+      ],
+    });
+
+    const outcome = await deploy(port, plan);
+
+    expect(outcome).toMatchObject({ trigger: 'created', replacedAnyTrigger: true });
+    expect(port.calls).toContain('deleteTrigger old-any');
+    expect(port.triggers.map((t) => (t.event_data as { req_method: string }).req_method)).toEqual([
+      'GET',
+      'POST',
+      'POST',
+    ]);
   });
 
   it('replaces only the code with codeOnly', async () => {
@@ -264,11 +389,9 @@ describe('deploy', () => {
     expect(outcome).toEqual({
       function: 'code-updated',
       trigger: 'skipped',
-      usageTrigger: 'skipped',
       pushFunction: 'code-updated',
-      timerTrigger: 'skipped',
     });
-    expect(port.calls).toEqual(['show', 'updateCode', 'show', 'updateCode']);
+    expect(port.calls).toEqual(['show', 'updateCode', 'push show', 'push updateCode']);
   });
 });
 
@@ -283,7 +406,7 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
   let server: Server;
   let config: DeployConfig;
   const seen: Seen[] = [];
-  const existing = new Set<string>();
+  const existing = new Map<string, string>();
   let failCreate = false;
   const triggers = new Map<string, unknown[]>();
 
@@ -312,15 +435,16 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
       };
       const name = /:function:[^:]+:([^:]+):latest/.exec(path)?.[1] ?? '';
       if (req.method === 'GET' && path.endsWith('/config')) {
-        return existing.has(name)
-          ? reply(200, { func_name: name })
+        const encrypted = existing.get(name);
+        return encrypted !== undefined
+          ? reply(200, { func_name: name, encrypted_user_data: encrypted })
           : reply(404, { error_code: 'FSS.1051', error_msg: 'function not found' });
       }
       if (req.method === 'POST' && path.endsWith('/fgs/functions')) {
         if (failCreate) return reply(400, { error_code: 'FSS.0400', error_msg: 'bad request' });
-        const created = String((JSON.parse(text) as { func_name: string }).func_name);
-        existing.add(created);
-        return reply(200, { func_name: created });
+        const body = JSON.parse(text) as { func_name: string; encrypted_user_data: string };
+        existing.set(body.func_name, body.encrypted_user_data);
+        return reply(200, { func_name: body.func_name });
       }
       if (req.method === 'GET' && path.includes('/fgs/triggers/')) {
         return reply(200, triggers.get(name) ?? []);
@@ -344,16 +468,8 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
     const plan = planDeployment(config, ZIP);
     const port = sdkPort(config, 'DEPLOYERAK', 'deployer-sk');
 
-    expect(await deploy(port, plan)).toMatchObject({
-      function: 'created',
-      trigger: 'created',
-      timerTrigger: 'created',
-    });
-    expect(await deploy(port, plan)).toMatchObject({
-      function: 'updated',
-      trigger: 'exists',
-      timerTrigger: 'exists',
-    });
+    expect(await deploy(port, plan)).toMatchObject({ function: 'created', trigger: 'created' });
+    expect(await deploy(port, plan)).toMatchObject({ function: 'updated', trigger: 'exists' });
 
     const project = `/v2/${ENV.HUAWEICLOUD_PROJECT_ID}/fgs`;
     const named = (path: string) =>
@@ -363,7 +479,7 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
       `POST ${project}/functions`,
       `GET ${project}/triggers/<urn>`,
       `POST ${project}/triggers/<urn>`,
-      `GET ${project}/triggers/<urn>`,
+      `POST ${project}/triggers/<urn>`,
       `POST ${project}/triggers/<urn>`,
       `GET ${project}/functions/<push>/config`,
       `POST ${project}/functions`,
@@ -372,7 +488,6 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
       `GET ${project}/functions/<urn>/config`,
       `PUT ${project}/functions/<urn>/code`,
       `PUT ${project}/functions/<urn>/config`,
-      `GET ${project}/triggers/<urn>`,
       `GET ${project}/triggers/<urn>`,
       `GET ${project}/functions/<push>/config`,
       `PUT ${project}/functions/<push>/code`,
@@ -387,6 +502,9 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
       func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
     });
     expect(seen[3]?.body).toMatchObject({ trigger_type_code: 'DEDICATEDGATEWAY' });
+    expect(seen[5]?.body).toMatchObject({
+      event_data: { path: '/koogallery/usage', req_method: 'POST' },
+    });
     expect(seen[7]?.body).toMatchObject({ handler: 'index.usagePush', timeout: 300 });
     expect(seen[9]?.body).toMatchObject({
       trigger_type_code: 'TIMER',
@@ -421,5 +539,23 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
 
     expect(error).toMatchObject({ httpStatusCode: 400, errorCode: 'FSS.0400' });
     expect(printed.join('\n')).not.toContain('secret-');
+  });
+});
+
+describe('npm run deploy:functiongraph -- --dry-run (#14)', () => {
+  it('prints the GET and POST triggers and says CREDENTIALS_KEY will be generated, no secret shown', async () => {
+    const run = promisify(execFile);
+    const root = join(__dirname, '..', '..');
+
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['-r', './scripts/register.js', 'scripts/deploy-functiongraph.ts', '--dry-run'],
+      { cwd: root, env: { PATH: process.env.PATH, ...ENV }, timeout: 60_000 },
+    );
+
+    const plan = JSON.parse(stdout) as { triggers: Array<{ event_data: { req_method: string } }> };
+    expect(plan.triggers.map((t) => t.event_data.req_method)).toEqual(['GET', 'POST']);
+    expect(stderr).toContain('CREDENTIALS_KEY is not set: a new function gets a generated one');
+    expect(stdout + stderr).not.toContain('secret-');
   });
 });

@@ -3,7 +3,7 @@
  * generates keeps the security and durability properties issue 5 asks for (#5).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,23 @@ function statementsOf(template: Json, role?: string): Statement[] {
   }
   return out;
 }
+
+/** Every secret setting: read from SSM Parameter Store at cold start, never in the template. */
+const SECRET_SETTINGS = [
+  'KOOGALLERY_ACCESS_KEY',
+  'KOOGALLERY_PREVIOUS_ACCESS_KEY',
+  'HUAWEICLOUD_AK',
+  'HUAWEICLOUD_SK',
+  'CREDENTIALS_KEY',
+  'CREDENTIALS_PREVIOUS_KEY',
+  'KOOGALLERY_V1_ACCESS_KEY',
+  'KOOGALLERY_LICENSE_ACCESS_KEY',
+  'LICENSE_SIGNING_KEY',
+  'PROVISIONER_WEBHOOK_SECRET',
+  'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
+  'USAGE_REPORT_SECRET',
+  'USAGE_REPORT_PREVIOUS_SECRET',
+] as const;
 
 const SSM_PARAMETER =
   /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\/koogallery-production\/prod\/[A-Z0-9_]+$/;
@@ -188,6 +205,7 @@ describe('serverless.yml packaged for prod', () => {
         'USAGE_REPORT_PREVIOUS_SECRET',
         'PROVISIONER_WEBHOOK_SECRET',
         'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
+        'CREDENTIALS_PREVIOUS_KEY',
       ],
     );
     expect(prod.Resources.ProductionLambdaFunction.Properties.Role).toEqual({
@@ -254,31 +272,62 @@ describe('serverless.yml packaged for prod', () => {
     const granted = statementsOf(prod)
       .flatMap((s) => asArray(s.Action))
       .filter((a) => a.startsWith('dynamodb:'));
+    // Scan serves listInstances (operator tools with their own credentials, #14) and the usage
+    // push (its own role, #11): the function answering KooGallery never lists, so its role may not.
     expect([...new Set(granted)].sort()).toEqual([...new Set(used)].sort());
-    // Only the push job scans: the function answering KooGallery never does.
     const production = statementsOf(prod, 'ProductionRole').flatMap((s) => asArray(s.Action));
     expect(production).not.toContain('dynamodb:Scan');
+    for (const dir of ['scenarios', 'front-ends']) {
+      for (const file of readdirSync(join(ROOT, 'lib', dir))) {
+        expect({
+          file,
+          lists: /listInstances/.test(readFileSync(join(ROOT, 'lib', dir, file), 'utf8')),
+        }).toEqual({ file, lists: false });
+      }
+    }
   });
 
   it('names secret parameters in the environment and never holds a secret value', () => {
     const vars: Record<string, string> =
       prod.Resources.ProductionLambdaFunction.Properties.Environment.Variables;
-    for (const secret of [
-      'KOOGALLERY_ACCESS_KEY',
-      'HUAWEICLOUD_AK',
-      'HUAWEICLOUD_SK',
-      'KOOGALLERY_V1_ACCESS_KEY',
-      'KOOGALLERY_LICENSE_ACCESS_KEY',
-      'LICENSE_SIGNING_KEY',
-      'USAGE_REPORT_SECRET',
-      'PROVISIONER_WEBHOOK_SECRET',
-      'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
-    ]) {
+    for (const secret of SECRET_SETTINGS) {
       expect(vars[secret]).toBeUndefined();
       expect(vars[`${secret}_SSM_PARAMETER`]).toBe(`/koogallery-production/prod/${secret}`);
     }
-    expect(vars.CREDENTIALS_KEY).toBeUndefined();
     expect(JSON.stringify(prod)).not.toMatch(/\{\{resolve:ssm|"\$\{ssm:/);
+  });
+
+  it('lets the role read exactly the secret parameters the environment names (#14)', () => {
+    const vars: Record<string, string> =
+      prod.Resources.ProductionLambdaFunction.Properties.Environment.Variables;
+    const named = Object.keys(vars)
+      .filter((k) => k.endsWith('_SSM_PARAMETER'))
+      .map((k) => k.slice(0, -'_SSM_PARAMETER'.length))
+      .sort();
+    const granted = statementsOf(prod, 'ProductionRole')
+      .filter((st) => asArray(st.Action).includes('ssm:GetParameters'))
+      .flatMap((st) => asArray(st.Resource as Json[]))
+      .map((r) => String(r['Fn::Sub']).split('/').pop())
+      .sort();
+    expect(named).toEqual([...SECRET_SETTINGS].sort());
+    expect(granted).toEqual(named);
+  });
+
+  it('throttles the HTTP API stage with the rate and burst params (#14)', () => {
+    const stage = prod.Resources.HttpApiStage.Properties;
+    expect(stage.StageName).toBe('$default');
+    expect(stage.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
+  });
+
+  it('disables the default execute-api endpoint whenever the custom domain is configured (#14)', () => {
+    expect(prod.Resources.HttpApi.Properties.DisableExecuteApiEndpoint).toEqual({
+      'Fn::If': ['HasCustomDomain', true, false],
+    });
+    // HasCustomDomain is also what creates the domain and maps it to the API.
+    expect(prod.Resources.CustomDomainMapping.Properties.ApiId).toEqual({ Ref: 'HttpApi' });
   });
 
   it('routes POST and GET on / and on the seller path, POST usage reports, and everything else, to the function (#9, #11)', () => {

@@ -44,6 +44,11 @@ export interface V1SendOptions {
   rawToken?: boolean;
   /** Leave `authToken` (and the signing) out. */
   unsigned?: boolean;
+  /**
+   * Send no `testFlag` when `params` has none; otherwise `testFlag` "0" is added, as KooGallery
+   * sends it with every V1.0 call (#14).
+   */
+  omitTestFlag?: boolean;
 }
 
 /** A running test service. */
@@ -123,6 +128,7 @@ export async function startTestService(
     LICENSE_SIGNING_KEY: signing.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     HUAWEICLOUD_AK: ak,
     HUAWEICLOUD_SK: sk,
+    CREDENTIALS_KEY: randomBytes(32).toString('base64'),
     KOOGALLERY_API_ENDPOINT: standIn.endpoint,
     TABLE_NAME: dynalite.tableName,
     DYNAMODB_ENDPOINT: dynalite.endpoint,
@@ -219,7 +225,9 @@ export async function sendV1Signed(
   params: Record<string, string>,
   o: V1SendOptions = {},
 ): Promise<Answer> {
-  const signed = { ...params, timeStamp: o.timeStamp ?? formatV1Timestamp(Date.now()) };
+  const flag: Record<string, string> =
+    o.omitTestFlag || 'testFlag' in params ? {} : { testFlag: '0' };
+  const signed = { ...flag, ...params, timeStamp: o.timeStamp ?? formatV1Timestamp(Date.now()) };
   const pairs = Object.entries(signed).map(
     ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`,
   );

@@ -29,6 +29,8 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     'KOOGALLERY_API_ENDPOINT',
     'HUAWEICLOUD_AK',
     'HUAWEICLOUD_SK',
+    'CREDENTIALS_KEY',
+    'CREDENTIALS_PREVIOUS_KEY',
     'DYNAMODB_ENDPOINT',
     'TABLE_NAME',
     'NO_COLOR',

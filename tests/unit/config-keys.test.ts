@@ -7,6 +7,7 @@ const VALID: Record<string, string> = {
   KOOGALLERY_PREVIOUS_ACCESS_KEY: 'old',
   HUAWEICLOUD_AK: 'ak',
   HUAWEICLOUD_SK: 'sk',
+  CREDENTIALS_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   TABLE_NAME: 'koogallery-prod',
   FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
 };

@@ -5,6 +5,7 @@ const VALID: Record<string, string> = {
   KOOGALLERY_ACCESS_KEY: 'key',
   HUAWEICLOUD_AK: 'ak',
   HUAWEICLOUD_SK: 'sk',
+  CREDENTIALS_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   TABLE_NAME: 'koogallery-prod',
   FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
 };
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
       'KOOGALLERY_ACCESS_KEY',
       'HUAWEICLOUD_AK',
       'HUAWEICLOUD_SK',
+      'CREDENTIALS_KEY',
       'TABLE_NAME',
       'FRONTEND_URL_TEMPLATE',
     ]) {

@@ -15,6 +15,7 @@ const settings: Record<string, string> = {
   KOOGALLERY_ACCESS_KEY: KEY,
   HUAWEICLOUD_AK: 'ak',
   HUAWEICLOUD_SK: 'sk',
+  CREDENTIALS_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   TABLE_NAME: 'unused-table',
   FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
 };

@@ -84,6 +84,7 @@ export function faultyStore(inner: InstanceStore): FaultyStore {
       createInstance: write('createInstance'),
       updateInstance: write('updateInstance'),
       recordNonce: (f, n, e) => inner.recordNonce(f, n, e),
+      listInstances: (page) => inner.listInstances(page),
     },
     on(method, calls, fault) {
       rules.push({ method, calls, fault });

@@ -36,14 +36,18 @@ export function signedPost(
   };
 }
 
-/** A SaaS V1.0 (or License 1.0) GET signed with `key` at `nowMs`. */
+/**
+ * A SaaS V1.0 (or License 1.0) GET signed with `key` at `nowMs`, with `testFlag` "0" when `params`
+ * has none (KooGallery sends it with every V1.0 call; the service refuses a call without it, #14).
+ */
 export function signedGet(
   key: string,
   nowMs: number,
   params: Record<string, string>,
   o: RequestOptions = {},
 ): HttpRequest {
-  const all = { ...params, timeStamp: formatV1Timestamp(nowMs) };
+  const flag: Record<string, string> = 'testFlag' in params ? {} : { testFlag: '0' };
+  const all = { ...flag, ...params, timeStamp: formatV1Timestamp(nowMs) };
   const pairs = Object.entries(all).map(
     ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`,
   );

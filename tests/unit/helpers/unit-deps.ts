@@ -42,6 +42,9 @@ const SIGNING_KEY = generateKeyPairSync('ed25519')
   .privateKey.export({ format: 'pem', type: 'pkcs8' })
   .toString();
 
+/** The at-rest key of unit tests (32 bytes, hex). */
+const UNIT_CREDENTIALS_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+
 /** A configuration for unit tests; `settings` adds or replaces settings by name. */
 export function unitConfig(settings: Record<string, string> = {}): Config {
   const all: Record<string, string> = {
@@ -50,6 +53,7 @@ export function unitConfig(settings: Record<string, string> = {}): Config {
     KOOGALLERY_LICENSE_ACCESS_KEY: UNIT_LICENSE_ACCESS_KEY,
     HUAWEICLOUD_AK: 'unit-ak',
     HUAWEICLOUD_SK: 'unit-sk',
+    CREDENTIALS_KEY: UNIT_CREDENTIALS_KEY,
     KOOGALLERY_API_ENDPOINT: 'http://127.0.0.1:9',
     TABLE_NAME: 'unit-table',
     FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com',

@@ -167,3 +167,45 @@ describe('License 2.0 request signature', () => {
     expect(verdict).toMatchObject({ ok: true, key: v.accessKey });
   });
 });
+
+describe('verifyV1AuthToken parameter boundaries (#14)', () => {
+  const key = 'boundary-key';
+  const timeStamp = '20240101000000000';
+  const now = parseV1Timestamp(timeStamp) as number;
+  const query = (pairs: string[], token: string) =>
+    [...pairs, `timeStamp=${timeStamp}`, `authToken=${encodeURIComponent(token)}`].join('&');
+
+  it('refuses a token replayed over a value holding "&k=v" (it signs like two parameters)', () => {
+    const token = v1AuthToken(key, { productId: 'P1', testFlag: '1', timeStamp });
+
+    const split = verifyV1AuthToken(
+      query(['productId=P1', 'testFlag=1'], token),
+      [key],
+      now,
+      WINDOW,
+    );
+    const folded = verifyV1AuthToken(
+      query(['productId=P1%26testFlag%3D1'], token),
+      [key],
+      now,
+      WINDOW,
+    );
+
+    expect(split.ok).toBe(true);
+    expect(folded).toEqual({ ok: false, reason: 'ambiguous parameter boundaries' });
+  });
+
+  it('refuses a name holding "=" or "&", and accepts "&" followed by no "="', () => {
+    const verdict = (params: Record<string, string>) => {
+      const token = v1AuthToken(key, { ...params, timeStamp });
+      const pairs = Object.entries(params).map(
+        ([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`,
+      );
+      return verifyV1AuthToken(query(pairs, token), [key], now, WINDOW);
+    };
+
+    expect(verdict({ 'a=b': 'c' }).ok).toBe(false);
+    expect(verdict({ 'a&b': 'c' }).ok).toBe(false);
+    expect(verdict({ customerName: 'Johnson & Johnson', padded: 'YQ==' }).ok).toBe(true);
+  });
+});

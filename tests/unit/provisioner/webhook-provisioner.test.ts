@@ -368,6 +368,7 @@ describe('webhook settings (#12)', () => {
     KOOGALLERY_ACCESS_KEY: 'key',
     HUAWEICLOUD_AK: 'ak',
     HUAWEICLOUD_SK: 'sk',
+    CREDENTIALS_KEY: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
     TABLE_NAME: 'koogallery-prod',
     FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
   };
