@@ -28,6 +28,7 @@ function setup() {
     HUAWEICLOUD_SK: 'sk',
     TABLE_NAME: 'koogallery-test',
     FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
+    CREDENTIALS_KEY: '0f'.repeat(32),
     USAGE_REPORT_SECRET: SECRET,
   };
   const usage = createMemoryUsageStore();

@@ -25,6 +25,7 @@ const SETTINGS: Record<string, string> = {
   HUAWEICLOUD_SK: 'sk',
   TABLE_NAME: 'koogallery-test',
   FRONTEND_URL_TEMPLATE: 'https://{shortId}.example.com/',
+  CREDENTIALS_KEY: '0f'.repeat(32),
   USAGE_REPORT_SECRET: 'current-secret-0123',
   USAGE_REPORT_PREVIOUS_SECRET: 'previous-secret-0123',
 };
