@@ -1,4 +1,5 @@
 import middy, { type MiddlewareObj } from '@middy/core';
+import { fitResultMsg } from './answer-limits';
 import { type Deps, portsFor } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
 import { ALL_FRONT_ENDS } from './front-ends';
@@ -70,13 +71,20 @@ function createFinish(deps: Deps): Finish {
       resultCode: answer.resultCode,
       latencyMs: deps.clock.now() - call.startedAt,
       reason: answer.resultCode === '000000' ? undefined : answer.resultMsg,
+      // The full story of a refusal stays here and in the operator tools, never in the answer.
+      ...(error instanceof KooGalleryError && error.detail ? { detail: error.detail } : {}),
       ...(unexpected ? describeError(error) : {}),
     };
     const message = late ? LATE_LOG_MESSAGE : CALL_LOG_MESSAGE;
     if (unexpected) deps.log.error(message, fields);
     else deps.log.info(message, fields);
     if (call.sent) return call.sent;
-    const body = toAsciiJson(call.frontEnd.shape(answer));
+    // Every protocol's resultMsg fits its 255 characters, whatever the front end's shape does.
+    const fitted =
+      answer.resultMsg === undefined
+        ? answer
+        : { ...answer, resultMsg: fitResultMsg(answer.resultMsg) };
+    const body = toAsciiJson(call.frontEnd.shape(fitted));
     // The key that verified the request or, when none did, the family's current key.
     const key = call.auth?.accessKey ?? call.frontEnd.keys(deps.config)[0];
     const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE, ...SECURITY_HEADERS };
@@ -181,7 +189,10 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
           clock: deps.clock,
           ids: deps.ids,
           log: deps.log,
-          settings: { provisioningLeaseMs: deps.config.provisioningLeaseMs },
+          settings: {
+            provisioningLeaseMs: deps.config.provisioningLeaseMs,
+            credentialsPlaintext: deps.config.credentialsPlaintext,
+          },
           requestTimestampMs: auth.requestTimestampMs,
           deadline: call.deadline,
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -22,6 +22,11 @@ export interface Config {
   huaweiCloud: { ak: string; sk: string };
   /** Scheme and host of KooGallery's open API, without a trailing slash. */
   apiEndpoint: string;
+  /**
+   * Where open API calls go when {@link apiEndpoint} cannot be reached (`KOOGALLERY_API_FALLBACK_ENDPOINT`);
+   * `https://mkt.myhuaweicloud.cn` by default when the primary is the default host, else none.
+   */
+  apiFallbackEndpoint?: string;
   tableName: string;
   /** A DynamoDB-compatible endpoint (GeminiDB, dynalite); undefined means AWS's own. */
   dynamodbEndpoint?: string;
@@ -68,6 +73,11 @@ export interface Config {
   usageReportSecrets: string[];
 }
 
+/** KooGallery's open API host (docs/protocol.md#query-order). */
+export const DEFAULT_API_ENDPOINT = 'https://mkt.myhuaweicloud.com';
+/** The host KooGallery's documents say to retry on when the default one is unavailable. */
+export const DEFAULT_API_FALLBACK_ENDPOINT = 'https://mkt.myhuaweicloud.cn';
+
 /** The webhook provisioner's settings (see `lib/provisioner/webhook-provisioner.ts`). */
 export interface ProvisionerWebhookConfig {
   url: string;
@@ -94,6 +104,8 @@ export const CONFIG_KEYS = {
   HUAWEICLOUD_AK: 'Huawei Cloud IAM access key id for Query Order (required)',
   HUAWEICLOUD_SK: 'Huawei Cloud IAM secret access key (required)',
   KOOGALLERY_API_ENDPOINT: 'open API scheme and host (default https://mkt.myhuaweicloud.com)',
+  KOOGALLERY_API_FALLBACK_ENDPOINT:
+    'open API host used when the primary cannot be reached (default https://mkt.myhuaweicloud.cn with the default primary; "none" turns it off)',
   TABLE_NAME: 'the state table (required)',
   DYNAMODB_ENDPOINT: 'DynamoDB-compatible endpoint, e.g. GeminiDB (default: AWS)',
   DYNAMODB_REGION: 'region for the table client (default AWS_REGION or us-east-1)',
@@ -334,10 +346,21 @@ export function loadConfig(lookup: Lookup): Config {
   const previous = r.optional('KOOGALLERY_PREVIOUS_ACCESS_KEY');
   const ak = r.required('HUAWEICLOUD_AK');
   const sk = r.required('HUAWEICLOUD_SK');
-  const apiEndpoint = (
-    r.optional('KOOGALLERY_API_ENDPOINT') ?? 'https://mkt.myhuaweicloud.com'
-  ).replace(/\/+$/, '');
+  const apiEndpoint = (r.optional('KOOGALLERY_API_ENDPOINT') ?? DEFAULT_API_ENDPOINT).replace(
+    /\/+$/,
+    '',
+  );
   r.url('KOOGALLERY_API_ENDPOINT', apiEndpoint, {});
+  const fallbackSetting = r.optional('KOOGALLERY_API_FALLBACK_ENDPOINT')?.replace(/\/+$/, '');
+  const apiFallbackEndpoint =
+    fallbackSetting === undefined
+      ? apiEndpoint === DEFAULT_API_ENDPOINT
+        ? DEFAULT_API_FALLBACK_ENDPOINT
+        : undefined
+      : fallbackSetting.toLowerCase() === 'none'
+        ? undefined
+        : fallbackSetting;
+  r.url('KOOGALLERY_API_FALLBACK_ENDPOINT', apiFallbackEndpoint, {});
   const tableName = r.required('TABLE_NAME');
   if (tableName && !/^[A-Za-z0-9_-]{3,255}$/.test(tableName)) {
     r.problems.push(
@@ -382,6 +405,7 @@ export function loadConfig(lookup: Lookup): Config {
     licenseSigningKey: parseSigningKey(r, r.optional('LICENSE_SIGNING_KEY')),
     huaweiCloud: { ak, sk },
     apiEndpoint,
+    apiFallbackEndpoint,
     tableName,
     dynamodbEndpoint,
     dynamodbRegion: r.optional('DYNAMODB_REGION') ?? lookup('AWS_REGION') ?? 'us-east-1',

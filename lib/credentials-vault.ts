@@ -18,6 +18,10 @@ export interface CredentialsVault {
   open(sealed: string): AppInfo;
   /** True when `sealed` names a key other than the current one (it should be sealed again). */
   needsReseal(sealed: string): boolean;
+  /** Seals other secret text kept at rest (a License 1.0 license, a License 2.0 code) the same way. */
+  sealText(text: string): string;
+  /** Opens what {@link CredentialsVault.sealText} sealed; throws {@link SealedValueError} like `open`. */
+  openText(sealed: string): string;
 }
 
 interface VaultKey {
@@ -72,43 +76,44 @@ export function createCredentialsVault(options: {
     const [version, id] = sealed.split('.');
     return version === 'v1' ? id : undefined;
   };
+  const sealText = (text: string): string => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+    const data = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    return [
+      'v1',
+      current.id,
+      iv.toString('base64'),
+      data.toString('base64'),
+      tag.toString('base64'),
+    ].join('.');
+  };
+  const openText = (sealed: string): string => {
+    const [version, id, iv, data, tag] = sealed.split('.');
+    if (version !== 'v1' || !id || !iv || !data || !tag) {
+      throw new SealedValueError('stored credentials are not a sealed value (damaged item)');
+    }
+    const entry = keys.find((k) => k.id === id);
+    if (!entry) throw new SealedValueError(missingKeyFix(id));
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64'));
+      const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]);
+      return plain.toString('utf8');
+    } catch {
+      throw new SealedValueError(
+        `stored credentials sealed under at-rest key ${id} failed authentication (damaged item)`,
+      );
+    }
+  };
   return {
-    seal(info) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
-      const data = Buffer.concat([cipher.update(JSON.stringify(info), 'utf8'), cipher.final()]);
-      const tag = cipher.getAuthTag();
-      return [
-        'v1',
-        current.id,
-        iv.toString('base64'),
-        data.toString('base64'),
-        tag.toString('base64'),
-      ].join('.');
-    },
-    open(sealed) {
-      const [version, id, iv, data, tag] = sealed.split('.');
-      if (version !== 'v1' || !id || !iv || !data || !tag) {
-        throw new SealedValueError('stored credentials are not a sealed value (damaged item)');
-      }
-      const entry = keys.find((k) => k.id === id);
-      if (!entry) throw new SealedValueError(missingKeyFix(id));
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', entry.key, Buffer.from(iv, 'base64'));
-        decipher.setAuthTag(Buffer.from(tag, 'base64'));
-        const plain = Buffer.concat([
-          decipher.update(Buffer.from(data, 'base64')),
-          decipher.final(),
-        ]);
-        return JSON.parse(plain.toString('utf8')) as AppInfo;
-      } catch {
-        throw new SealedValueError(
-          `stored credentials sealed under at-rest key ${id} failed authentication (damaged item)`,
-        );
-      }
-    },
+    seal: (info) => sealText(JSON.stringify(info)),
+    open: (sealed) => JSON.parse(openText(sealed)) as AppInfo,
     needsReseal(sealed) {
       return idOf(sealed) !== current.id;
     },
+    sealText,
+    openText,
   };
 }

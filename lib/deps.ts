@@ -116,6 +116,7 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
       overrides.orders ??
       createQueryOrderClient({
         endpoint: config.apiEndpoint,
+        fallbackEndpoint: config.apiFallbackEndpoint,
         ak: config.huaweiCloud.ak,
         sk: config.huaweiCloud.sk,
         timeoutMs: config.orderQuery.timeoutMs,

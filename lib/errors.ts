@@ -3,17 +3,26 @@ import { RESULT_CODES, RESULT_MESSAGES, type ResultCode } from './protocol/resul
 export type { ResultCode };
 
 /**
- * Root of every expected failure: each carries the result code KooGallery receives and a message
- * that is safe to send back (it never contains a secret, a signature or a raw body).
+ * Root of every expected failure: each carries the result code KooGallery receives, a message that
+ * is the answer's `resultMsg` (a short, fixed reason, or for `000002` the field at fault: never a
+ * secret, a signature, a raw body, a setting, an endpoint or a stored error), and optionally a
+ * `detail` that only the log and the operator tools see (docs/protocol.md#result-codes).
  */
 export class KooGalleryError extends Error {
   /** The result code answered for this failure. */
   readonly resultCode: ResultCode;
+  /** What went wrong in full, for the call's log line (`detail`), never for the answer. */
+  readonly detail?: string;
 
-  constructor(resultCode: ResultCode, message: string = RESULT_MESSAGES[resultCode]) {
+  constructor(
+    resultCode: ResultCode,
+    message: string = RESULT_MESSAGES[resultCode],
+    options: { detail?: string } = {},
+  ) {
     super(message);
     this.name = new.target.name;
     this.resultCode = resultCode;
+    if (options.detail !== undefined) this.detail = options.detail;
   }
 }
 
@@ -40,8 +49,11 @@ export class InstanceNotFoundError extends KooGalleryError {
 
 /** The work is accepted but not finished; KooGallery retries or polls (`000004`). */
 export class InProgressError extends KooGalleryError {
-  constructor(message = 'request is being processed, retry later') {
-    super(RESULT_CODES.IN_PROGRESS, message);
+  constructor(
+    message = 'request is being processed, retry later',
+    options: { detail?: string } = {},
+  ) {
+    super(RESULT_CODES.IN_PROGRESS, message, options);
   }
 }
 
@@ -62,10 +74,28 @@ export class StoreUnavailableError extends Error {
 }
 
 /**
- * The seller's provisioner refuses the request with a business code (e.g. `000106` sold out).
- * Thrown by a {@link Provisioner}; answered as is.
+ * The seller's provisioner refuses the request with a business code (e.g. `000106` sold out). The
+ * answer carries the code and its fixed reason; the seller's own words (`detail`) go to the log
+ * and to the instance's `lastError`, since they may name hosts, pools or settings (#14).
+ *
+ * @example throw new ProvisioningRefusedError('000106', 'pool eu-1 has no free tenant slot');
  */
-export class ProvisioningRefusedError extends KooGalleryError {}
+export class ProvisioningRefusedError extends KooGalleryError {
+  constructor(resultCode: ResultCode, detail?: string) {
+    super(resultCode, RESULT_MESSAGES[resultCode], { detail });
+  }
+}
+
+/**
+ * A provisioner's delivery info, or an answer, has a field KooGallery would refuse for its length
+ * (lib/answer-limits.ts). Answered `000005` with the generic reason; `detail` names each field and
+ * its limit (#9).
+ */
+export class AnswerLimitError extends KooGalleryError {
+  constructor(problems: readonly string[]) {
+    super(RESULT_CODES.INTERNAL_ERROR, RESULT_MESSAGES['000005'], { detail: problems.join('; ') });
+  }
+}
 
 /**
  * A value sealed at rest (`lib/credentials-vault.ts`) cannot be opened: its key is not configured
@@ -102,6 +132,7 @@ export function describeError(error: unknown): {
   errorName: string;
   errorMessage?: string;
   errorCode?: string;
+  detail?: string;
 } {
   if (!(error instanceof Error)) return { errorName: typeof error };
   const ours =
@@ -115,5 +146,6 @@ export function describeError(error: unknown): {
     errorName: error.name,
     errorMessage: ours ? error.message.slice(0, 300) : undefined,
     errorCode: typeof code === 'string' ? code : undefined,
+    detail: error instanceof KooGalleryError ? error.detail?.slice(0, 1000) : undefined,
   };
 }

@@ -52,7 +52,7 @@ export const PORT_GATES: GateTable = {
   },
   licenseIssuer: { issue: 'write' },
   orders: { queryOrder: 'read' },
-  vault: { seal: 'read', open: 'read', needsReseal: 'read' },
+  vault: { seal: 'read', open: 'read', needsReseal: 'read', sealText: 'read', openText: 'read' },
   usage: { getTotals: 'read' },
 };
 

@@ -1,7 +1,8 @@
 /**
  * `npm run credentials:reseal`: finishes a rotation of the at-rest key. Reads every instance of the
- * state table and re-seals the delivery info still sealed under `CREDENTIALS_PREVIOUS_KEY` (or under
- * the key versions before `CREDENTIALS_KEY` derived from the access key) under `CREDENTIALS_KEY`,
+ * state table and re-seals the delivery info and license material (#14) still sealed under
+ * `CREDENTIALS_PREVIOUS_KEY` (or under the key versions before `CREDENTIALS_KEY` derived from the
+ * access key) under `CREDENTIALS_KEY`,
  * each with a write conditioned on the version read, exactly as a call that reads the instance
  * does. When it reports nothing left under another key, the previous key can be dropped.
  *
@@ -55,7 +56,10 @@ export async function runReseal(
     clock: deps.clock,
     ids: deps.ids,
     log: deps.log,
-    settings: { provisioningLeaseMs: deps.config.provisioningLeaseMs },
+    settings: {
+      provisioningLeaseMs: deps.config.provisioningLeaseMs,
+      credentialsPlaintext: deps.config.credentialsPlaintext,
+    },
     requestTimestampMs: deps.clock.now(),
     deadline: Number.POSITIVE_INFINITY,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -4,6 +4,7 @@ import { expire, issueLicense, release, renewLicense } from '../scenarios';
 import { type Answer, describeCommand, type FrontEnd, type RunContext } from './front-end';
 import {
   authenticateV1,
+  carriedOrder,
   paramsOf,
   queryActivity,
   readV1Instance,
@@ -27,8 +28,9 @@ import { answerOf, shapeV2 } from './wire-answers';
  * | `expireLicense`  | `expire` (expire-instance.ts): FREEZE unless renewed since                 |
  * | `releaseLicense` | `release` (release-instance.ts)                                            |
  *
- * A license lives in the instance table as one record (protocol `license-v1`), its license in
- * `extra.license`: every retry of `getLicense` for the order answers that stored license. The
+ * A license lives in the instance table as one record (protocol `license-v1`), its license sealed
+ * in `extra.sealedLicense`: every retry of `getLicense` for the order answers that stored license,
+ * until `releaseLicense` drops it (later calls answer without a license, #14). The
  * scenarios call the provisioner's renew/freeze/release with the record (`protocol` tells a
  * seller's provisioner it is a license); the default provisioner does nothing for them.
  */
@@ -90,7 +92,7 @@ async function runLicenseV1(cmd: LicenseV1Command, ctx: RunContext): Promise<Ans
           test,
           orderId: cmd.orderId,
           orderLineId: cmd.orderLineId,
-          order: { entitlement: cmd.entitlement, expireTime: cmd.expireTime },
+          order: carriedOrder(cmd, ctx.accessKey, ctx.config.encryptType),
           machineCode: machineCode || undefined,
         },
         s,

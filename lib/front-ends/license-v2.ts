@@ -23,7 +23,7 @@ import { answerOf, shapeV2 } from './wire-answers';
  *
  * | activity                  | change                                                   |
  * | ------------------------- | -------------------------------------------------------- |
- * | `refreshLicenseCode`      | `renew` (refresh-instance.ts), RENEWAL or UNSUBSCRIBE_RENEWAL_PERIOD |
+ * | `refreshLicenseCode`      | `renew` (refresh-instance.ts), RENEWAL, UNSUBSCRIBE_RENEWAL_PERIOD or TRIAL_TO_FORMAL |
  * | `updateLicenseCodeStatus` | `changeStatus` FREEZE / UNFREEZE (update-instance-status.ts) |
  * | `releaseLicenseCode`      | `release` (release-instance.ts)                          |
  *
@@ -43,10 +43,14 @@ export const LICENSE_V2_ACTIVITIES = [
 /** One License 2.0 activity. */
 export type LicenseV2Activity = (typeof LICENSE_V2_ACTIVITIES)[number];
 
-/** `refreshLicenseCode` scenes. */
+/**
+ * `refreshLicenseCode` scenes: the documented two, and `TRIAL_TO_FORMAL` (a trial license turned
+ * paid), which KooGallery may send as it does to SaaS products.
+ */
 export const LICENSE_REFRESH_SCENES = [
   REFRESH_SCENES.RENEWAL,
   REFRESH_SCENES.UNSUBSCRIBE_RENEWAL_PERIOD,
+  REFRESH_SCENES.TRIAL_TO_FORMAL,
 ] as const;
 
 /** A validated License 2.0 request. */

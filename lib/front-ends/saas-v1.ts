@@ -2,6 +2,7 @@ import { InvalidRequestError } from '../errors';
 import { quoteReceived } from '../protocol/received-value';
 import { MAX_QUERY_IDS, type StatusChange } from '../protocol/v2-requests';
 import {
+  CREATION_TIME,
   changeStatus,
   type Entitlement,
   expire,
@@ -15,6 +16,7 @@ import {
 import { type Answer, describeCommand, type FrontEnd, type RunContext } from './front-end';
 import {
   authenticateV1,
+  carriedOrder,
   paramsOf,
   readV1Instance,
   readV1Order,
@@ -139,7 +141,7 @@ async function runSaasV1(cmd: SaasV1Command, ctx: RunContext): Promise<Answer> {
   const { test } = cmd;
   switch (cmd.activity) {
     case 'newInstance': {
-      const order = { entitlement: cmd.entitlement, expireTime: cmd.expireTime };
+      const order = carriedOrder(cmd, ctx.accessKey, ctx.config.encryptType);
       const purchased = await purchase(
         {
           test,
@@ -162,7 +164,13 @@ async function runSaasV1(cmd: SaasV1Command, ctx: RunContext): Promise<Answer> {
     case 'upgrade':
       return answerOf(
         await upgrade(
-          { test, instanceId: cmd.instanceId, orderId: cmd.orderId, entitlement: cmd.entitlement },
+          {
+            test,
+            instanceId: cmd.instanceId,
+            orderId: cmd.orderId,
+            entitlement: cmd.entitlement,
+            creationTime: CREATION_TIME.IF_READABLE,
+          },
           s,
         ),
       );

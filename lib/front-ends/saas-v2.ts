@@ -6,6 +6,7 @@ import { verifyRequestSignature } from '../protocol/request-signature';
 import { parseV2Request, type RefreshScene, type V2Request } from '../protocol/v2-requests';
 import { assertWellFormed } from '../protocol/well-formed';
 import {
+  CREATION_TIME,
   changeStatus,
   checkChange,
   ORIGINS,
@@ -112,6 +113,7 @@ async function runSaasV2(req: V2Request, ctx: RunContext): Promise<Answer> {
             expireTime: req.expireTime,
             productId: req.productId,
             restoreAccess: false,
+            creationTime: CREATION_TIME.REQUIRED,
           },
           s,
         ),
@@ -143,6 +145,7 @@ async function runSaasV2(req: V2Request, ctx: RunContext): Promise<Answer> {
             instanceId: req.instanceId,
             orderId: req.orderId,
             orderLineId: req.orderLineId,
+            creationTime: CREATION_TIME.REQUIRED,
           },
           s,
         ),

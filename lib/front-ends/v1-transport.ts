@@ -2,12 +2,17 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import { InvalidRequestError, SignatureError } from '../errors';
 import type { HttpRequest } from '../http';
+import { decryptCredential, ENCRYPT_TYPES, type EncryptType } from '../protocol/credential-cipher';
 import { readString } from '../protocol/fields';
 import { parseKooTime } from '../protocol/koo-time';
 import { v1ReplayNonce, verifyV1AuthToken } from '../protocol/v1-auth-token';
 import { assertWellFormed } from '../protocol/well-formed';
 import {
+  type BuyerContact,
+  type CarriedOrder,
+  CREATION_TIME,
   type Entitlement,
+  type ExtendParam,
   RENEWAL_SCENES,
   type RenewalScene,
   type RenewCommand,
@@ -141,12 +146,6 @@ export function paramsOf(http: HttpRequest, auth?: Authenticated): V1Params {
   return new V1Params(auth?.params ?? http.query);
 }
 
-/** One buyer-entered field of `saasExtendParams`. */
-export interface ExtendParam {
-  name: string;
-  value: string;
-}
-
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /**
@@ -205,6 +204,8 @@ export interface V1Order {
   entitlement: Entitlement;
   expireTime?: number;
   extendParams?: ExtendParam[];
+  /** The buyer's contact as sent: `mobilePhone` and `email` still encrypted (see {@link carriedOrder}). */
+  contact: BuyerContact;
 }
 
 /**
@@ -239,6 +240,16 @@ export function readV1Order(p: V1Params): V1Order {
   if (periodType) entitlement.periodType = periodType;
   const periodNumber = p.integer('periodNumber');
   if (periodNumber !== undefined) entitlement.periodNumber = periodNumber;
+  const customerName = p.optional('customerName', 128);
+  if (customerName) entitlement.customerName = customerName;
+  // V1.0 has no order type: a purchase is a new order or a trial, in Query Order's names.
+  entitlement.trial = p.optional('trialFlag', 2) === '1';
+  entitlement.orderType = entitlement.trial ? 'TRIAL' : 'NEW';
+  const contact: BuyerContact = {};
+  for (const [name, max] of CONTACT_PARAMS) {
+    const value = p.optional(name, max);
+    if (value) contact[name] = value;
+  }
   return {
     orderId,
     orderLineId: v1OrderLineId(orderId, chargingCode, productId),
@@ -246,7 +257,66 @@ export function readV1Order(p: V1Params): V1Order {
     entitlement,
     expireTime: p.time('expireTime', false),
     extendParams: decodeExtendParams(p.optional('saasExtendParams', 8192)),
+    contact,
   };
+}
+
+/** The V1.0 buyer parameters read as contact details, with their longest accepted length. */
+const CONTACT_PARAMS = [
+  ['userId', 64],
+  ['userName', 128],
+  ['mobilePhone', 512],
+  ['email', 512],
+] as const;
+
+/** Parameters V1.0 sends encrypted like credentials (docs/protocol.md#credential-encryption). */
+const ENCRYPTED_CONTACT = ['mobilePhone', 'email'] as const;
+
+/**
+ * Decrypts one V1.0 buyer parameter with the key that verified the request: the configured
+ * `encryptType` first, then the other one. Undefined when neither opens it to printable text (the
+ * purchase goes on without it: a contact detail is not worth refusing an order).
+ */
+export function decryptV1Value(
+  value: string,
+  accessKey: string,
+  preferred: EncryptType,
+): string | undefined {
+  const types = [preferred, ...Object.values(ENCRYPT_TYPES).filter((t) => t !== preferred)];
+  for (const type of types) {
+    try {
+      const plain = decryptCredential(value, accessKey, type);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: a wrong key gives control bytes
+      if (plain !== '' && !/[\u0000-\u001f\u007f\ufffd]/.test(plain)) return plain;
+    } catch {
+      // Not this type (or not this key): try the next one.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A V1.0 purchase as the order the purchase command carries: the buyer's `mobilePhone` and `email`
+ * decrypted with the V1.0 key that verified the request (a value that does not decrypt is left
+ * out), `saasExtendParams` decoded.
+ */
+export function carriedOrder(
+  o: V1Order,
+  accessKey: string,
+  encryptType: EncryptType,
+): CarriedOrder {
+  const contact: BuyerContact = { ...o.contact };
+  for (const name of ENCRYPTED_CONTACT) {
+    const sealed = contact[name];
+    if (sealed === undefined) continue;
+    const plain = decryptV1Value(sealed, accessKey, encryptType);
+    if (plain === undefined) delete contact[name];
+    else contact[name] = plain;
+  }
+  const carried: CarriedOrder = { entitlement: o.entitlement, expireTime: o.expireTime };
+  if (Object.keys(contact).length > 0) carried.contact = contact;
+  if (o.extendParams && o.extendParams.length > 0) carried.extendParams = o.extendParams;
+  return carried;
 }
 
 /** The renewal a V1.0 `refreshInstance` or `refreshLicense` carries. */
@@ -300,5 +370,7 @@ export function renewalCommand(r: V1Renewal & { test: boolean }): RenewCommand {
     expireTime: r.expireTime,
     productId: r.productId,
     restoreAccess: true,
+    // V1.0 carries the order itself: Query Order orders the change when it answers (README).
+    creationTime: CREATION_TIME.IF_READABLE,
   };
 }

@@ -1,15 +1,26 @@
+import { answerProblems, fitResultMsg } from '../answer-limits';
+import { AnswerLimitError } from '../errors';
 import { encryptCredential } from '../protocol/credential-cipher';
 import type { AppInfo } from '../provisioner/provisioner';
 import type { PurchaseResult, QueryResult, ScenarioResult } from '../scenarios/scenario';
 import type { Answer, RunContext } from './front-end';
 
 /**
- * Results to the wire, shared by every front end: the code and reason as they are, delivery info
- * with its credentials encrypted.
+ * Results to the wire, shared by every front end: the code and reason (shortened to 255
+ * characters), delivery info with its credentials encrypted, and every field checked against
+ * KooGallery's documented limits (lib/answer-limits.ts) before it leaves.
  */
 
-/** A result with no body fields of its own, optionally with some. */
+/**
+ * A result with no body fields of its own, optionally with some. Throws `AnswerLimitError`
+ * (`000005`, each field and limit in the log) when a field would break its limit: an answer the
+ * debugger would refuse is never sent half-valid (#9).
+ */
 export function answerOf(result: ScenarioResult, fields?: Record<string, unknown>): Answer {
+  if (fields) {
+    const problems = answerProblems(fields);
+    if (problems.length > 0) throw new AnswerLimitError(problems.map((p) => p.problem));
+  }
   return { resultCode: result.resultCode, resultMsg: result.resultMsg, fields };
 }
 
@@ -34,9 +45,16 @@ export function encryptionFields(ctx: RunContext): Record<string, string> {
   return ctx.config.credentialsPlaintext ? {} : { encryptType: ctx.config.encryptType };
 }
 
-/** The V2.0 body: `resultCode`, `resultMsg`, then the answer's fields. */
+/**
+ * The body every protocol answers with: `resultCode`, `resultMsg` (at most 255 characters, never
+ * cut inside a surrogate pair), then the answer's fields.
+ */
 export function shapeV2(answer: Answer): Record<string, unknown> {
-  return { resultCode: answer.resultCode, resultMsg: answer.resultMsg ?? '', ...answer.fields };
+  return {
+    resultCode: answer.resultCode,
+    resultMsg: fitResultMsg(answer.resultMsg ?? ''),
+    ...answer.fields,
+  };
 }
 
 /** A purchase's answer: the instance id (also with `000004`), and the delivery info when present. */

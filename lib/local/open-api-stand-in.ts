@@ -52,6 +52,11 @@ export interface OpenApiStandIn {
   readonly usageReceived: ReadonlyMap<string, number>;
   /** Query Order requests received, failed ones (faults, bad signatures) included. */
   readonly queryCount: number;
+  /**
+   * Makes Query Order answer `orderId` with these facts from now on (creation time, expiry,
+   * specification, buyer…), for tests that need orders created in a given sequence.
+   */
+  defineOrder(orderId: string, order: DefinedOrder): void;
   readonly faults: {
     /** Fails the next `count` requests (Query Order or usage) with `mode`. */
     failNext(count: number, mode: FaultMode): void;
@@ -136,6 +141,65 @@ const MOCK_ORDERS: Record<(typeof mockOrderIds)[number], OrderShape> = {
 /** Any other order id: a new monthly subscription. */
 const SYNTHESIZED: OrderShape = { orderType: 'NEW', ...MONTHLY };
 
+/** An order a test defines (see `defineOrder`); times are epoch ms, written as KooGallery writes them. */
+export interface DefinedOrder {
+  /** When the order was created; absent: the order carries no `createTime`. */
+  createTime?: number;
+  orderType?: string;
+  chargingMode?: string;
+  /** The line's expiry. */
+  expireTime?: number;
+  periodType?: string;
+  periodNumber?: number;
+  productId?: string;
+  productName?: string;
+  skuCode?: string;
+  linearValue?: number;
+  buyerInfo?: Record<string, string>;
+  extendParams?: { name: string; value: string }[];
+}
+
+/**
+ * The creation time a KooGallery order id spells: `CS`, `yyMMddHHmm` and five letters or digits
+ * (CS2207261447AUY4H was created 2022-07-26 14:47 UTC), or undefined for any other id.
+ */
+export function createTimeOfOrderId(orderId: string): string | undefined {
+  const m = /^CS(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})[A-Z0-9]{5}$/.exec(orderId);
+  if (!m) return undefined;
+  const [yy, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const t = Date.UTC(2000 + yy, mo - 1, d, h, mi);
+  const back = new Date(t);
+  const real = back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && h < 24 && mi < 60;
+  return real ? orderTime(t) : undefined;
+}
+
+/** The `orderInfo` of a defined order. */
+function definedOrder(orderId: string, orderLineId: string | undefined, o: DefinedOrder) {
+  const line: Record<string, unknown> = {
+    orderLineId: orderLineId ?? `${orderId}-000001`,
+    chargingMode: o.chargingMode ?? 'PERIOD',
+  };
+  if (o.periodType !== undefined) line.periodType = o.periodType;
+  if (o.periodNumber !== undefined) line.periodNumber = o.periodNumber;
+  if (o.expireTime !== undefined) line.expireTime = orderTime(o.expireTime);
+  line.productInfo = [
+    {
+      productId: o.productId ?? STAND_IN_PRODUCT_ID,
+      skuCode: o.skuCode ?? STAND_IN_SKUS.MONTH,
+      productName: o.productName ?? 'KooGallery stand-in product',
+      ...(o.linearValue === undefined ? {} : { linearValue: o.linearValue }),
+    },
+  ];
+  return {
+    orderId,
+    orderType: o.orderType ?? 'NEW',
+    ...(o.createTime === undefined ? {} : { createTime: orderTime(o.createTime) }),
+    orderLine: [line],
+    buyerInfo: o.buyerInfo ?? { customerId: 'mock-customer-0001', customerName: 'mock-buyer' },
+    extendParams: o.extendParams ?? [],
+  };
+}
+
 const MAX_ID = 64;
 const MAX_BODY_BYTES = 1024 * 1024;
 /** KooGallery refuses a usage record whose `begin_time` is older than 21 days (`CBC.9004`). */
@@ -187,7 +251,7 @@ function addPeriod(ms: number, type: PeriodType, count: number): number {
 /**
  * The documented mock order an order id stands for: the id itself, or the part before the first
  * `-` (`MOCKONDEMAND-<anything>` is a fresh on-demand order), so a simulator or test can buy a
- * never-seen order of every charging mode.
+ * never-seen order of every charging mode (#11).
  */
 function mockIdOf(orderId: string): string {
   if (orderId in MOCK_ORDERS) return orderId;
@@ -196,13 +260,17 @@ function mockIdOf(orderId: string): string {
 }
 
 /**
- * The Query Order `orderInfo` the stand-in answers: a documented mock order (also for
+ * The Query Order `orderInfo` the stand-in answers: a documented mock order (created now; also for
  * `<mock id>-<suffix>`, e.g. `MOCKONDEMAND-7f3a`), or a synthesized new monthly subscription for
- * any other id. Dates derive from `nowMs`; the order line is the one asked
- * for, `<orderId>-000001` by default.
+ * any other id, created when a `CS…` id says ({@link createTimeOfOrderId}) and otherwise without a
+ * `createTime` (its changes are then ordered by the fallback rule: define the order to give it
+ * one). Dates derive from `nowMs`; the order line is the one asked for, `<orderId>-000001` by
+ * default.
  */
 export function standInOrder(orderId: string, orderLineId: string | undefined, nowMs: number) {
-  const shape = MOCK_ORDERS[mockIdOf(orderId) as keyof typeof MOCK_ORDERS] ?? SYNTHESIZED;
+  const mock = MOCK_ORDERS[mockIdOf(orderId) as keyof typeof MOCK_ORDERS];
+  const shape = mock ?? SYNTHESIZED;
+  const createTime = mock ? orderTime(nowMs) : createTimeOfOrderId(orderId);
   const line: Record<string, unknown> = {
     orderLineId: orderLineId ?? `${orderId}-000001`,
     chargingMode: shape.chargingMode,
@@ -223,7 +291,7 @@ export function standInOrder(orderId: string, orderLineId: string | undefined, n
   return {
     orderId,
     orderType: shape.orderType,
-    createTime: orderTime(nowMs),
+    ...(createTime === undefined ? {} : { createTime }),
     orderLine: [line],
     buyerInfo: { customerId: 'mock-customer-0001', customerName: 'mock-buyer' },
     extendParams: [],
@@ -283,6 +351,7 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
   const pendingFaults: FaultMode[] = [];
   const pendingPushFaults: FaultMode[] = [];
   const held = new Set<ServerResponse>();
+  const defined = new Map<string, DefinedOrder>();
   let queryCount = 0;
   let requestCount = 0;
 
@@ -333,7 +402,9 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
     send(res, 200, {
       resultCode: 'MKT.0000',
       resultMsg: 'Success.',
-      orderInfo: standInOrder(orderId, orderLineId, now()),
+      orderInfo: defined.has(orderId)
+        ? definedOrder(orderId, orderLineId, defined.get(orderId) as DefinedOrder)
+        : standInOrder(orderId, orderLineId, now()),
     });
   }
 
@@ -502,6 +573,9 @@ export async function startOpenApiStandIn(options: OpenApiStandInOptions): Promi
     usageReceived,
     get queryCount() {
       return queryCount;
+    },
+    defineOrder(orderId, order) {
+      defined.set(orderId, order);
     },
     faults: {
       failNext(count: number, mode: FaultMode): void {

@@ -21,7 +21,13 @@ export interface OrderLine {
 export interface OrderInfo {
   orderId: string;
   orderType?: string;
+  /** When KooGallery created the order, as sent (UTC `yyyyMMddHHmmss`). */
   createTime?: string;
+  /**
+   * {@link createTime} as epoch ms, when present and a real date: expiry and specification changes
+   * are ordered by it (the latest-created order's expiry is the truth).
+   */
+  createdAt?: number;
   orderLine: OrderLine[];
   buyerInfo?: Record<string, string>;
   extendParams?: { name: string; value: string }[];

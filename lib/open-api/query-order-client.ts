@@ -21,6 +21,11 @@ import type { OrderClient, OrderInfo, OrderLine, OrderProduct } from './order-cl
 export interface QueryOrderClientOptions {
   /** Scheme and host of KooGallery's open API: `https://…`, or `http://` on a loopback host. */
   endpoint: string;
+  /**
+   * Where to send the same request when `endpoint` cannot be reached (connection failure or
+   * timeout): KooGallery's documents name `https://mkt.myhuaweicloud.cn` for the default host.
+   */
+  fallbackEndpoint?: string;
   /** Huawei Cloud IAM access key id. */
   ak: string;
   /** Huawei Cloud IAM secret access key; only ever used to sign, never written anywhere. */
@@ -39,6 +44,11 @@ export interface QueryOrderClientOptions {
 export const QUERY_ORDER_PATH = '/api/mkp-openapi-public/global/v1/order/query';
 /** Pause before retry n (1-based) is `n * RETRY_BACKOFF_MS`: short, KooGallery waits 5 s at most. */
 export const RETRY_BACKOFF_MS = 100;
+/**
+ * After the primary endpoint failed to connect or answer in time, calls go to the fallback first
+ * for this long, so that an outage costs one failed connection, not one per call.
+ */
+export const FAILOVER_MS = 60_000;
 const MAX_ID = 64;
 
 /** What to check, by kind of failure; each names the settings involved, never their values. */
@@ -65,7 +75,7 @@ const CODE_HINTS: Record<string, Hint> = {
 function hintText(hint: Hint, endpoint: string): string {
   switch (hint) {
     case 'reach':
-      return `Check that the endpoint ${endpoint} (KOOGALLERY_API_ENDPOINT) is right and reachable from the function, and that ORDER_QUERY_TIMEOUT_MS leaves it enough time.`;
+      return `Check that the endpoint ${endpoint} (KOOGALLERY_API_ENDPOINT, and KOOGALLERY_API_FALLBACK_ENDPOINT when set) is right and reachable from the function, and that ORDER_QUERY_TIMEOUT_MS leaves it enough time.`;
     case 'credentials':
       return 'The request signature or credentials were refused: check HUAWEICLOUD_AK and HUAWEICLOUD_SK (an IAM access key pair of the seller account) and the function clock.';
     case 'permission':
@@ -176,10 +186,12 @@ function toOrderInfo(
     if (orderLineId !== undefined && !orderLine.some((l) => l.orderLineId === orderLineId)) {
       throw new ShapeError('orderInfo.orderLine does not contain the order line asked for');
     }
+    const createTime = optionalString(raw.createTime, 'orderInfo.createTime');
     return defined({
       orderId,
       orderType: optionalString(raw.orderType, 'orderInfo.orderType'),
-      createTime: optionalString(raw.createTime, 'orderInfo.createTime'),
+      createTime,
+      createdAt: createTime === undefined ? undefined : parseKooTime(createTime),
       orderLine,
       buyerInfo: toBuyerInfo(raw.buyerInfo),
       extendParams: toExtendParams(raw.extendParams),
@@ -248,8 +260,10 @@ function interpret(
 /**
  * Builds the Query Order client (docs/protocol.md#query-order): an APIG AK/SK-signed GET, each attempt bounded by
  * `timeoutMs`, retried after a short pause on network errors, timeouts, HTTP 5xx/429, rate limiting
- * (`*.0250`) and internal errors (`*.0999`), never on parameter or permission errors. A call takes
- * at most `attempts * timeoutMs` plus the pauses. Every failure is an `OrderUnavailableError`
+ * (`*.0250`) and internal errors (`*.0999`), never on parameter or permission errors. With a
+ * `fallbackEndpoint`, an attempt whose endpoint cannot be reached (connection failure, timeout) is
+ * made again at once on the other endpoint. A call takes at most `attempts * timeoutMs` (twice that
+ * with a fallback) plus the pauses. Every failure is an `OrderUnavailableError`
  * saying what happened and what to check; it never contains the SK or the `Authorization` header.
  * Throws `ConfigError` for an endpoint that is neither `https://` nor loopback `http://`.
  *
@@ -275,8 +289,13 @@ export function createQueryOrderClient(options: QueryOrderClientOptions): OrderC
   const now = options.now ?? systemClock.now;
   const credentials = { ak: options.ak, sk: options.sk };
   const endpointForHumans = new URL(base).origin;
+  const bases =
+    options.fallbackEndpoint === undefined
+      ? [base]
+      : [base, parseOpenApiEndpoint(options.fallbackEndpoint)];
+  let preferFallbackUntil = 0;
 
-  async function attempt(url: string, orderId: string, orderLineId?: string): Promise<Attempt> {
+  async function once(url: string, orderId: string, orderLineId?: string): Promise<Attempt> {
     const { host: _signedHost, ...headers } = signApigRequest(
       { method: 'GET', url, headers: { 'content-type': 'application/json' } },
       credentials,
@@ -285,6 +304,33 @@ export function createQueryOrderClient(options: QueryOrderClientOptions): OrderC
     const answer = await exchange(fetchImpl, url, { method: 'GET', headers }, options.timeoutMs);
     if (answer.kind !== 'answer') return { kind: 'retry', problem: answer.problem, hint: 'reach' };
     return interpret(answer.status, answer.text, orderId, orderLineId, options.sk);
+  }
+
+  /**
+   * One attempt: the preferred endpoint, then, when it could not be reached (connection failure or
+   * timeout), the other one at once. The primary is preferred again once it answered or
+   * {@link FAILOVER_MS} passed.
+   */
+  async function attempt(pathAndQuery: string, orderId: string, orderLineId?: string) {
+    const [primary, fallback] = bases as [string, string | undefined];
+    const order =
+      fallback !== undefined && now() < preferFallbackUntil ? [fallback, primary] : bases;
+    const problems: string[] = [];
+    let result: Attempt = { kind: 'retry', problem: 'not sent', hint: 'reach' };
+    for (const [i, host] of order.entries()) {
+      result = await once(`${host}${pathAndQuery}`, orderId, orderLineId);
+      const unreachable = result.kind === 'retry' && result.hint === 'reach';
+      if (host === primary && fallback !== undefined) {
+        preferFallbackUntil = unreachable ? now() + FAILOVER_MS : 0;
+      }
+      if (result.kind !== 'ok' && fallback !== undefined) {
+        problems.push(`${result.problem} at ${new URL(host).origin}`);
+      }
+      if (!unreachable || i === order.length - 1) break;
+    }
+    return result.kind === 'ok' || problems.length === 0
+      ? result
+      : { ...result, problem: problems.join(', then ') };
   }
 
   return {
@@ -297,13 +343,13 @@ export function createQueryOrderClient(options: QueryOrderClientOptions): OrderC
       }
       const params: QueryParams = { orderId };
       if (orderLineId !== undefined) params.orderLineId = orderLineId;
-      const url = `${base}${QUERY_ORDER_PATH}?${canonicalQueryString(params)}`;
+      const pathAndQuery = `${QUERY_ORDER_PATH}?${canonicalQueryString(params)}`;
 
       const seen: string[] = [];
       let last: Attempt | undefined;
       for (let n = 1; n <= options.attempts; n++) {
         if (n > 1) await sleep(RETRY_BACKOFF_MS * (n - 1));
-        last = await attempt(url, orderId, orderLineId);
+        last = await attempt(pathAndQuery, orderId, orderLineId);
         if (last.kind === 'ok') return last.order;
         seen.push(`attempt ${n}: ${last.problem}`);
         if (last.kind === 'fail') break;

@@ -26,6 +26,8 @@ export interface UsageRecord {
 export interface UsageClientOptions {
   /** Scheme and host of KooGallery's open API: `https://…`, or `http://` on a loopback host. */
   endpoint: string;
+  /** Where the same push goes when `endpoint` cannot be reached (connection failure or timeout). */
+  fallbackEndpoint?: string;
   /** Huawei Cloud IAM access key pair for the APIG signature. */
   ak: string;
   sk: string;
@@ -188,8 +190,34 @@ export function createUsageClient(options: UsageClientOptions): UsageClient {
   const fetchImpl = options.fetchImpl ?? fetch;
   const now = options.now ?? systemClock.now;
   const nonce = options.nonce ?? cryptoIds.token;
-  const url = `${base}${USAGE_PATH}`;
+  const urls = [
+    base,
+    ...(options.fallbackEndpoint ? [parseOpenApiEndpoint(options.fallbackEndpoint)] : []),
+  ].map((host) => `${host}${USAGE_PATH}`);
   const secrets = [options.sk, options.accessKey];
+
+  /** Signs and sends the push to one endpoint (each send is signed for its own host). */
+  function send(url: string, body: object, text: string) {
+    const at = now();
+    const ts = String(at);
+    const n = nonce();
+    const { host: _signedHost, ...headers } = signApigRequest(
+      {
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/json',
+          signature: signUsageBody(options.accessKey, ts, n, text),
+          ts,
+          nonce: n,
+        },
+        body,
+      },
+      { ak: options.ak, sk: options.sk },
+      formatSdkDate(at),
+    );
+    return exchange(fetchImpl, url, { method: 'POST', headers, body: text }, options.timeoutMs);
+  }
 
   return {
     async push(records: readonly UsageRecord[]): Promise<void> {
@@ -202,34 +230,16 @@ export function createUsageClient(options: UsageClientOptions): UsageClient {
       }
       const body = usageBody(records);
       const text = JSON.stringify(body);
-      const at = now();
-      const ts = String(at);
-      const n = nonce();
-      const { host: _signedHost, ...headers } = signApigRequest(
-        {
-          method: 'POST',
-          url,
-          headers: {
-            'content-type': 'application/json',
-            signature: signUsageBody(options.accessKey, ts, n, text),
-            ts,
-            nonce: n,
-          },
-          body,
-        },
-        { ak: options.ak, sk: options.sk },
-        formatSdkDate(at),
-      );
-      const answer = await exchange(
-        fetchImpl,
-        url,
-        { method: 'POST', headers, body: text },
-        options.timeoutMs,
-      );
+      // A push KooGallery never received can go to the fallback: it deduplicates by metering_sn.
+      let answer = await send(urls[0] as string, body, text);
+      for (const url of urls.slice(1)) {
+        if (answer.kind === 'answer') break;
+        answer = await send(url, body, text);
+      }
       if (answer.kind !== 'answer') {
         throw new UsagePushError(
           `usage push of ${records.length} records failed: ${answer.problem}. Check the endpoint ` +
-            `${new URL(base).origin} (KOOGALLERY_API_ENDPOINT) is reachable; pushing again is safe.`,
+            `${new URL(base).origin} (KOOGALLERY_API_ENDPOINT, and KOOGALLERY_API_FALLBACK_ENDPOINT when set) is reachable; pushing again is safe.`,
           'unreachable',
         );
       }

@@ -38,8 +38,18 @@ export function readString(
   return value;
 }
 
-/** Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (docs/protocol.md, decision 8). */
+/**
+ * Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (docs/protocol.md,
+ * decision 8). The number 1 or 0 reads the same: the documents call it a string, but their examples
+ * are not all quoted.
+ */
 export function readTestFlag(body: Record<string, unknown>): boolean {
+  const raw = body.testFlag;
+  if (typeof raw === 'number') {
+    if (raw === 1) return true;
+    if (raw === 0) return false;
+    throw new InvalidRequestError('field testFlag must be "0" or "1"');
+  }
   const flag = readString(body, 'testFlag', { max: 2, required: false });
   if (flag === undefined || flag === '' || flag === '0') return false;
   if (flag === '1') return true;

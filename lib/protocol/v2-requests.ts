@@ -128,12 +128,28 @@ const ACTIVITY_MAX: Record<V2Activity, number> = {
   changeInstanceCheck: 32,
 };
 
+/** Longest `productInfo` accepted as a JSON string (four short fields fit many times over). */
+const MAX_PRODUCT_INFO_TEXT = 2048;
+
+/** `productInfo` as an object, or as a JSON string of one (the documents show both). */
+function productInfoObject(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  const refused = () =>
+    new InvalidRequestError('field productInfo must be an object, or a JSON string of one');
+  if (raw.length > MAX_PRODUCT_INFO_TEXT) throw refused();
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw refused();
+  }
+}
+
 function readProductInfo(body: Record<string, unknown>): ProductInfo {
-  const raw = body.productInfo;
+  const raw = productInfoObject(body.productInfo);
   if (raw === undefined || raw === null)
     throw new InvalidRequestError('missing required field: productInfo');
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new InvalidRequestError('field productInfo must be an object');
+    throw new InvalidRequestError('field productInfo must be an object, or a JSON string of one');
   }
   const p = raw as Record<string, unknown>;
   const req = { max: 64, required: true };

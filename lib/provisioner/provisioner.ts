@@ -10,15 +10,40 @@ export interface AppInfo {
   memo?: string;
 }
 
-/** The purchase being provisioned. */
+/**
+ * How to reach the buyer, when the order says: V1.0 sends these with every purchase (`mobilePhone`
+ * and `email` decrypted with the V1.0 key), Query Order may carry them in `buyerInfo`. Personal
+ * data: passed to the provisioner, never stored on the instance and never logged.
+ */
+export interface BuyerContact {
+  userId?: string;
+  userName?: string;
+  mobilePhone?: string;
+  email?: string;
+}
+
+/** One buyer-entered parameter of the order (Query Order `extendParams`, V1.0 `saasExtendParams`). */
+export interface ExtendParam {
+  name: string;
+  value: string;
+}
+
+/** The purchase being provisioned, with every fact the order gives. */
 export interface ProvisionRequest {
   instanceId: string;
   /** True for KooGallery's debug and probe calls: never create a real tenant for these. */
   test: boolean;
   orderId: string;
   orderLineId: string;
+  /** Product, SKU, period, quantity, charging mode, order type and trial flag, buyer id and name. */
   entitlement: Entitlement;
   expireTime?: number;
+  /** When KooGallery created the order, epoch ms, when known. */
+  orderCreatedAt?: number;
+  /** The buyer's contact details, when the order carries them (personal data: never logged). */
+  contact?: BuyerContact;
+  /** The buyer-entered parameters, decoded (personal data possible: never logged). */
+  extendParams?: ExtendParam[];
 }
 
 /**
@@ -35,14 +60,25 @@ export const RENEWAL_SCENES = {
 /** One of {@link RENEWAL_SCENES}. */
 export type RenewalScene = (typeof RENEWAL_SCENES)[keyof typeof RENEWAL_SCENES];
 
-/** A renewal, trial conversion or renewal cancellation. */
+/** A renewal, trial conversion, renewal cancellation or renewal with a change of specification. */
 export interface RenewRequest {
   instance: InstanceRecord;
   orderId: string;
+  orderLineId?: string;
   scene: RenewalScene;
-  /** The new expiry, epoch milliseconds. */
+  /**
+   * The instance's expiry after this order, epoch milliseconds: the order's own, or the current one
+   * when a later-created order already decided it.
+   */
   expireTime: number;
-  /** The new product, for a renewal with a change of specification (`RENEWAL_CHANGE`). */
+  /**
+   * The specification after this order: for `RENEWAL_CHANGE` the new one read from Query Order
+   * (applied once, here: no separate upgrade call), otherwise the instance's own.
+   */
+  entitlement: Entitlement;
+  /** When KooGallery created the order, epoch ms, when known. */
+  orderCreatedAt?: number;
+  /** The new product when the request names one (a change of period type, `RENEWAL_CHANGE`). */
   productId?: string;
 }
 
@@ -50,7 +86,10 @@ export interface RenewRequest {
 export interface UpgradeRequest {
   instance: InstanceRecord;
   orderId: string;
+  orderLineId?: string;
   entitlement: Entitlement;
+  /** When KooGallery created the order, epoch ms, when known. */
+  orderCreatedAt?: number;
 }
 
 /** The product a buyer wants to change to at the next renewal. */
@@ -84,7 +123,7 @@ export type ChangeVerdict =
 export interface Provisioner {
   /** Creates (or finds) the tenant for a purchase and returns how the buyer reaches it. */
   provision(request: ProvisionRequest): Promise<AppInfo>;
-  /** Applies a new expiry. */
+  /** Applies a new expiry (and, for `RENEWAL_CHANGE`, the new specification). */
   renew(request: RenewRequest): Promise<void>;
   /** Suspends access, keeping the data (expiry or violation). */
   freeze(instance: InstanceRecord): Promise<void>;

@@ -5,6 +5,7 @@
  * "Connecting your SaaS with a webhook".
  */
 import { createHash } from 'node:crypto';
+import { ANSWER_FIELD_LIMITS, MAX_ENCRYPTED_CREDENTIAL_BYTES, sentLength } from '../answer-limits';
 import type { Clock } from '../clock';
 import { InProgressError, ProvisioningRefusedError } from '../errors';
 import type { Logger } from '../log';
@@ -43,17 +44,18 @@ export interface WebhookEvent {
 }
 
 /**
- * Longest value of each `appInfo` field the receiver may answer. `userName` and `password` are
- * counted in UTF-8 bytes so that they still fit KooGallery's 128 characters once encrypted (16
- * characters of IV plus base64 of AES-CBC with padding: 79 bytes give 124 characters).
+ * Longest value of each `appInfo` field the receiver may answer, from the one table of answer
+ * limits (lib/answer-limits.ts). `userName` and `password` are counted in UTF-8 bytes so that they
+ * still fit KooGallery's 128 characters once encrypted (16 characters of IV plus base64 of AES-CBC
+ * with padding: 79 bytes give 124 characters).
  */
 export const APP_INFO_LIMITS = {
-  frontEndUrl: 512,
-  adminUrl: 512,
-  userNameBytes: 79,
-  passwordBytes: 79,
+  frontEndUrl: ANSWER_FIELD_LIMITS['appInfo.frontEndUrl'],
+  adminUrl: ANSWER_FIELD_LIMITS['appInfo.adminUrl'],
+  userNameBytes: MAX_ENCRYPTED_CREDENTIAL_BYTES,
+  passwordBytes: MAX_ENCRYPTED_CREDENTIAL_BYTES,
   /** Counted as sent: every non-ASCII character becomes a 6-character `\uXXXX` escape. */
-  memo: 1024,
+  memo: ANSWER_FIELD_LIMITS['appInfo.memo'],
 } as const;
 
 /** Longest refusal message passed on to KooGallery (its `resultMsg` limit). */
@@ -85,12 +87,16 @@ export interface WebhookProvisionerOptions {
 
 /**
  * A delivery that did not succeed and will be made again, with the same event id, on the next
- * KooGallery retry or `queryInstance` poll: answered `000004` ("being processed, retry later"),
- * kept as the instance's `lastError` while provisioning. Its message names no URL and no secret.
+ * KooGallery retry or `queryInstance` poll: answered `000004` with the fixed "being processed,
+ * retry later"; what failed (`detail`: the event, the HTTP status, the setting to check) goes to
+ * the call's log line and the instance's `lastError`, never to KooGallery (#14). It names no URL and
+ * no secret.
  */
 export class WebhookDeliveryError extends InProgressError {
   constructor(type: EventType, reason: string) {
-    super(`webhook ${type} failed: ${reason}; retried with the same event id`);
+    super(undefined, {
+      detail: `webhook ${type} failed: ${reason}; retried with the same event id`,
+    });
   }
 }
 
@@ -188,12 +194,6 @@ function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
-function escapedLength(s: string): number {
-  let n = 0;
-  for (const c of s) n += c.charCodeAt(0) > 0x7e ? 6 * c.length : 1;
-  return n;
-}
-
 function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
@@ -236,13 +236,16 @@ export function appInfoFromAnswer(
   if (info.password !== undefined && utf8Length(info.password) > L.passwordBytes) {
     return { ok: false, problem: `password is over ${L.passwordBytes} bytes` };
   }
-  if (info.memo !== undefined && escapedLength(info.memo) > L.memo) {
+  if (info.memo !== undefined && sentLength(info.memo) > L.memo) {
     return { ok: false, problem: `memo is over ${L.memo} characters as sent` };
   }
   return { ok: true, appInfo: info as AppInfo };
 }
 
-/** A refusal message as KooGallery receives it: one line, printable, at most 255 characters. */
+/**
+ * A receiver's refusal message, kept for the log and `lastError` (the answer carries the code's
+ * fixed reason): one line, printable, at most 255 characters.
+ */
 export function refusalMessage(raw: unknown, code: ResultCode): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const text = typeof raw === 'string' ? raw.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim() : '';
@@ -421,7 +424,12 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
         return { allowed: true };
       } catch (error) {
         if (!(error instanceof ProvisioningRefusedError)) throw error;
-        return { allowed: false, resultCode: error.resultCode, message: error.message };
+        // The receiver's own words: logged as the refusal's detail, not answered (#14).
+        return {
+          allowed: false,
+          resultCode: error.resultCode,
+          message: error.detail ?? error.message,
+        };
       }
     },
   };

@@ -4,12 +4,19 @@
  * or a wire time format. Every command names `test` (`testFlag` "1": KooGallery's debug and probe
  * calls, kept in their own namespace and served by the test provisioner and issuer).
  */
-import type { RenewalScene } from '../provisioner/provisioner';
+import type { BuyerContact, ExtendParam, RenewalScene } from '../provisioner/provisioner';
 import type { Entitlement } from '../store/instance-store';
+import type { CreationTime } from './orders';
 
-export type { AppInfo, RenewalScene } from '../provisioner/provisioner';
+export type {
+  AppInfo,
+  BuyerContact,
+  ExtendParam,
+  RenewalScene,
+} from '../provisioner/provisioner';
 export { RENEWAL_SCENES } from '../provisioner/provisioner';
 export type { Entitlement } from '../store/instance-store';
+export { CREATION_TIME, type CreationTime } from './orders';
 
 /** Which protocol created an instance: kept on the record for logs and migrations. */
 export const ORIGINS = {
@@ -26,6 +33,10 @@ export interface CarriedOrder {
   entitlement: Entitlement;
   /** The paid period's end, epoch ms, when the order has one. */
   expireTime?: number;
+  /** The buyer's contact details, decrypted (personal data: handed to the provisioner only). */
+  contact?: BuyerContact;
+  /** The buyer-entered parameters, decoded. */
+  extendParams?: ExtendParam[];
 }
 
 /** A purchase: one instance per order line, forever (new-instance.ts). */
@@ -69,6 +80,11 @@ export interface RenewCommand {
    * 1.0 protocols send no separate unfreeze after a late renewal.
    */
   restoreAccess: boolean;
+  /**
+   * How the order's creation time, which orders expiry changes, is read from Query Order:
+   * `required` (SaaS V2.0, License 2.0) or `if-readable` (the 1.0 protocols).
+   */
+  creationTime: CreationTime;
 }
 
 /** An expiry: freeze, unless renewed beyond now since (expire-instance.ts). */
@@ -101,6 +117,8 @@ export interface UpgradeCommand {
   orderLineId?: string;
   /** The new specification, when the request carries it (SaaS V1.0); otherwise Query Order is read. */
   entitlement?: Entitlement;
+  /** How the order's creation time, which orders specification changes, is read (see RenewCommand). */
+  creationTime: CreationTime;
 }
 
 /** Whether a renewal may change the specification (change-instance-check.ts). */

@@ -1,7 +1,9 @@
-import { describeError, SealedValueError } from '../errors';
-import type { AppInfo } from '../provisioner/provisioner';
+import { deliveryProblems } from '../answer-limits';
+import { AnswerLimitError, describeError, SealedValueError } from '../errors';
+import type { AppInfo, ProvisionRequest } from '../provisioner/provisioner';
 import { type Entitlement, type InstanceRecord, NAMESPACE } from '../store/instance-store';
 import { nextVersion } from './instance-writes';
+import { resealedLicenseMaterial } from './license-material';
 import type { ScenarioContext } from './scenario';
 
 /** What a test instance's synthesized delivery info is made for. */
@@ -26,9 +28,13 @@ export type ResealOutcome =
 async function writeResealed(
   ctx: ScenarioContext<'vault' | 'store'>,
   record: InstanceRecord,
-  info: AppInfo,
+  info: AppInfo | undefined,
+  extra?: Record<string, string>,
 ): Promise<Exclude<ResealOutcome, 'current'>> {
-  const next = nextVersion(ctx, record, { sealedAppInfo: ctx.ports.vault.seal(info) });
+  const next = nextVersion(ctx, record, {
+    ...(info ? { sealedAppInfo: ctx.ports.vault.seal(info) } : {}),
+    ...(extra ? { extra } : {}),
+  });
   try {
     const outcome = await ctx.ports.store.updateInstance(next);
     ctx.log.info('credentials re-sealed under the current at-rest key', {
@@ -79,8 +85,9 @@ export async function storedDelivery(
 }
 
 /**
- * Re-seals an instance's delivery info under the current at-rest key when it is sealed under
- * another (a write conditioned on the version read), for `npm run credentials:reseal`. Throws
+ * Re-seals an instance's delivery info and license material (license-material.ts) under the
+ * current at-rest key when sealed under another, and seals license material stored in plain text
+ * before #14 (one write conditioned on the version read), for `npm run credentials:reseal`. Throws
  * {@link SealedValueError} when no configured key opens it.
  */
 export async function resealDelivery(
@@ -88,8 +95,26 @@ export async function resealDelivery(
   record: InstanceRecord,
 ): Promise<ResealOutcome> {
   const sealed = record.sealedAppInfo;
-  if (!sealed || !ctx.ports.vault.needsReseal(sealed)) return 'current';
-  return writeResealed(ctx, record, ctx.ports.vault.open(sealed));
+  const info =
+    sealed && ctx.ports.vault.needsReseal(sealed) ? ctx.ports.vault.open(sealed) : undefined;
+  const extra = resealedLicenseMaterial(ctx, record.extra);
+  if (!info && !extra) return 'current';
+  return writeResealed(ctx, record, info, extra);
+}
+
+/**
+ * Runs the provisioner and refuses what it returns when KooGallery could not accept it (a field
+ * over its documented limit, a password too long to encrypt within 128 characters): the attempt
+ * fails with `AnswerLimitError` naming each field and limit, and nothing is stored or sent (#9).
+ */
+export async function provisionDelivery(
+  ctx: ScenarioContext<'provisioner'>,
+  request: ProvisionRequest,
+): Promise<AppInfo> {
+  const info = await ctx.ports.provisioner.provision(request);
+  const problems = deliveryProblems(info, ctx.settings);
+  if (problems.length > 0) throw new AnswerLimitError(problems.map((p) => p.problem));
+  return info;
 }
 
 /**
@@ -103,7 +128,7 @@ export async function testDelivery(
 ): Promise<AppInfo> {
   return (
     (await storedDelivery(ctx, record)) ??
-    ctx.ports.provisioner.provision({
+    provisionDelivery(ctx, {
       instanceId: fallback.instanceId,
       test: true,
       orderId: fallback.orderId,

@@ -1,6 +1,8 @@
 import { licenseInstanceIdFor } from '../ids';
 import { STATUS } from '../store/instance-store';
-import { type LicenseCodeCommand, ORIGINS } from './commands';
+import { CREATION_TIME, type LicenseCodeCommand, ORIGINS } from './commands';
+import { nextVersion } from './instance-writes';
+import { resealedLicenseMaterial } from './license-material';
 import { namespaceOf } from './namespaces';
 import { renew } from './refresh-instance';
 import { release } from './release-instance';
@@ -10,17 +12,24 @@ import { changeStatus } from './update-instance-status';
 /**
  * True when the license code's record is released. KooGallery creates License 2.0 codes and sends
  * no purchase notification, so the first notification about a code creates its record ACTIVE
- * (`attribute_not_exists`: concurrent first notifications create it once); only a create that
- * lost to a concurrent one reads the record again.
+ * (`attribute_not_exists`: concurrent first notifications create it once), the code sealed in
+ * `extra.sealedLicenseCode`; only a create that lost to a concurrent one reads the record again.
  */
 async function isReleased(
   cmd: LicenseCodeCommand,
   instanceId: string,
-  ctx: ScenarioContext<'store'>,
+  ctx: ScenarioContext<'store' | 'vault'>,
 ): Promise<boolean> {
   const namespace = namespaceOf(cmd.test);
   const current = await ctx.ports.store.getInstance(namespace, instanceId);
-  if (current) return current.status === STATUS.RELEASED;
+  if (current) {
+    const released = current.status === STATUS.RELEASED;
+    // Written before #14 in plain text, or sealed under a previous at-rest key: sealed anew now.
+    // Best effort: a conflict means another call changed the record, and a later call seals it.
+    const extra = released ? undefined : resealedLicenseMaterial(ctx, current.extra);
+    if (extra) await ctx.ports.store.updateInstance(nextVersion(ctx, current, { extra }));
+    return released;
+  }
   const now = ctx.clock.now();
   const { change } = cmd;
   const orderId = change.kind === 'status' ? '' : (change.orderId ?? '');
@@ -35,7 +44,8 @@ async function isReleased(
     protocol: ORIGINS.LICENSE_V2,
     entitlement: cmd.productId ? { productId: cmd.productId } : {},
     appliedOrders: [],
-    extra: { licenseCode: cmd.licenseCode },
+    // Sealed like credentials: a table dump never shows a code (#14); a release drops it.
+    extra: { sealedLicenseCode: ctx.ports.vault.sealText(cmd.licenseCode) },
     createdAt: now,
     updatedAt: now,
   });
@@ -55,7 +65,7 @@ async function isReleased(
  */
 export async function changeLicenseCode(
   cmd: LicenseCodeCommand,
-  ctx: ScenarioContext<'store' | 'provisioner'>,
+  ctx: ScenarioContext<'store' | 'provisioner' | 'orders' | 'vault'>,
 ): Promise<ScenarioResult> {
   const instanceId = licenseInstanceIdFor(cmd.licenseCode);
   ctx.annotate({ instanceId });
@@ -75,6 +85,7 @@ export async function changeLicenseCode(
           expireTime: change.expireTime,
           productId: cmd.productId,
           restoreAccess: false,
+          creationTime: CREATION_TIME.REQUIRED,
         },
         ctx,
       );

@@ -78,10 +78,19 @@ async function purchaseInstance(
     },
     record,
   });
-  const answer = (outcome: ProvisioningOutcome): Purchased =>
-    outcome.state === 'ready'
-      ? done(outcome.record)
-      : { result: failedAnswer(instanceId, outcome.error) };
+  const answer = (outcome: ProvisioningOutcome): Purchased => {
+    if (outcome.state === 'ready') return done(outcome.record);
+    const { error } = outcome;
+    // The failure in full goes to the call's log line; the answer carries a fixed reason (#14).
+    const detail =
+      error instanceof KooGalleryError
+        ? error.detail
+        : error instanceof OrderUnavailableError
+          ? error.message
+          : undefined;
+    if (detail) ctx.annotate({ detail });
+    return { result: failedAnswer(instanceId, error) };
+  };
   const pending = (): Purchased => ({ result: inProgress(instanceId) });
 
   const now = ctx.clock.now();
@@ -108,13 +117,13 @@ async function purchaseInstance(
   // A new purchase is the common case: claim first (one round trip) and read the instance only
   // when it turns out to exist already.
   if ((await ctx.ports.store.createInstance(fresh)) === 'written') {
-    return answer(await provision(ctx, fresh, order));
+    return answer(await provision(ctx, fresh, order, p.order));
   }
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     let current = await ctx.ports.store.getInstance(namespace, instanceId);
     if (!current) {
       if ((await ctx.ports.store.createInstance(fresh)) === 'written') {
-        return answer(await provision(ctx, fresh, order));
+        return answer(await provision(ctx, fresh, order, p.order));
       }
       continue;
     }
@@ -122,7 +131,7 @@ async function purchaseInstance(
     if (current.version === 1 && current.lease?.token === fresh.lease?.token) {
       // Our own claim: the create reached the table but its answer was lost and the SDK's retry
       // saw the item it had just written. It is ours to provision.
-      return answer(await provision(ctx, current, order));
+      return answer(await provision(ctx, current, order, p.order));
     }
     if (!leaseIsFree(ctx, current)) {
       current = await waitForReady(ctx, current);
@@ -131,7 +140,7 @@ async function purchaseInstance(
       if (!leaseIsFree(ctx, current)) return pending();
     }
     const claimed = await claim(ctx, current);
-    if (claimed) return answer(await provision(ctx, claimed, order));
+    if (claimed) return answer(await provision(ctx, claimed, order, p.order));
   }
   return pending();
 }

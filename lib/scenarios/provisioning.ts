@@ -1,9 +1,16 @@
+import { shorten } from '../answer-limits';
 import { describeError, KooGalleryError, OrderUnavailableError } from '../errors';
 import type { OrderInfo } from '../open-api/order-client';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
+import type { CarriedOrder } from './commands';
+import { provisionDelivery } from './delivery';
 import { nextVersion } from './instance-writes';
-import { entitlementOf, readOrder } from './orders';
+import { orderKey } from './namespaces';
+import { type PurchaseFacts, purchaseFactsOf, readOrder } from './orders';
 import type { ScenarioContext } from './scenario';
+
+/** The longest `lastError` kept (the operator tools show it; no answer carries it). */
+const MAX_LAST_ERROR = 1000;
 
 /** The ports provisioning reaches. */
 export type ProvisioningPorts = 'store' | 'provisioner' | 'orders' | 'vault';
@@ -38,7 +45,8 @@ export async function claim(
 
 /**
  * Finishes a claimed instance: reads the order (or awaits `order`, the read a purchase started at
- * once), calls the provisioner and stores the sealed delivery info with status ACTIVE, in one
+ * once; or takes `carried`, the order the purchase request carried), hands the provisioner every
+ * fact of the order, and stores the sealed delivery info with status ACTIVE, in one
  * write conditioned on the claim's version. A failure releases the claim (with the reason) so that
  * a retry or poll starts again, and comes back as an outcome rather than an exception. An attempt
  * slower than the budget is answered `000004` by the app while it goes on.
@@ -47,27 +55,44 @@ export async function provision(
   ctx: ScenarioContext<ProvisioningPorts>,
   claimed: InstanceRecord,
   order?: Promise<OrderInfo>,
+  carried?: CarriedOrder,
 ): Promise<ProvisioningOutcome> {
   const test = claimed.namespace === 'test';
   try {
-    const { entitlement, expireTime } = claimed.orderFromRequest
-      ? { entitlement: claimed.entitlement, expireTime: claimed.expireTime }
-      : entitlementOf(
+    const facts: PurchaseFacts = claimed.orderFromRequest
+      ? {
+          entitlement: claimed.entitlement,
+          expireTime: claimed.expireTime,
+          contact: carried?.contact,
+          extendParams: carried?.extendParams,
+        }
+      : purchaseFactsOf(
           await (order ?? readOrder(ctx, claimed.orderId, claimed.orderLineId, test)),
           claimed.orderLineId,
         );
-    const appInfo = await ctx.ports.provisioner.provision({
+    const { entitlement, expireTime, createdAt } = facts;
+    // Refused here, right after the provisioner answers, when a field cannot fit (#9).
+    const appInfo = await provisionDelivery(ctx, {
       instanceId: claimed.instanceId,
       test,
       orderId: claimed.orderId,
       orderLineId: claimed.orderLineId,
       entitlement,
       expireTime,
+      orderCreatedAt: createdAt,
+      contact: facts.contact,
+      extendParams: facts.extendParams,
     });
+    // The purchase is the first order of each kind of change: later ones are placed against it.
+    const mark =
+      createdAt === undefined
+        ? undefined
+        : { createdAt, key: orderKey(claimed.orderId, claimed.orderLineId) };
     const ready = nextVersion(ctx, claimed, {
       status: STATUS.ACTIVE,
       entitlement,
       expireTime,
+      ...(mark ? { watermarks: { expiry: mark, specification: mark } } : {}),
       sealedAppInfo: ctx.ports.vault.seal(appInfo),
       lease: undefined,
       lastError: undefined,
@@ -102,10 +127,13 @@ async function releaseClaim(
   claimed: InstanceRecord,
   error: unknown,
 ): Promise<void> {
+  // Kept for the operator tools (never answered: query-instance.ts answers a fixed reason).
   const reason =
-    error instanceof OrderUnavailableError || error instanceof KooGalleryError
-      ? error.message
-      : 'provisioning failed';
+    error instanceof KooGalleryError
+      ? (error.detail ?? error.message)
+      : error instanceof OrderUnavailableError
+        ? error.message
+        : 'provisioning failed';
   ctx.log.warn('provisioning attempt failed; claim released for the next retry', {
     instanceId: claimed.instanceId,
     orderId: claimed.orderId,
@@ -113,7 +141,7 @@ async function releaseClaim(
   });
   try {
     await ctx.ports.store.updateInstance(
-      nextVersion(ctx, claimed, { lease: undefined, lastError: reason.slice(0, 255) }),
+      nextVersion(ctx, claimed, { lease: undefined, lastError: shorten(reason, MAX_LAST_ERROR) }),
     );
   } catch {
     // The store is down too: the claim expires on its own after the lease time.

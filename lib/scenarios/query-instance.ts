@@ -60,12 +60,10 @@ export async function query(
   }
   const pending = live.find((r) => r.status === STATUS.PROVISIONING);
   if (pending) {
-    return {
-      resultCode: '000004',
-      resultMsg: pending.lastError
-        ? `instance is being provisioned (last attempt: ${pending.lastError})`
-        : 'instance is being provisioned',
-    };
+    // The last attempt's error names settings and endpoints: it goes to the call's log line and
+    // stays on the record for the operator tools, never into the answer (#14).
+    if (pending.lastError) ctx.annotate({ detail: `last attempt: ${pending.lastError}` });
+    return { resultCode: '000004', resultMsg: 'instance is being provisioned' };
   }
   // Pay-per-use and package instances also carry their recorded usage (#11).
   const usage = await usageInfoFor(ctx.ports.usage, live);

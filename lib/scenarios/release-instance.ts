@@ -2,11 +2,14 @@ import { InstanceNotFoundError } from '../errors';
 import { STATUS } from '../store/instance-store';
 import type { ReleaseCommand } from './commands';
 import { changeInstance, nextVersion } from './instance-writes';
+import { withoutLicenseMaterial } from './license-material';
 import { namespaceOf, orderKey } from './namespaces';
+import { rememberOrder } from './order-sequence';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
- * Releases an instance and keeps a tombstone (status RELEASED, credentials dropped), so a repeated
+ * Releases an instance and keeps a tombstone (status RELEASED, credentials and license material
+ * dropped: a released license is never delivered again, #14), so a repeated
  * release answers `000000` and a real call for an instance that never existed answers `000003`.
  * An instance still being provisioned is released too, and the provisioner is told: an attempt
  * that created the tenant but never answered (a webhook receiver that timed out) leaves nothing
@@ -26,17 +29,25 @@ export function release(
       throw new InstanceNotFoundError();
     }
     if (current.status === STATUS.RELEASED) {
-      return { kind: 'answer', result: success('success (already released)') };
+      const again = success('success (already released)');
+      const extra = withoutLicenseMaterial(current.extra);
+      // A tombstone written before #14 may still hold a license: drop it now.
+      if (Object.keys(extra ?? {}).length === Object.keys(current.extra ?? {}).length) {
+        return { kind: 'answer', result: again };
+      }
+      return { kind: 'write', next: nextVersion(ctx, current, { extra }), result: again };
     }
     await ctx.ports.provisioner.release(current);
+    // Remembered once (a release naming the purchase order does not add it twice), bounded.
     const applied = r.orderId
-      ? [...current.appliedOrders, orderKey(r.orderId, r.orderLineId)]
+      ? rememberOrder(current.appliedOrders, orderKey(r.orderId, r.orderLineId))
       : current.appliedOrders;
     return {
       kind: 'write',
       next: nextVersion(ctx, current, {
         status: STATUS.RELEASED,
         sealedAppInfo: undefined,
+        extra: withoutLicenseMaterial(current.extra),
         lease: undefined,
         appliedOrders: applied,
       }),

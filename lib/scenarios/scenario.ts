@@ -10,6 +10,11 @@ import type { AppInfo } from '../provisioner/provisioner';
 export interface ScenarioSettings {
   /** How long a provisioning claim holds before another call may take it over, ms. */
   provisioningLeaseMs: number;
+  /**
+   * Credentials leave in plain text (`CREDENTIALS_PLAINTEXT`): a user name or password may then
+   * have 128 characters; encrypted, at most 79 UTF-8 bytes fit (lib/answer-limits.ts).
+   */
+  credentialsPlaintext: boolean;
 }
 
 /**

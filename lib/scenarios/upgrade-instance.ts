@@ -1,18 +1,21 @@
 import { OrderUnavailableError } from '../errors';
-import type { OrderInfo } from '../open-api/order-client';
 import { unavailableAnswer } from './availability';
 import type { UpgradeCommand } from './commands';
 import { changeInstance, nextVersion } from './instance-writes';
 import { namespaceOf, orderKey } from './namespaces';
-import { entitlementOf, readOrder } from './orders';
+import { advanceMark, isRecentOrder, isSettled, placeOrder, rememberOrder } from './order-sequence';
+import { readChangeFacts } from './orders';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
- * Applies a paid upgrade once per order: reads the new specification from Query Order (unless the
- * command carries it), calls the provisioner and records the order. An unreadable order answers
- * `000004` so KooGallery retries.
+ * Applies a paid upgrade once per order: reads the order from Query Order (its new specification,
+ * unless the command carries it, and its creation time), calls the provisioner and records the
+ * order. Specification changes are ordered by when KooGallery created each order
+ * (order-sequence.ts): an upgrade created before the one that set the current specification changes
+ * nothing. An unreadable order answers `000004` so KooGallery retries, unless the command carries
+ * the specification and reads the creation time only `if-readable`.
  *
- * @example await upgrade({ test: false, instanceId, orderId, orderLineId }, ctx);
+ * @example await upgrade({ test: false, instanceId, orderId, orderLineId, creationTime: 'required' }, ctx);
  */
 export async function upgrade(
   u: UpgradeCommand,
@@ -21,30 +24,37 @@ export async function upgrade(
   ctx.annotate({ instanceId: u.instanceId, orderId: u.orderId });
   const key = orderKey(u.orderId, u.orderLineId);
   // Read with no effect, started alongside the replay token and the instance read.
-  const order = u.entitlement
-    ? undefined
-    : readOrder(ctx, u.orderId, u.orderLineId ?? `${u.orderId}-000001`, u.test);
-  order?.catch(() => undefined);
+  const facts = readChangeFacts(ctx, u);
   const work = changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current) => {
-    if (current?.appliedOrders.includes(key)) {
+    if (isRecentOrder(current, key)) {
       return { kind: 'answer', result: success('success (order already applied)') };
     }
     const unavailable = unavailableAnswer(current, u.test);
     if (unavailable || !current) return unavailable ?? { kind: 'answer', result: success() };
-    const entitlement =
-      u.entitlement ??
-      entitlementOf(await (order as Promise<OrderInfo>), u.orderLineId ?? '').entitlement;
-    const merged = { ...current.entitlement, ...entitlement };
+    const { createdAt, specification } = await facts;
+    const marks = current.watermarks ?? {};
+    const placement = placeOrder(marks.specification, key, createdAt);
+    if (isSettled(placement)) {
+      const why = placement === 'same' ? 'order already applied' : 'a later order decided';
+      return { kind: 'answer', result: success(`success (${why})`) };
+    }
+    const merged = { ...current.entitlement, ...(u.entitlement ?? specification) };
     await ctx.ports.provisioner.upgrade({
       instance: current,
       orderId: u.orderId,
+      orderLineId: u.orderLineId,
       entitlement: merged,
+      orderCreatedAt: createdAt,
     });
     return {
       kind: 'write',
       next: nextVersion(ctx, current, {
         entitlement: merged,
-        appliedOrders: [...current.appliedOrders, key],
+        appliedOrders: rememberOrder(current.appliedOrders, key),
+        watermarks: {
+          ...marks,
+          specification: advanceMark(marks.specification, key, createdAt),
+        },
       }),
       result: success(),
     };

@@ -293,13 +293,24 @@ export async function runV1Lifecycle(
     () => story.one(`${A.release} delivered again`, release()),
     () =>
       story.one(`${A.purchase} delivered again after release`, purchaseBody(), {
-        check: sameDelivery,
+        check: (ex) => {
+          const problems = sameDelivery(ex);
+          if (!saas && licenseOf(ex) !== undefined) {
+            problems.push({
+              message: 'getLicense delivered a license again after releaseLicense',
+              fix: 'drop the license on release and answer later getLicense calls without one',
+            });
+          }
+          return problems;
+        },
         // A released instance has nothing left to deliver: its id is the whole answer.
-        tolerate: [FINDINGS.FRONT_END_URL_MISSING],
+        tolerate: [FINDINGS.FRONT_END_URL_MISSING, FINDINGS.LICENSE_MISSING],
         note: (ex) =>
-          saas && ex.verdict.findings.some((f) => f.name === FINDINGS.FRONT_END_URL_MISSING)
+          ex.verdict.findings.some((f) => f.name === FINDINGS.FRONT_END_URL_MISSING)
             ? 'no appInfo: the instance is released, nothing left to deliver'
-            : undefined,
+            : ex.verdict.findings.some((f) => f.name === FINDINGS.LICENSE_MISSING)
+              ? 'no license: a released license is never delivered again'
+              : undefined,
       }),
     () => story.one('renewal R2 delivered again after release', renew(renewal2, expire2)),
     () => story.one(`${A.expire} delivered again after release`, expire()),

@@ -13,8 +13,11 @@
  *   ACTIVE, FROZEN, PROVISIONING ──releaseInstance──► RELEASED (tombstone, kept forever)
  * ```
  *
- * Every order that changed an instance (purchase, renewal, upgrade, release) is recorded in
- * `appliedOrders`, so a replay of the same order is recognised and answered without a change.
+ * What an instance stores stays bounded however many orders it sees: `appliedOrders` keeps only the
+ * most recent order keys, and `watermarks` the latest-created order applied per kind of change
+ * (expiry, specification). A replay of a recent order is recognised by its key; a replay of an older
+ * one by its creation time (older than the watermark: a later order already decided), so it is
+ * answered without a change either way.
  */
 export const STATUS = {
   PROVISIONING: 'PROVISIONING',
@@ -30,15 +33,45 @@ export const NAMESPACE = { REAL: 'real', TEST: 'test' } as const;
 /** One namespace. */
 export type Namespace = (typeof NAMESPACE)[keyof typeof NAMESPACE];
 
-/** What the buyer was sold, as read from Query Order (or from a V1.0 request). */
+/**
+ * What the buyer was sold and who bought it, as read from Query Order (or from a V1.0 request).
+ * Every field is KooGallery's own name, so a provisioner (or a webhook forwarding them by name) can
+ * rely on it.
+ */
 export interface Entitlement {
   productId?: string;
+  /** The product's name as the order gives it. */
+  productName?: string;
   skuCode?: string;
+  /** `PERIOD`, `ON_DEMAND`, `ONE_TIME`, `ON_DEMAND_PKG`. */
   chargingMode?: string;
+  /** `day`, `month`, `year`… */
   periodType?: string;
   periodNumber?: number;
+  /** The quantity of a linear attribute (users, GB…): Query Order's `linearValue`, V1.0 `amount`. */
   linearValue?: number;
   customerId?: string;
+  customerName?: string;
+  /** Query Order's `orderType` of the purchase: `NEW`, `TRIAL`… (V1.0: `TRIAL` or `NEW`). */
+  orderType?: string;
+  /** True for a trial (Query Order `orderType` `TRIAL`, V1.0 `trialFlag` "1"). */
+  trial?: boolean;
+}
+
+/** An applied order, placed in time by its creation (Query Order's `createTime`). */
+export interface OrderMark {
+  /** The order's creation time, epoch ms. */
+  createdAt: number;
+  /** `orderId/orderLineId`. */
+  key: string;
+}
+
+/** The latest-created order applied per kind of change (see `lib/scenarios/order-sequence.ts`). */
+export interface Watermarks {
+  /** The order whose expiry the instance holds. */
+  expiry?: OrderMark;
+  /** The order whose specification the instance holds. */
+  specification?: OrderMark;
 }
 
 /** A provisioning claim: whoever holds an unexpired lease is the one provisioning. */
@@ -63,8 +96,14 @@ export interface InstanceRecord {
   entitlement: Entitlement;
   /** Expiry as epoch milliseconds, when the product has one. */
   expireTime?: number;
-  /** `orderId/orderLineId` of every order applied to this instance, purchase included. */
+  /**
+   * `orderId/orderLineId` of the most recent orders applied to this instance (purchase first), at
+   * most `MAX_RECENT_ORDERS` (lib/scenarios/order-sequence.ts): older ones are recognised by
+   * `watermarks`.
+   */
   appliedOrders: string[];
+  /** The latest-created order applied per kind of change, when its creation time is known. */
+  watermarks?: Watermarks;
   /** Present while status is PROVISIONING. */
   lease?: Lease;
   /** The delivery info sealed at rest (see `lib/credentials-vault.ts`); absent until provisioned. */

@@ -15,6 +15,7 @@ import { formatV1Timestamp, v1AuthToken } from '../../lib/protocol/v1-auth-token
 import type { Provisioner } from '../../lib/provisioner/provisioner';
 import type { InstanceStore } from '../../lib/store/instance-store';
 import { startTestDynalite, TEST_DYNAMO, type TestDynalite } from './dynalite';
+import { refusingEndpoint } from './refusing-endpoint';
 
 /** A captured answer. */
 export interface Answer {
@@ -108,6 +109,11 @@ export async function startTestService(
     /** Wraps the provisioner buildDeps chose (templates, or the webhook when configured). */
     provisioner?: (chosen: Provisioner) => Provisioner;
     overrides?: Partial<Deps>;
+    /**
+     * Point KOOGALLERY_API_ENDPOINT at a loopback port that refuses connections and
+     * KOOGALLERY_API_FALLBACK_ENDPOINT at the stand-in.
+     */
+    primaryApiRefuses?: boolean;
     /** The local HTTP server's timeouts. */
     server?: Pick<
       LocalHttpServerOptions,
@@ -139,6 +145,12 @@ export async function startTestService(
     ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
     ORDER_QUERY_TIMEOUT_MS: '300',
     USAGE_REPORT_SECRET: `usage-secret-${randomBytes(8).toString('hex')}`,
+    ...(options.primaryApiRefuses
+      ? {
+          KOOGALLERY_API_ENDPOINT: await refusingEndpoint(),
+          KOOGALLERY_API_FALLBACK_ENDPOINT: standIn.endpoint,
+        }
+      : {}),
     ...options.settings,
   };
   const config = loadConfig((k) => settings[k]);

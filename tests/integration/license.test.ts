@@ -154,8 +154,9 @@ describe('License 2.0 through HTTP', () => {
       status: 'ACTIVE',
       protocol: 'license-v2',
       expireTime: Date.UTC(2030, 0, 1),
-      extra: { licenseCode: code },
     });
+    // Sealed at rest like credentials (#14).
+    expect(svc.deps.vault.openText(created?.extra?.sealedLicenseCode ?? '')).toBe(code);
     // Logs name the derived id, never the code.
     expect(svc.logs.join('\n')).not.toContain(code);
 

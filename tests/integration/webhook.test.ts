@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { STAND_IN_SKUS } from '../../lib/local/open-api-stand-in';
 import { decryptCredential } from '../../lib/protocol/credential-cipher';
+import { CHANGE_REFUSED } from '../../lib/scenarios/change-instance-check';
 import { runProbe } from '../../lib/sim/probe';
 import {
   type ReceivedDelivery,
@@ -175,16 +176,23 @@ describe('webhook provisioner through HTTP (#12)', () => {
     const third = await svc.send({ ...body, businessId: 'retry-3' });
     const query = await svc.send({ activity: 'queryInstance', instanceId });
 
-    expect(first.json).toMatchObject({ resultCode: '000004', instanceId });
-    expect(first.json.resultMsg).toMatch(/webhook instance\.provision failed: HTTP 500/);
+    // KooGallery reads a fixed reason (#14); what failed is in the log line and lastError.
+    expect(first.json).toEqual({
+      resultCode: '000004',
+      resultMsg: 'request is being processed, retry later',
+      instanceId,
+    });
     expect(pending).toMatchObject({
       status: 'PROVISIONING',
       lastError: expect.stringMatching(/HTTP 500/),
     });
     expect(pending?.lease).toBeUndefined();
     // The poll itself retried the step (the second failure) and says why it is still pending.
-    expect(poll.json.resultCode).toBe('000004');
-    expect(poll.json.resultMsg).toMatch(/last attempt: webhook instance\.provision failed/);
+    expect(poll.json).toEqual({ resultCode: '000004', resultMsg: 'instance is being provisioned' });
+    const calls = svc.logs.map((l) => JSON.parse(l)).filter((l) => l.message === 'call');
+    expect(
+      calls.find((l) => l.instanceId === instanceId && l.activity === 'queryInstance')?.detail,
+    ).toMatch(/last attempt: webhook instance\.provision failed/);
     expect(second.json.resultCode).toBe('000000');
     expect(third.json.resultCode).toBe('000000');
     expect(query.json.resultCode).toBe('000000');
@@ -197,7 +205,7 @@ describe('webhook provisioner through HTTP (#12)', () => {
     expect(svc.provisionerCalls.provision).toBeGreaterThanOrEqual(3);
   });
 
-  it('passes a refusal code and message to KooGallery, the message cut to 255 characters', async () => {
+  it('passes a refusal code to KooGallery with its fixed reason; the message, cut to 255, to lastError (#14)', async () => {
     const message = `Sold out in your region. ${'x'.repeat(300)}`;
     receiver.setBehaviour({
       answer: 'refuse',
@@ -209,7 +217,7 @@ describe('webhook provisioner through HTTP (#12)', () => {
     const refused = await svc.send(purchase());
 
     expect(refused.json.resultCode).toBe('000106');
-    expect(refused.json.resultMsg).toBe(message.slice(0, 255));
+    expect(refused.json.resultMsg).toBe('product resources sold out');
     const stored = await svc.store.getInstance('real', refused.json.instanceId as string);
     expect(stored).toMatchObject({ status: 'PROVISIONING', lastError: message.slice(0, 255) });
   });
@@ -220,7 +228,8 @@ describe('webhook provisioner through HTTP (#12)', () => {
     const answer = await svc.send(purchase());
 
     expect(answer.json.resultCode).toBe('000004');
-    expect(answer.json.resultMsg).toMatch(/without a refusal resultCode from 000100 to 000107/);
+    const stored = await svc.store.getInstance('real', answer.json.instanceId as string);
+    expect(stored?.lastError).toMatch(/without a refusal resultCode from 000100 to 000107/);
   });
 
   it('delivers renew, freeze, unfreeze, upgrade and release once per order, with their facts', async () => {
@@ -313,7 +322,9 @@ describe('webhook provisioner through HTTP (#12)', () => {
     const refused = await svc.send(check);
 
     expect(allowed.json.resultCode).toBe('000000');
-    expect(refused.json).toMatchObject({ resultCode: '000100', resultMsg: 'no capacity for Pro' });
+    expect(refused.json).toMatchObject({ resultCode: '000100', resultMsg: CHANGE_REFUSED });
+    const calls = svc.logs.map((l) => JSON.parse(l)).filter((l) => l.message === 'call');
+    expect(calls.at(-1)?.detail).toBe('no capacity for Pro');
     const checks = deliveriesFor(receiver, instanceId, 'instance.check_change');
     expect(checks[0]?.event?.data).toMatchObject({ productId: 'OFFI1', skuCode: 'sku-2' });
     expect(idsOf(checks)).toHaveLength(1);
@@ -466,12 +477,13 @@ describe('webhook receiver down, then back (#12)', () => {
     try {
       const created = await svc.send(purchase());
       const instanceId = created.json.instanceId as string;
+      const lastError = (await svc.store.getInstance('real', instanceId))?.lastError;
       const pollWhileDown = await svc.send({ activity: 'queryInstance', instanceId });
       back = await startWebhookReceiver({ secrets: [SECRET], port: Number(port) });
       const pollWhenBack = await svc.send({ activity: 'queryInstance', instanceId });
 
       expect(created.json).toMatchObject({ resultCode: '000004', instanceId });
-      expect(created.json.resultMsg).toMatch(/network error/);
+      expect(lastError).toMatch(/network error/);
       expect(pollWhileDown.json.resultCode).toBe('000004');
       expect(pollWhenBack.json.resultCode).toBe('000000');
       expect(deliveriesFor(back, instanceId, 'instance.provision')).toHaveLength(1);

@@ -80,3 +80,25 @@ describe('loadConfig REQUEST_BODY_DIGEST (#9)', () => {
     );
   });
 });
+
+describe('loadConfig open API fallback endpoint (#9)', () => {
+  it('defaults to mkt.myhuaweicloud.cn only when the primary is the default host', () => {
+    expect(load({}).apiFallbackEndpoint).toBe('https://mkt.myhuaweicloud.cn');
+    expect(
+      load({ KOOGALLERY_API_ENDPOINT: 'https://mkt-intl.myhuaweicloud.com' }).apiFallbackEndpoint,
+    ).toBeUndefined();
+  });
+
+  it('reads KOOGALLERY_API_FALLBACK_ENDPOINT, and "none" turns it off', () => {
+    expect(
+      load({ KOOGALLERY_API_FALLBACK_ENDPOINT: 'https://backup.example.com/' }).apiFallbackEndpoint,
+    ).toBe('https://backup.example.com');
+    expect(load({ KOOGALLERY_API_FALLBACK_ENDPOINT: 'none' }).apiFallbackEndpoint).toBeUndefined();
+  });
+
+  it('refuses a fallback endpoint that is not https', () => {
+    expect(() => load({ KOOGALLERY_API_FALLBACK_ENDPOINT: 'http://backup.example.com' })).toThrow(
+      /KOOGALLERY_API_FALLBACK_ENDPOINT must be https/,
+    );
+  });
+});

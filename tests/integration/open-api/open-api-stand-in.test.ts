@@ -1,4 +1,8 @@
-import { type OpenApiStandIn, startOpenApiStandIn } from '../../../lib/local/open-api-stand-in';
+import {
+  createTimeOfOrderId,
+  type OpenApiStandIn,
+  startOpenApiStandIn,
+} from '../../../lib/local/open-api-stand-in';
 import { formatSdkDate, signApigRequest } from '../../../lib/open-api/aksk-signer';
 import { QUERY_ORDER_PATH } from '../../../lib/open-api/query-order-client';
 import { AK, NOW, SK } from './fixtures';
@@ -114,5 +118,15 @@ describe('startOpenApiStandIn', () => {
     await standIn.close();
 
     expect([503, 'connection closed']).toContain(await pending);
+  });
+});
+
+describe('createTimeOfOrderId', () => {
+  it('reads the minute a KooGallery order id spells, and nothing from any other id (#14)', () => {
+    expect(createTimeOfOrderId('CS2207261447AUY4H')).toBe('20220726144700');
+    expect(createTimeOfOrderId('CS2213261447AUY4H')).toBeUndefined();
+    expect(createTimeOfOrderId('CS2207261447AUY4')).toBeUndefined();
+    expect(createTimeOfOrderId('CS3F9A2B4C5D6E')).toBeUndefined();
+    expect(createTimeOfOrderId('LD1N0')).toBeUndefined();
   });
 });

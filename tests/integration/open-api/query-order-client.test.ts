@@ -8,9 +8,11 @@ import {
 } from '../../../lib/local/open-api-stand-in';
 import {
   createQueryOrderClient,
+  FAILOVER_MS,
   type QueryOrderClientOptions,
   RETRY_BACKOFF_MS,
 } from '../../../lib/open-api/query-order-client';
+import { refusingEndpoint } from '../../helpers/refusing-endpoint';
 import { AK, failure, NOW, SK } from './fixtures';
 
 let standIn: OpenApiStandIn;
@@ -90,7 +92,9 @@ describe('createQueryOrderClient', () => {
     expect(order).toEqual({
       orderId: 'CS2401311000ABCDE',
       orderType: 'NEW',
+      // The stand-in reads the creation time a CS id spells (2024-01-31 10:00).
       createTime: '20240131100000',
+      createdAt: NOW,
       orderLine: [
         {
           orderLineId: 'CS2401311000ABCDE-000001',
@@ -179,6 +183,80 @@ describe('createQueryOrderClient', () => {
 
     expect(error).toBeInstanceOf(OrderUnavailableError);
     expect(standIn.queryCount).toBe(1);
+  });
+
+  it('leaves out the creation time of an order whose id spells none, and reads a defined one (#14)', async () => {
+    standIn.defineOrder('ANY-ORDER-2', { createTime: Date.UTC(2025, 4, 6, 7, 8, 9) });
+
+    const plain = await client().queryOrder('ANY-ORDER-1');
+    const defined = await client().queryOrder('ANY-ORDER-2');
+
+    expect(plain.createTime).toBeUndefined();
+    expect(plain.createdAt).toBeUndefined();
+    expect(defined).toMatchObject({
+      createTime: '20250506070809',
+      createdAt: Date.UTC(2025, 4, 6, 7, 8, 9),
+    });
+  });
+
+  it('sends the same request to the fallback endpoint when the primary refuses connections, then prefers it (#9)', async () => {
+    const primary = await refusingEndpoint();
+    const seen: string[] = [];
+    const tracking: typeof fetch = (input, init) => {
+      seen.push(new URL(String(input)).origin);
+      return fetch(input, init);
+    };
+    const orders = client({
+      endpoint: primary,
+      fallbackEndpoint: standIn.endpoint,
+      attempts: 1,
+      fetchImpl: tracking,
+    });
+
+    const first = await orders.queryOrder('MOCKPERIODYEARNEW');
+    const second = await orders.queryOrder('MOCKMONTYRENEW');
+
+    expect([first.orderId, second.orderId]).toEqual(['MOCKPERIODYEARNEW', 'MOCKMONTYRENEW']);
+    expect(seen).toEqual([primary, standIn.endpoint, standIn.endpoint]);
+    expect(standIn.queryCount).toBe(2);
+  });
+
+  it('tries the primary again once the failover time has passed (#9)', async () => {
+    const primary = await refusingEndpoint();
+    let clock = NOW;
+    const seen: string[] = [];
+    const orders = client({
+      endpoint: primary,
+      fallbackEndpoint: standIn.endpoint,
+      now: () => clock,
+      fetchImpl: (input, init) => {
+        seen.push(new URL(String(input)).origin);
+        return fetch(input, init);
+      },
+    });
+
+    await orders.queryOrder('MOCKONDEMAND');
+    clock += FAILOVER_MS + 1;
+    standIn.defineOrder('MOCKONDEMAND', { createTime: NOW });
+    await orders.queryOrder('MOCKONDEMAND');
+
+    expect(seen).toEqual([primary, standIn.endpoint, primary, standIn.endpoint]);
+  });
+
+  it('names both endpoints when neither can be reached (#9)', async () => {
+    const primary = await refusingEndpoint();
+    const fallback = await refusingEndpoint();
+
+    const error = await failure(
+      client({ endpoint: primary, fallbackEndpoint: fallback, attempts: 1 }).queryOrder(
+        'MOCKONDEMAND',
+      ),
+    );
+
+    expect(error).toBeInstanceOf(OrderUnavailableError);
+    expect(error.message).toContain(`at ${primary}, then network error`);
+    expect(error.message).toContain(`at ${fallback}`);
+    expect(error.message).toContain('KOOGALLERY_API_FALLBACK_ENDPOINT');
   });
 
   it('reports a refused connection as unreachable after every attempt', async () => {

@@ -9,6 +9,7 @@ import {
   usageBody,
   validateUsageRecords,
 } from '../../../lib/open-api/usage-client';
+import { refusingEndpoint } from '../../helpers/refusing-endpoint';
 import { AK, failure, SK } from './fixtures';
 
 const ACCESS_KEY = 'test-access-key-123';
@@ -118,6 +119,14 @@ describe('createUsageClient', () => {
       record(),
       record({ metering_sn: 'sn-2', usage_value: '7' }),
     ]);
+  });
+
+  it('pushes to KOOGALLERY_API_FALLBACK_ENDPOINT when the primary refuses connections (#9)', async () => {
+    const primary = await refusingEndpoint();
+
+    await client({ endpoint: primary, fallbackEndpoint: standIn.endpoint }).push([record()]);
+
+    expect(standIn.usageRecords).toEqual([record()]);
   });
 
   it('records a metering_sn once when the same records are pushed again', async () => {

@@ -47,14 +47,29 @@ describe('License 1.0 front end (license-v1.ts)', () => {
     expect(renewed.json).toEqual({ resultCode: '000000', resultMsg: 'success' });
     const stored = await h.deps.store.getInstance('real', instanceId);
     expect(stored?.status).toBe('ACTIVE');
-    expect(stored?.extra?.license).not.toBe(issued.json.license);
+    expect(h.deps.vault.openText(stored?.extra?.sealedLicense ?? '')).not.toBe(issued.json.license);
     const released = await h.v1({ activity: 'releaseLicense', instanceId });
 
     expect(released.json.resultCode).toBe('000000');
     const again = await h.v1(getLicense('L1-A', h.clock.now()));
-    expect(again.json).toMatchObject({
+    // Released: answered, but the license is never delivered again (#14).
+    expect(again.json).toEqual({
+      resultCode: '000000',
       resultMsg: 'success (license was released)',
-      license: stored?.extra?.license,
+      instanceId,
+    });
+  });
+
+  it('answers a missing signing key with the generic 000005; the setting is named only in the log (#14)', async () => {
+    const h = appHarness({ LICENSE_SIGNING_KEY: '' });
+
+    const issued = await h.v1(getLicense('L1-NOKEY', h.clock.now() + DAY));
+
+    expect(issued.json).toEqual({ resultCode: '000005', resultMsg: 'internal error' });
+    expect(h.logs.find((l) => l.message === 'call')).toMatchObject({
+      resultCode: '000005',
+      reason: 'internal error',
+      detail: 'license signing key is not configured (LICENSE_SIGNING_KEY)',
     });
   });
 
@@ -182,12 +197,12 @@ describe('License 2.0 front end (license-v2.ts)', () => {
       {
         activity: 'refreshLicenseCode',
         license: CODE,
-        scene: 'TRIAL_TO_FORMAL',
+        scene: 'RENEWAL_CHANGE',
         orderId: 'o',
         orderLineId: 'l',
         expireTime: '20300101000000',
       },
-      'field scene must be one of RENEWAL, UNSUBSCRIBE_RENEWAL_PERIOD',
+      'field scene must be one of RENEWAL, UNSUBSCRIBE_RENEWAL_PERIOD, TRIAL_TO_FORMAL',
     ],
     [{ activity: 'updateLicenseCodeStatus', status: 'FREEZE' }, 'missing required field: license'],
   ])('answers 000002 for %j', async (body, message) => {

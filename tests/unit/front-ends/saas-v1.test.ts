@@ -1,5 +1,6 @@
-import { decryptCredential } from '../../../lib/protocol/credential-cipher';
+import { decryptCredential, encryptCredential } from '../../../lib/protocol/credential-cipher';
 import { formatKooTime } from '../../../lib/protocol/koo-time';
+import type { ProvisionRequest } from '../../../lib/provisioner/provisioner';
 import { appHarness } from '../helpers/app-harness';
 import { UNIT_V1_ACCESS_KEY } from '../helpers/unit-deps';
 
@@ -195,5 +196,84 @@ describe('SaaS V1.0 front end (saas-v1.ts)', () => {
     const answer = await h.v1(newInstance('V1-C', h.clock.now(), { chargingMode: '7' }));
 
     expect(answer.json.resultMsg).toBe('parameter chargingMode must be 0, 1, 3 or 5');
+  });
+});
+
+describe('SaaS V1.0 purchase facts (#9)', () => {
+  it('hands the provisioner the buyer, contact details decrypted with the V1.0 key, extend params and the trial flag', async () => {
+    const received: ProvisionRequest[] = [];
+    const h = appHarness();
+    const inner = h.deps.provisioner;
+    h.deps.provisioner = {
+      ...inner,
+      provision: async (req) => {
+        received.push(req);
+        return inner.provision(req);
+      },
+    };
+    const extend = Buffer.from(JSON.stringify([{ name: 'company', value: 'ACME & Co' }])).toString(
+      'base64',
+    );
+
+    const bought = await h.v1(
+      newInstance('V1-FACTS', h.clock.now() + 30 * DAY, {
+        customerName: 'Buyer Name',
+        userId: 'U-1',
+        userName: 'buyer-user',
+        mobilePhone: encryptCredential('+8613800000000', UNIT_V1_ACCESS_KEY, '1'),
+        email: encryptCredential('buyer@example.com', UNIT_V1_ACCESS_KEY, '2'),
+        trialFlag: '1',
+        saasExtendParams: extend,
+      }),
+    );
+
+    expect(bought.json.resultCode).toBe('000000');
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({
+      entitlement: {
+        customerId: 'C-1',
+        customerName: 'Buyer Name',
+        trial: true,
+        orderType: 'TRIAL',
+        productId: 'P-V1',
+        skuCode: 'sku-basic',
+        linearValue: 3,
+        periodType: 'month',
+        periodNumber: 1,
+      },
+      contact: {
+        userId: 'U-1',
+        userName: 'buyer-user',
+        mobilePhone: '+8613800000000',
+        email: 'buyer@example.com',
+      },
+      extendParams: [{ name: 'company', value: 'ACME & Co' }],
+    });
+    const stored = await h.deps.store.getInstance('real', bought.json.instanceId as string);
+    expect(JSON.stringify(stored)).not.toContain('buyer@example.com');
+  });
+
+  it('leaves out a contact detail that does not decrypt, and still buys', async () => {
+    const received: ProvisionRequest[] = [];
+    const h = appHarness();
+    const inner = h.deps.provisioner;
+    h.deps.provisioner = {
+      ...inner,
+      provision: async (req) => {
+        received.push(req);
+        return inner.provision(req);
+      },
+    };
+
+    const bought = await h.v1(
+      newInstance('V1-NOISE', h.clock.now() + 30 * DAY, {
+        mobilePhone: 'not-encrypted-at-all',
+        email: encryptCredential('x@example.com', 'another-key-entirely', '1'),
+      }),
+    );
+
+    expect(bought.json.resultCode).toBe('000000');
+    expect(received[0]?.contact).toBeUndefined();
+    expect(received[0]?.entitlement).toMatchObject({ trial: false, orderType: 'NEW' });
   });
 });

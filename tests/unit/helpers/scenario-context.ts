@@ -30,7 +30,10 @@ export function scenarioContext(
     clock: u.clock,
     ids: u.deps.ids,
     log: u.deps.log,
-    settings: { provisioningLeaseMs: u.deps.config.provisioningLeaseMs },
+    settings: {
+      provisioningLeaseMs: u.deps.config.provisioningLeaseMs,
+      credentialsPlaintext: u.deps.config.credentialsPlaintext,
+    },
     requestTimestampMs: o.requestTimestampMs ?? u.clock.now(),
     deadline: u.clock.now() + (o.budgetMs ?? 3000),
     sleep: async (ms) => u.clock.advance(ms),

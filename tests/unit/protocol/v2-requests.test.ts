@@ -36,7 +36,30 @@ describe('parseV2Request', () => {
     expect(parseV2Request(base).test).toBe(false);
     expect(parseV2Request({ ...base, testFlag: '0' }).test).toBe(false);
     expect(rejects({ ...base, testFlag: '2' })).toMatch(/testFlag/);
-    expect(rejects({ ...base, testFlag: 1 })).toMatch(/testFlag must be a string/);
+    expect(rejects({ ...base, testFlag: 2 })).toBe('field testFlag must be "0" or "1"');
+    expect(rejects({ ...base, testFlag: true })).toMatch(/testFlag must be a string/);
+  });
+
+  it('reads testFlag sent as the number 1 or 0 (#9)', () => {
+    const base = { activity: 'updateInstanceStatus', instanceId: 'i', status: 'FREEZE' };
+    expect(parseV2Request({ ...base, testFlag: 1 }).test).toBe(true);
+    expect(parseV2Request({ ...base, testFlag: 0 }).test).toBe(false);
+  });
+
+  it('reads changeInstanceCheck productInfo sent as a JSON string (#9)', () => {
+    const productInfo = { productId: 'P', skuCode: 'S', productName: 'N', linearValue: 3 };
+    const parsed = parseV2Request({
+      activity: 'changeInstanceCheck',
+      instanceId: 'i',
+      productInfo: JSON.stringify(productInfo),
+    });
+    expect(parsed).toMatchObject({ productInfo });
+    const base = { activity: 'changeInstanceCheck', instanceId: 'i' };
+    const refusal = 'field productInfo must be an object, or a JSON string of one';
+    expect(rejects({ ...base, productInfo: '{not json' })).toBe(refusal);
+    expect(rejects({ ...base, productInfo: '[1]' })).toBe(refusal);
+    expect(rejects({ ...base, productInfo: `"${'x'.repeat(3000)}"` })).toBe(refusal);
+    expect(rejects({ ...base, productInfo: 'null' })).toBe('missing required field: productInfo');
   });
 
   it('names the missing field, the wrong type and the over-long value', () => {

@@ -185,7 +185,13 @@ describe('createWebhookProvisioner (#12)', () => {
     const r = await receiver([{ status: 200 }, { status: 200 }]);
     const p = provisioner(r.url);
 
-    await p.renew({ instance: INSTANCE, orderId: 'RENEW-1', scene: 'RENEWAL', expireTime: NOW });
+    await p.renew({
+      instance: INSTANCE,
+      orderId: 'RENEW-1',
+      scene: 'RENEWAL',
+      expireTime: NOW,
+      entitlement: INSTANCE.entitlement,
+    });
     await p.upgrade({
       instance: INSTANCE,
       orderId: 'UP-1',
@@ -224,7 +230,7 @@ describe('createWebhookProvisioner (#12)', () => {
     expect(ids[2]).toBe(eventIdFor('instance.unfreeze', 'inst-1', `status-since:${NOW}`));
   });
 
-  it('turns 409/422 with a code from 000100 to 000107 into a refusal, message cut to 255', async () => {
+  it('turns 409/422 with a code from 000100 to 000107 into a refusal; its message, cut to 255, is the detail (#14)', async () => {
     const long = `no\u0007 seats ${'y'.repeat(300)}`;
     const r = await receiver([
       { status: 422, body: JSON.stringify({ resultCode: '000106', resultMsg: long }) },
@@ -239,12 +245,18 @@ describe('createWebhookProvisioner (#12)', () => {
     await r.close();
 
     expect(outcomes[0]).toBeInstanceOf(ProvisioningRefusedError);
-    expect(outcomes[0]).toMatchObject({ resultCode: '000106' });
-    expect((outcomes[0] as Error).message).toHaveLength(255);
-    expect((outcomes[0] as Error).message.startsWith('no seats')).toBe(true);
+    // KooGallery gets the code's fixed reason; the receiver's words go to the log and lastError.
+    expect(outcomes[0]).toMatchObject({
+      resultCode: '000106',
+      message: 'product resources sold out',
+    });
+    const detail = (outcomes[0] as ProvisioningRefusedError).detail ?? '';
+    expect(detail).toHaveLength(255);
+    expect(detail.startsWith('no seats')).toBe(true);
     expect(outcomes[1]).toMatchObject({
       resultCode: '000102',
-      message: 'refused by the seller (000102)',
+      message: 'e-mail empty or already in use',
+      detail: 'refused by the seller (000102)',
     });
     for (const o of outcomes.slice(2)) {
       expect(o).toBeInstanceOf(WebhookDeliveryError);
@@ -293,7 +305,9 @@ describe('createWebhookProvisioner (#12)', () => {
 
     const reasons = [];
     for (let i = 0; i < 4; i++) {
-      reasons.push(((await p.provision(REQUEST).catch((e: unknown) => e)) as Error).message);
+      const failed = (await p.provision(REQUEST).catch((e: unknown) => e)) as WebhookDeliveryError;
+      expect(failed.message).toBe('request is being processed, retry later');
+      reasons.push(failed.detail);
     }
     await r.close();
     const closed = await p.provision(REQUEST).catch((e: unknown) => e);
@@ -317,8 +331,10 @@ describe('createWebhookProvisioner (#12)', () => {
     expect(reasons[2]).toMatch(/invalid 2xx answer: frontEndUrl is missing/);
     expect(reasons[3]).toMatch(/password is over 79 bytes/);
     expect(closed).toBeInstanceOf(WebhookDeliveryError);
-    expect((closed as Error).message).toMatch(/network error.*is the receiver running/);
-    expect((timedOut as Error).message).toMatch(/no answer within 100 ms/);
+    expect((closed as WebhookDeliveryError).detail).toMatch(
+      /network error.*is the receiver running/,
+    );
+    expect((timedOut as WebhookDeliveryError).detail).toMatch(/no answer within 100 ms/);
     expect(logs.join('\n')).not.toContain(SECRET);
     expect(logs.join('\n')).not.toContain('127.0.0.1');
   });

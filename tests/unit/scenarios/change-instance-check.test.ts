@@ -1,5 +1,5 @@
 import { InstanceNotFoundError } from '../../../lib/errors';
-import { checkChange } from '../../../lib/scenarios/change-instance-check';
+import { CHANGE_REFUSED, checkChange } from '../../../lib/scenarios/change-instance-check';
 import type { ChangeCheckCommand } from '../../../lib/scenarios/commands';
 import { record } from '../helpers/scenario-context';
 import { scenarioSetup } from '../helpers/scenario-setup';
@@ -26,17 +26,38 @@ describe('checkChange (change-instance-check.ts)', () => {
     expect(w.provisioner.calls).toEqual([{ method: 'checkChange', instanceId: 'i' }]);
   });
 
-  it("answers the provisioner's refusal with its code and message", async () => {
+  it("answers the provisioner's refusal with its code and a fixed reason; its words go to the log (#14)", async () => {
     const w = scenarioSetup({
       provisioner: {
-        checkChange: async () => ({ allowed: false, resultCode: '000106', message: 'sold out' }),
+        checkChange: async () => ({
+          allowed: false,
+          resultCode: '000106',
+          message: 'quota db-7 (10.1.2.3) has 2 slots',
+        }),
       },
     });
     await w.store.createInstance(record({ instanceId: 'i' }));
+    const { ctx, annotations } = w.context();
 
-    const result = await checkChange(check(), w.context().ctx);
+    const result = await checkChange(check(), ctx);
 
-    expect(result).toEqual({ resultCode: '000106', resultMsg: 'sold out' });
+    expect(result).toEqual({ resultCode: '000106', resultMsg: CHANGE_REFUSED });
+    expect(annotations.detail).toBe('quota db-7 (10.1.2.3) has 2 slots');
+  });
+
+  it('answers 000005 when the provisioner refuses with a code that is not 6 digits (#9)', async () => {
+    const w = scenarioSetup({
+      provisioner: {
+        checkChange: async () => ({ allowed: false, resultCode: 'REFUSED', message: 'too small' }),
+      },
+    });
+    await w.store.createInstance(record({ instanceId: 'i' }));
+    const { ctx, annotations } = w.context();
+
+    const result = await checkChange(check(), ctx);
+
+    expect(result).toEqual({ resultCode: '000005', resultMsg: 'internal error' });
+    expect(annotations.detail).toContain('resultCode "REFUSED", which is not 6 digits');
   });
 
   it('answers 000003 for a real unknown instance and 000000 for a test one', async () => {

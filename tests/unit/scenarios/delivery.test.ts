@@ -114,6 +114,39 @@ describe('resealDelivery (delivery.ts, #14)', () => {
     expect(await resealDelivery(w.context().ctx, after)).toBe('current');
   });
 
+  it('re-seals license material under the current key and seals plain text stored before #14', async () => {
+    const w = scenarioSetup({
+      overrides: { vault: createCredentialsVault({ key: NEW, previousKey: OLD }) },
+    });
+    const old = createCredentialsVault({ key: OLD });
+    const license = record({
+      instanceId: 'l-1',
+      protocol: 'license-v1',
+      extra: { sealedLicense: old.sealText('KG1.lic'), licenseExpireTime: '5' },
+    });
+    const code = record({
+      instanceId: 'l-2',
+      protocol: 'license-v2',
+      extra: { licenseCode: 'PL9' },
+    });
+    await w.store.createInstance(license);
+    await w.store.createInstance(code);
+
+    expect(await resealDelivery(w.context().ctx, license)).toBe('resealed');
+    expect(await resealDelivery(w.context().ctx, code)).toBe('resealed');
+
+    const l = await w.store.getInstance('real', 'l-1');
+    const c = await w.store.getInstance('real', 'l-2');
+    expect(keyIdOf(l?.extra?.sealedLicense)).toBe(credentialsKeyId(NEW));
+    expect(w.deps.vault.openText(l?.extra?.sealedLicense ?? '')).toBe('KG1.lic');
+    expect(l?.extra?.licenseExpireTime).toBe('5');
+    expect(c?.extra).toEqual({ sealedLicenseCode: expect.any(String) });
+    expect(w.deps.vault.openText(c?.extra?.sealedLicenseCode ?? '')).toBe('PL9');
+    if (!l || !c) throw new Error('the instances are gone');
+    expect(await resealDelivery(w.context().ctx, l)).toBe('current');
+    expect(await resealDelivery(w.context().ctx, c)).toBe('current');
+  });
+
   it('answers failed when the store refuses the write', async () => {
     const { w, stale } = await rotated();
     w.faulty.on('updateInstance', 'every', { kind: 'fail', error: new Error('store down') });

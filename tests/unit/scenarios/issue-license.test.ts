@@ -1,4 +1,5 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { createCredentialsVault, credentialsKeyId } from '../../../lib/credentials-vault';
 import { ProvisioningRefusedError } from '../../../lib/errors';
 import { instanceIdFor } from '../../../lib/ids';
 import { verifyLicense } from '../../../lib/provisioner/license-issuer';
@@ -23,6 +24,12 @@ function cmd(over: Partial<LicenseIssueCommand> = {}): LicenseIssueCommand {
   };
 }
 
+/** The license a stored record holds, opened from its sealed form. */
+async function storedLicenseOf(w: ReturnType<typeof scenarioSetup>): Promise<string | undefined> {
+  const sealed = (await w.store.getInstance('real', ID))?.extra?.sealedLicense;
+  return sealed === undefined ? undefined : w.deps.vault.openText(sealed);
+}
+
 function payloadOf(w: ReturnType<typeof scenarioSetup>, license: string | undefined) {
   const key = createPublicKey(w.deps.config.licenseSigningKey as never);
   return verifyLicense(license ?? '', key);
@@ -44,13 +51,18 @@ describe('issueLicense (issue-license.ts)', () => {
       identificationCode: 'MACHINE-1',
       expireTime: new Date(EXPIRY).toISOString(),
     });
-    expect(await w.store.getInstance('real', ID)).toMatchObject({
+    const stored = await w.store.getInstance('real', ID);
+    expect(stored).toMatchObject({
       version: 1,
       status: 'ACTIVE',
       protocol: 'license-v1',
       orderFromRequest: true,
-      extra: { license: result.license, licenseExpireTime: String(EXPIRY) },
+      extra: { licenseExpireTime: String(EXPIRY) },
     });
+    // Sealed at rest like credentials: no plain copy in the record (#14).
+    expect(stored?.extra?.license).toBeUndefined();
+    expect(JSON.stringify(stored)).not.toContain(result.license);
+    expect(await storedLicenseOf(w)).toBe(result.license);
   });
 
   it('answers every retry of the order with the stored license', async () => {
@@ -63,17 +75,106 @@ describe('issueLicense (issue-license.ts)', () => {
     expect(again.license).toBe(first.license);
   });
 
-  it('keeps answering the license of a released order, and says so', async () => {
+  it('never delivers a released license again, nor issues a new one (#14)', async () => {
     const w = scenarioSetup();
-    const first = await issueLicense(cmd(), w.context().ctx);
+    await issueLicense(cmd(), w.context().ctx);
     await release({ test: false, instanceId: ID }, w.context().ctx);
+    const issued = w.deps.licenseIssuer.issue;
+    let issues = 0;
+    w.deps.licenseIssuer.issue = async (r) => {
+      issues++;
+      return issued(r);
+    };
 
     const again = await issueLicense(cmd(), w.context().ctx);
 
-    expect(again).toMatchObject({
+    expect(again).toEqual({
+      resultCode: '000000',
       resultMsg: 'success (license was released)',
-      license: first.license,
+      instanceId: ID,
     });
+    expect(issues).toBe(0);
+    const stored = await w.store.getInstance('real', ID);
+    expect(stored?.status).toBe('RELEASED');
+    expect(stored?.extra).toEqual({
+      identificationCode: 'MACHINE-1',
+      licenseExpireTime: String(EXPIRY),
+    });
+  });
+
+  it('answers a test call about a released test license with a fresh, unstored test license', async () => {
+    const w = scenarioSetup();
+    const testId = instanceIdFor('test', ORDER, LINE);
+    const first = await issueLicense(cmd({ test: true }), w.context({ test: true }).ctx);
+    await release({ test: true, instanceId: testId }, w.context({ test: true }).ctx);
+    w.clock.advance(1000);
+
+    const again = await issueLicense(cmd({ test: true }), w.context({ test: true }).ctx);
+
+    expect(again).toMatchObject({
+      resultCode: '000000',
+      resultMsg: 'success (license was released)',
+    });
+    expect(again.license).not.toBe(first.license);
+    expect(payloadOf(w, again.license)?.test).toBe(true);
+    expect((await w.store.getInstance('test', testId))?.extra?.sealedLicense).toBeUndefined();
+  });
+
+  it('reads a license stored in plain text before #14, seals it, and drops it on release', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance({
+      namespace: 'real',
+      instanceId: ID,
+      status: 'ACTIVE',
+      version: 1,
+      orderId: ORDER,
+      orderLineId: LINE,
+      protocol: 'license-v1',
+      entitlement: {},
+      appliedOrders: [],
+      extra: { license: 'PLAIN-OLD', licenseExpireTime: '' },
+      createdAt: 1,
+      updatedAt: 1,
+    });
+
+    const before = await issueLicense(cmd(), w.context().ctx);
+    const sealed = await w.store.getInstance('real', ID);
+    await release({ test: false, instanceId: ID }, w.context().ctx);
+
+    expect(before.license).toBe('PLAIN-OLD');
+    expect(sealed?.extra?.license).toBeUndefined();
+    expect(sealed?.extra?.licenseExpireTime).toBe('');
+    expect(w.deps.vault.openText(sealed?.extra?.sealedLicense ?? '')).toBe('PLAIN-OLD');
+    expect((await w.store.getInstance('real', ID))?.extra).toEqual({ licenseExpireTime: '' });
+  });
+
+  it('re-seals a license sealed under the previous at-rest key when getLicense reads it (#14)', async () => {
+    const OLD = randomBytes(32);
+    const NEW = randomBytes(32);
+    const w = scenarioSetup({
+      overrides: { vault: createCredentialsVault({ key: NEW, previousKey: OLD }) },
+    });
+    await w.store.createInstance({
+      namespace: 'real',
+      instanceId: ID,
+      status: 'ACTIVE',
+      version: 1,
+      orderId: ORDER,
+      orderLineId: LINE,
+      protocol: 'license-v1',
+      entitlement: {},
+      appliedOrders: [],
+      extra: { sealedLicense: createCredentialsVault({ key: OLD }).sealText('KG1.old') },
+      createdAt: 1,
+      updatedAt: 1,
+    });
+
+    const again = await issueLicense(cmd(), w.context().ctx);
+
+    expect(again.license).toBe('KG1.old');
+    const stored = await w.store.getInstance('real', ID);
+    expect(stored?.extra?.sealedLicense?.split('.')[1]).toBe(credentialsKeyId(NEW));
+    expect(await storedLicenseOf(w)).toBe('KG1.old');
   });
 
   it('answers the license a concurrent call stored first', async () => {
@@ -102,7 +203,6 @@ describe('issueLicense (issue-license.ts)', () => {
     const mine = await issueLicense(cmd(), w.context().ctx);
 
     expect(mine.license).toBe('THEIRS');
-    expect((await w.store.getInstance('real', ID))?.extra?.license).toBe('THEIRS');
   });
 
   it('completes a record that exists without a license', async () => {
@@ -123,7 +223,7 @@ describe('issueLicense (issue-license.ts)', () => {
 
     const result = await issueLicense(cmd({ machineCode: undefined }), w.context().ctx);
 
-    expect((await w.store.getInstance('real', ID))?.extra?.license).toBe(result.license);
+    expect(await storedLicenseOf(w)).toBe(result.license);
     expect((await w.store.getInstance('real', ID))?.version).toBe(2);
   });
 
@@ -157,7 +257,11 @@ describe('issueLicense (issue-license.ts)', () => {
       },
     });
 
-    await expect(issueLicense(cmd(), w.context().ctx)).rejects.toThrow('no key');
+    await expect(issueLicense(cmd(), w.context().ctx)).rejects.toMatchObject({
+      resultCode: '000005',
+      message: 'internal error',
+      detail: 'no key',
+    });
     expect(await w.store.getInstance('real', ID)).toBeUndefined();
   });
 });
@@ -176,18 +280,20 @@ describe('renewLicense (issue-license.ts)', () => {
         scene: 'RENEWAL',
         expireTime: later,
         restoreAccess: true,
+        creationTime: 'if-readable',
       },
       w.context().ctx,
     );
 
     expect(result.resultCode).toBe('000000');
     const stored = await w.store.getInstance('real', ID);
-    expect(stored?.extra?.license).not.toBe(first.license);
+    const renewed = await storedLicenseOf(w);
+    expect(renewed).not.toBe(first.license);
     expect(stored?.extra?.licenseExpireTime).toBe(String(later));
     expect(stored?.extra?.identificationCode).toBe('MACHINE-1');
-    expect(payloadOf(w, stored?.extra?.license)?.expireTime).toBe(new Date(later).toISOString());
+    expect(payloadOf(w, renewed)?.expireTime).toBe(new Date(later).toISOString());
     const again = await issueLicense(cmd(), w.context().ctx);
-    expect(again.license).toBe(stored?.extra?.license);
+    expect(again.license).toBe(renewed);
   });
 
   it('leaves a license issued for the current expiry alone', async () => {
@@ -202,11 +308,12 @@ describe('renewLicense (issue-license.ts)', () => {
         scene: 'RENEWAL',
         expireTime: EXPIRY - 1,
         restoreAccess: true,
+        creationTime: 'if-readable',
       },
       w.context().ctx,
     );
 
-    expect((await w.store.getInstance('real', ID))?.extra?.license).toBe(first.license);
+    expect(await storedLicenseOf(w)).toBe(first.license);
   });
 
   it('issues nothing for a record without a license, or a test call for an unknown one', async () => {
@@ -229,6 +336,7 @@ describe('renewLicense (issue-license.ts)', () => {
       scene: 'RENEWAL' as const,
       expireTime: 5,
       restoreAccess: true,
+      creationTime: 'if-readable' as const,
     };
 
     const bare = await renewLicense(

@@ -36,8 +36,11 @@ describe('changeLicenseCode (license-code.ts)', () => {
       entitlement: { productId: 'P-C' },
       expireTime: Date.UTC(2027, 0, 1),
       appliedOrders: ['LC-1/LC-1-000001'],
-      extra: { licenseCode: CODE },
     });
+    // Sealed at rest like credentials: the code is nowhere in plain text (#14).
+    const stored = await w.store.getInstance('real', ID);
+    expect(JSON.stringify(stored)).not.toContain(CODE);
+    expect(w.deps.vault.openText(stored?.extra?.sealedLicenseCode ?? '')).toBe(CODE);
   });
 
   it('freezes and unfreezes a code, registering it first when unknown', async () => {
@@ -76,6 +79,46 @@ describe('changeLicenseCode (license-code.ts)', () => {
       orderId: 'LC-9',
     });
     expect(w.provisioner.calls.map((c) => c.method)).toEqual(['release']);
+  });
+
+  it('drops the sealed code on release (#14)', async () => {
+    const w = scenarioSetup();
+    await changeLicenseCode(renewal(), w.context().ctx);
+
+    await changeLicenseCode(
+      { test: false, licenseCode: CODE, change: { kind: 'release' } },
+      w.context().ctx,
+    );
+
+    const stored = await w.store.getInstance('real', ID);
+    expect(stored?.status).toBe('RELEASED');
+    expect(stored?.extra).toEqual({});
+  });
+
+  it('seals a code stored in plain text before #14 on the next notification', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance({
+      namespace: 'real',
+      instanceId: ID,
+      status: 'ACTIVE',
+      version: 1,
+      orderId: '',
+      orderLineId: '',
+      protocol: 'license-v2',
+      entitlement: {},
+      appliedOrders: [],
+      extra: { licenseCode: CODE },
+      createdAt: 1,
+      updatedAt: 1,
+    });
+
+    const result = await changeLicenseCode(renewal(), w.context().ctx);
+
+    expect(result.resultCode).toBe('000000');
+    const stored = await w.store.getInstance('real', ID);
+    expect(JSON.stringify(stored)).not.toContain(CODE);
+    expect(w.deps.vault.openText(stored?.extra?.sealedLicenseCode ?? '')).toBe(CODE);
+    expect(stored?.expireTime).toBe(Date.UTC(2027, 0, 1));
   });
 
   it('reads the record again when a concurrent first notification registered it', async () => {

@@ -160,19 +160,58 @@ describe('purchase (new-instance.ts)', () => {
     expect(w.provisioner.calls).toEqual([]);
   });
 
-  it("answers a provisioner's refusal with its code and the instance id", async () => {
+  it("answers a provisioner's refusal with its code, its fixed reason and the instance id (#14)", async () => {
     const w = scenarioSetup({
       provisioner: {
         provision: async () => {
-          throw new ProvisioningRefusedError('000106', 'sold out');
+          throw new ProvisioningRefusedError('000106', 'pool eu-1 at 10.0.0.7 is full');
         },
       },
     });
+    const { ctx, annotations } = w.context();
 
-    const result = await purchase(cmd(), w.context().ctx);
+    const result = await purchase(cmd(), ctx);
 
-    expect(result).toEqual({ resultCode: '000106', resultMsg: 'sold out', instanceId: ID });
-    expect(await w.store.getInstance('real', ID)).toMatchObject({ lastError: 'sold out' });
+    expect(result).toEqual({
+      resultCode: '000106',
+      resultMsg: 'product resources sold out',
+      instanceId: ID,
+    });
+    // The seller's words go to the log line and the operator tools, not to KooGallery.
+    expect(annotations.detail).toBe('pool eu-1 at 10.0.0.7 is full');
+    expect(await w.store.getInstance('real', ID)).toMatchObject({
+      lastError: 'pool eu-1 at 10.0.0.7 is full',
+    });
+  });
+
+  it('refuses delivery info that cannot fit right after the provisioner returns: nothing stored (#9)', async () => {
+    const w = scenarioSetup({
+      provisioner: {
+        provision: async () => ({
+          frontEndUrl: 'https://x',
+          adminUrl: `https://${'a'.repeat(600)}`,
+          password: 'p'.repeat(80),
+        }),
+      },
+    });
+    const { ctx, annotations } = w.context();
+
+    const result = await purchase(cmd(), ctx);
+
+    expect(result).toEqual({ resultCode: '000005', resultMsg: 'internal error', instanceId: ID });
+    const stored = await w.store.getInstance('real', ID);
+    expect(stored).toMatchObject({ status: 'PROVISIONING', version: 2 });
+    expect(stored?.sealedAppInfo).toBeUndefined();
+    expect(stored?.lastError).toMatch(
+      /^appInfo\.adminUrl is 608 characters; KooGallery accepts at most 512/,
+    );
+    expect(stored?.lastError).toContain('; appInfo.password is 80 UTF-8 bytes');
+    expect(annotations.detail).toBe(stored?.lastError);
+    const warning = w.logs.find(
+      (l) => l.message === 'provisioning attempt failed; claim released for the next retry',
+    );
+    expect(warning).toMatchObject({ errorName: 'AnswerLimitError', detail: stored?.lastError });
+    expect(JSON.stringify(w.logs)).not.toContain('p'.repeat(80));
   });
 
   it('rethrows an unexpected provisioner failure after releasing the claim', async () => {
@@ -395,6 +434,79 @@ describe('purchase (new-instance.ts)', () => {
 
       expect(result).toEqual({ resultCode: '000000', resultMsg: 'success', instanceId: ID });
       expect(await w.store.getInstance('real', ID)).toMatchObject({ status: 'ACTIVE', version: 2 });
+    });
+  });
+});
+
+describe('purchase: the order facts the provisioner receives (#9)', () => {
+  it('passes every fact Query Order gives and places the purchase as the first order of each change', async () => {
+    const created = Date.UTC(2026, 0, 15, 11, 59, 0);
+    const w = scenarioSetup({
+      orders: async (orderId, orderLineId) => ({
+        orderId,
+        orderType: 'TRIAL',
+        createTime: '20260115115900',
+        createdAt: created,
+        orderLine: [
+          {
+            orderLineId: orderLineId ?? '',
+            chargingMode: 'PERIOD',
+            periodType: 'day',
+            periodNumber: 7,
+            expireTime: Date.UTC(2026, 0, 22),
+            productInfo: [
+              { productId: 'P-1', productName: 'Prod', skuCode: 'SKU-T', linearValue: 10 },
+            ],
+          },
+        ],
+        buyerInfo: {
+          customerId: 'C-1',
+          customerName: 'Buyer',
+          email: 'b@example.com',
+          mobilePhone: '+86 138',
+          other: 'ignored',
+        },
+        extendParams: [{ name: 'region', value: 'north' }],
+      }),
+    });
+    const requests: unknown[] = [];
+    const inner = w.deps.provisioner.provision;
+    w.deps.provisioner.provision = async (req) => {
+      requests.push(req);
+      return inner(req);
+    };
+
+    await purchase(cmd(), w.context().ctx);
+
+    expect(requests).toEqual([
+      {
+        instanceId: ID,
+        test: false,
+        orderId: ORDER,
+        orderLineId: LINE,
+        entitlement: {
+          productId: 'P-1',
+          productName: 'Prod',
+          skuCode: 'SKU-T',
+          linearValue: 10,
+          chargingMode: 'PERIOD',
+          periodType: 'day',
+          periodNumber: 7,
+          customerId: 'C-1',
+          customerName: 'Buyer',
+          orderType: 'TRIAL',
+          trial: true,
+        },
+        expireTime: Date.UTC(2026, 0, 22),
+        orderCreatedAt: created,
+        contact: { email: 'b@example.com', mobilePhone: '+86 138' },
+        extendParams: [{ name: 'region', value: 'north' }],
+      },
+    ]);
+    const mark = { createdAt: created, key: `${ORDER}/${LINE}` };
+    expect((await w.store.getInstance('real', ID))?.watermarks).toEqual({
+      expiry: mark,
+      specification: mark,
     });
   });
 });

@@ -40,23 +40,25 @@ describe('query (query-instance.ts)', () => {
     expect(result).toEqual({ resultCode: '000003', resultMsg: 'instance does not exist' });
   });
 
-  it('answers 000004 with the last failure while an instance is being provisioned', async () => {
+  it('answers a fixed 000004 while an instance is being provisioned; the last failure goes to the log (#14)', async () => {
     const w = scenarioSetup();
     await w.store.createInstance(
       record({
         instanceId: 'busy',
         status: 'PROVISIONING',
         lease: { token: 't', until: w.clock.now() + 60_000 },
-        lastError: 'order details are not readable yet',
+        lastError:
+          'Query Order failed: KOOGALLERY_API_ENDPOINT https://mkt.example.com/api/mkp-openapi-public/global/v1/order/query answered MKT.0999; check HUAWEICLOUD_AK',
       }),
     );
+    const { ctx, annotations } = w.context();
 
-    const result = await query({ test: false, instanceIds: ['busy'] }, w.context().ctx);
+    const result = await query({ test: false, instanceIds: ['busy'] }, ctx);
 
-    expect(result).toEqual({
-      resultCode: '000004',
-      resultMsg: 'instance is being provisioned (last attempt: order details are not readable yet)',
-    });
+    expect(result).toEqual({ resultCode: '000004', resultMsg: 'instance is being provisioned' });
+    expect(annotations.detail).toMatch(
+      /^last attempt: Query Order failed: KOOGALLERY_API_ENDPOINT/,
+    );
     expect(w.provisioner.calls).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
-import { InstanceNotFoundError } from '../../../lib/errors';
+import { InstanceNotFoundError, OrderUnavailableError } from '../../../lib/errors';
+
 import type { RenewCommand } from '../../../lib/scenarios/commands';
 import { renew } from '../../../lib/scenarios/refresh-instance';
 import { record } from '../helpers/scenario-context';
@@ -15,6 +16,7 @@ function cmd(over: Partial<RenewCommand> = {}): RenewCommand {
     scene: 'RENEWAL',
     expireTime: Date.UTC(2027, 0, 1),
     restoreAccess: false,
+    creationTime: 'required',
     ...over,
   };
 }
@@ -112,5 +114,125 @@ describe('renew (refresh-instance.ts)', () => {
       );
       expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'FROZEN' });
     });
+  });
+});
+
+describe('renew: what the order says (#9, #14)', () => {
+  it('applies a RENEWAL_CHANGE specification read from Query Order once, in the one renew call', async () => {
+    const w = scenarioSetup({
+      orders: async (orderId, orderLineId) => ({
+        orderId,
+        orderType: 'CHANGE',
+        createdAt: Date.UTC(2026, 0, 2),
+        orderLine: [
+          {
+            orderLineId: orderLineId ?? '',
+            periodType: 'year',
+            periodNumber: 1,
+            productInfo: [{ productId: 'P-1', skuCode: 'SKU-BIG', linearValue: 50 }],
+          },
+        ],
+      }),
+    });
+    await w.store.createInstance(record({ instanceId: 'i', entitlement: { productId: 'P-1' } }));
+    const requests: unknown[] = [];
+    w.deps.provisioner.renew = async (req) => {
+      requests.push(req);
+    };
+    const change = cmd({ orderId: 'RC', orderLineId: 'RC-000001', scene: 'RENEWAL_CHANGE' });
+
+    const first = await renew(change, w.context().ctx);
+    const again = await renew(change, w.context().ctx);
+
+    expect([first.resultMsg, again.resultMsg]).toEqual([
+      'success',
+      'success (order already applied)',
+    ]);
+    expect(requests).toEqual([
+      expect.objectContaining({
+        scene: 'RENEWAL_CHANGE',
+        orderCreatedAt: Date.UTC(2026, 0, 2),
+        entitlement: expect.objectContaining({ skuCode: 'SKU-BIG', linearValue: 50 }),
+      }),
+    ]);
+    expect(w.orders.calls).toEqual(['RC', 'RC']);
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({
+      entitlement: { productId: 'P-1', skuCode: 'SKU-BIG', linearValue: 50, periodType: 'year' },
+      watermarks: {
+        expiry: { createdAt: Date.UTC(2026, 0, 2), key: 'RC/RC-000001' },
+        specification: { createdAt: Date.UTC(2026, 0, 2), key: 'RC/RC-000001' },
+      },
+    });
+  });
+
+  it('answers 000004 for a real renewal whose order cannot be read, changing nothing', async () => {
+    const w = scenarioSetup({
+      orders: async () => {
+        throw new OrderUnavailableError('timed out');
+      },
+    });
+    await w.store.createInstance(record({ instanceId: 'i', expireTime: 5 }));
+
+    const result = await renew(cmd(), w.context().ctx);
+
+    expect(result).toEqual({
+      resultCode: '000004',
+      resultMsg: 'order details are not readable yet, retry later',
+    });
+    expect((await w.store.getInstance('real', 'i'))?.expireTime).toBe(5);
+    expect(w.provisioner.calls).toEqual([]);
+  });
+
+  it('renews a test instance without Query Order, as test purchases do', async () => {
+    const w = scenarioSetup({
+      orders: async () => {
+        throw new OrderUnavailableError('no such mock');
+      },
+    });
+    await w.store.createInstance(record({ instanceId: 't', namespace: 'test', expireTime: 5 }));
+
+    const result = await renew(cmd({ test: true, instanceId: 't' }), w.context({ test: true }).ctx);
+
+    expect(result.resultCode).toBe('000000');
+    expect((await w.store.getInstance('test', 't'))?.expireTime).toBe(Date.UTC(2027, 0, 1));
+  });
+
+  it('applies a 1.0 renewal by the fallback rule, with a warning, when Query Order cannot be read', async () => {
+    const w = scenarioSetup({
+      orders: async () => {
+        throw new OrderUnavailableError('credentials refused');
+      },
+    });
+    await w.store.createInstance(record({ instanceId: 'i', expireTime: Date.UTC(2028, 0, 1) }));
+
+    const late = await renew(cmd({ creationTime: 'if-readable' }), w.context().ctx);
+    const cancel = await renew(
+      cmd({
+        orderId: 'C',
+        creationTime: 'if-readable',
+        scene: 'UNSUBSCRIBE_RENEWAL_PERIOD',
+        expireTime: Date.UTC(2026, 6, 1),
+      }),
+      w.context().ctx,
+    );
+
+    expect([late.resultCode, cancel.resultCode]).toEqual(['000000', '000000']);
+    expect((await w.store.getInstance('real', 'i'))?.expireTime).toBe(Date.UTC(2026, 6, 1));
+    expect(w.logs.map((l) => l.message)).toContain(
+      'order creation time unavailable; change ordered by the fallback rule',
+    );
+  });
+
+  it('passes on an error that is not about the order', async () => {
+    const w = scenarioSetup({
+      orders: async () => {
+        throw new Error('bug');
+      },
+    });
+    await w.store.createInstance(record({ instanceId: 'i' }));
+
+    await expect(renew(cmd({ creationTime: 'if-readable' }), w.context().ctx)).rejects.toThrow(
+      'bug',
+    );
   });
 });

@@ -25,6 +25,46 @@ describe('release (release-instance.ts)', () => {
     expect(w.provisioner.calls).toEqual([{ method: 'release', instanceId: 'i' }]);
   });
 
+  it('drops license material, sealed or plain, and keeps the rest of extra (#14)', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(
+      record({
+        instanceId: 'i',
+        protocol: 'license-v1',
+        extra: { sealedLicense: 's', license: 'PLAIN', identificationCode: 'M-1' },
+      }),
+    );
+
+    await release({ test: false, instanceId: 'i' }, w.context().ctx);
+
+    expect((await w.store.getInstance('real', 'i'))?.extra).toEqual({ identificationCode: 'M-1' });
+  });
+
+  it('drops a license a tombstone written before #14 still holds, answering as done', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(
+      record({ instanceId: 'i', status: 'RELEASED', extra: { licenseCode: 'PL-OLD' } }),
+    );
+
+    const again = await release({ test: false, instanceId: 'i' }, w.context().ctx);
+
+    expect(again.resultMsg).toBe('success (already released)');
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({ version: 2, extra: {} });
+    expect(w.provisioner.calls).toEqual([]);
+  });
+
+  it('remembers a release naming the purchase order once, not twice (#14)', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i' }));
+
+    await release(
+      { test: false, instanceId: 'i', orderId: 'O-1', orderLineId: 'O-1-000001' },
+      w.context().ctx,
+    );
+
+    expect((await w.store.getInstance('real', 'i'))?.appliedOrders).toEqual(['O-1/O-1-000001']);
+  });
+
   it('answers a repeated release as done', async () => {
     const w = scenarioSetup();
     await w.store.createInstance(record({ instanceId: 'i' }));

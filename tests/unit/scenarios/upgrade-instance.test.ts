@@ -7,7 +7,13 @@ describe('upgrade (upgrade-instance.ts)', () => {
   it('reads the new specification from Query Order and applies it once per order', async () => {
     const w = scenarioSetup();
     await w.store.createInstance(record({ instanceId: 'i', entitlement: { productId: 'P-0' } }));
-    const upgradeCmd = { test: false, instanceId: 'i', orderId: 'U-1', orderLineId: 'U-1-000001' };
+    const upgradeCmd = {
+      test: false,
+      instanceId: 'i',
+      orderId: 'U-1',
+      creationTime: 'required' as const,
+      orderLineId: 'U-1-000001',
+    };
 
     const first = await upgrade(upgradeCmd, w.context().ctx);
     const again = await upgrade(upgradeCmd, w.context().ctx);
@@ -21,16 +27,22 @@ describe('upgrade (upgrade-instance.ts)', () => {
     expect(w.provisioner.calls).toEqual([{ method: 'upgrade', instanceId: 'i' }]);
   });
 
-  it('takes the specification from the command when it carries one (SaaS V1.0)', async () => {
+  it('takes the specification from the command when it carries one (SaaS V1.0), reading the order only for its creation time', async () => {
     const w = scenarioSetup();
     await w.store.createInstance(record({ instanceId: 'i', entitlement: { productId: 'P-0' } }));
 
     await upgrade(
-      { test: false, instanceId: 'i', orderId: 'U-2', entitlement: { skuCode: 'BIG' } },
+      {
+        test: false,
+        instanceId: 'i',
+        orderId: 'U-2',
+        creationTime: 'if-readable' as const,
+        entitlement: { skuCode: 'BIG' },
+      },
       w.context().ctx,
     );
 
-    expect(w.orders.calls).toEqual([]);
+    expect(w.orders.calls).toEqual(['U-2']);
     expect(await w.store.getInstance('real', 'i')).toMatchObject({
       entitlement: { productId: 'P-0', skuCode: 'BIG' },
       appliedOrders: ['O-1/O-1-000001', 'U-2/'],
@@ -46,7 +58,13 @@ describe('upgrade (upgrade-instance.ts)', () => {
     await w.store.createInstance(record({ instanceId: 'i' }));
 
     const result = await upgrade(
-      { test: false, instanceId: 'i', orderId: 'U-3', orderLineId: 'U-3-000001' },
+      {
+        test: false,
+        instanceId: 'i',
+        orderId: 'U-3',
+        creationTime: 'required' as const,
+        orderLineId: 'U-3-000001',
+      },
       w.context().ctx,
     );
 
@@ -61,7 +79,10 @@ describe('upgrade (upgrade-instance.ts)', () => {
     const w = scenarioSetup();
     await w.store.createInstance(record({ instanceId: 'i' }));
 
-    await upgrade({ test: false, instanceId: 'i', orderId: 'U-4' }, w.context().ctx);
+    await upgrade(
+      { test: false, instanceId: 'i', orderId: 'U-4', creationTime: 'required' as const },
+      w.context().ctx,
+    );
 
     expect(w.orders.calls).toEqual(['U-4']);
     expect((await w.store.getInstance('real', 'i'))?.entitlement.skuCode).toBe('SKU-1');
@@ -74,7 +95,16 @@ describe('upgrade (upgrade-instance.ts)', () => {
     await w.store.createInstance(record({ instanceId: 'i' }));
 
     await expect(
-      upgrade({ test: false, instanceId: 'i', orderId: 'U-5', entitlement: {} }, w.context().ctx),
+      upgrade(
+        {
+          test: false,
+          instanceId: 'i',
+          orderId: 'U-5',
+          creationTime: 'required' as const,
+          entitlement: {},
+        },
+        w.context().ctx,
+      ),
     ).rejects.toThrow('x');
   });
 
@@ -82,7 +112,13 @@ describe('upgrade (upgrade-instance.ts)', () => {
     const w = scenarioSetup();
 
     const result = await upgrade(
-      { test: true, instanceId: 'none', orderId: 'U-6', entitlement: {} },
+      {
+        test: true,
+        instanceId: 'none',
+        orderId: 'U-6',
+        creationTime: 'required' as const,
+        entitlement: {},
+      },
       w.context({ test: true }).ctx,
     );
 
