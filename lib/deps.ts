@@ -150,6 +150,8 @@ const USAGE_PUSH_TIMEOUT_MS = 10_000;
 /** Where and how a usage push is signed: the open API, the IAM AK/SK and the interface key. */
 export interface UsagePushSettings {
   endpoint: string;
+  /** Tried when `endpoint` gives no answer (`KOOGALLERY_API_FALLBACK_ENDPOINT`). */
+  fallbackEndpoint?: string;
   ak: string;
   sk: string;
   accessKey: string;
@@ -175,6 +177,7 @@ export function buildUsageClient(config: Config, clock: Clock = systemClock): Us
   return buildUsageClientFor(
     {
       endpoint: config.apiEndpoint,
+      ...(config.apiFallbackEndpoint ? { fallbackEndpoint: config.apiFallbackEndpoint } : {}),
       ak: config.huaweiCloud.ak,
       sk: config.huaweiCloud.sk,
       accessKey: config.accessKeys[0] as string,

@@ -8,7 +8,7 @@
  * or a license key.
  */
 import { systemClock } from '../clock';
-import type { Lookup } from '../config';
+import { DEFAULT_API_ENDPOINT, DEFAULT_API_FALLBACK_ENDPOINT, type Lookup } from '../config';
 import { buildTablePorts, buildUsageClientFor, type UsagePushSettings } from '../deps';
 import { ConfigError } from '../errors';
 import { cryptoIds } from '../ids';
@@ -30,9 +30,25 @@ export interface PushFunctionSettings {
 }
 
 /**
+ * The fallback open API a push may use, by the function's rule: `KOOGALLERY_API_FALLBACK_ENDPOINT`
+ * (`none` for none), else KooGallery's second host when the endpoint is the default one.
+ */
+export function pushFallbackEndpoint(
+  endpoint: string,
+  setting: string | undefined,
+): string | undefined {
+  const given = setting?.trim().replace(/\/+$/, '');
+  if (given === undefined || given === '') {
+    return endpoint === DEFAULT_API_ENDPOINT ? DEFAULT_API_FALLBACK_ENDPOINT : undefined;
+  }
+  return given.toLowerCase() === 'none' ? undefined : given;
+}
+
+/**
  * Reads the push function's settings: `TABLE_NAME`, `DYNAMODB_ENDPOINT`, `DYNAMODB_REGION`,
  * `DYNAMODB_ACCESS_KEY_ID`/`DYNAMODB_SECRET_ACCESS_KEY`, `HUAWEICLOUD_AK`/`HUAWEICLOUD_SK`,
- * `KOOGALLERY_ACCESS_KEY`, `KOOGALLERY_API_ENDPOINT`, `LOG_LEVEL`. Throws one `ConfigError`
+ * `KOOGALLERY_ACCESS_KEY`, `KOOGALLERY_API_ENDPOINT`, `KOOGALLERY_API_FALLBACK_ENDPOINT`,
+ * `LOG_LEVEL`. Throws one `ConfigError`
  * naming every missing or malformed one.
  */
 export function readPushSettings(lookup: Lookup): PushFunctionSettings {
