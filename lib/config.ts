@@ -319,6 +319,24 @@ function isBodyDigestSetting(value: string): value is BodyDigestSetting {
   return value === 'auto' || value === 'hmac' || value === 'sha256';
 }
 
+/** The usage report secrets, current first; each at least 16 characters (never quoted). */
+function usageReportSecrets(r: Reader): string[] {
+  const secrets: string[] = [];
+  for (const key of ['USAGE_REPORT_SECRET', 'USAGE_REPORT_PREVIOUS_SECRET'] as const) {
+    const v = r.optional(key);
+    if (v === undefined) continue;
+    if (v.length < 16) {
+      r.problems.push(`${key} must be at least 16 characters (e.g. \`openssl rand -hex 32\`)`);
+    } else secrets.push(v);
+  }
+  if (secrets.length === 1 && r.optional('USAGE_REPORT_SECRET') === undefined) {
+    r.problems.push(
+      'USAGE_REPORT_PREVIOUS_SECRET is set without USAGE_REPORT_SECRET: set the current secret too',
+    );
+  }
+  return secrets;
+}
+
 /**
  * Reads and validates the configuration; throws one `ConfigError` naming every missing or
  * malformed key.
@@ -420,10 +438,7 @@ export function loadConfig(lookup: Lookup): Config {
     ),
     maxBodyBytes: r.integer('MAX_BODY_BYTES', 65536, 1024, 1048576),
     logLevel: logLevel as Config['logLevel'],
-    usageReportSecrets: [
-      r.optional('USAGE_REPORT_SECRET'),
-      r.optional('USAGE_REPORT_PREVIOUS_SECRET'),
-    ].filter((v): v is string => v !== undefined),
+    usageReportSecrets: usageReportSecrets(r),
     auditRetentionDays: r.integer('AUDIT_RETENTION_DAYS', 400, 1, 3650),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -83,8 +83,8 @@ export function portsFor(deps: Deps, test: boolean): Ports {
     licenseIssuer: test ? deps.testLicenseIssuer : deps.licenseIssuer,
     orders: deps.orders,
     vault: deps.vault,
-    // Only the totals a query reads: recording and pushing usage are not a call's business.
-    usage: { getTotals: (ids) => deps.usage.getTotals(ids) },
+    // Only the read KooGallery's calls need: a scenario cannot reach the usage store's writes.
+    usage: { getTotals: (instanceIds) => deps.usage.getTotals(instanceIds) },
     audit: deps.audit,
   };
 }
@@ -174,19 +174,43 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
 /** How long one usage push call may take (the push job is not on KooGallery's 5 s clock). */
 const USAGE_PUSH_TIMEOUT_MS = 10_000;
 
+/** Where and how a usage push is signed: the open API, the IAM AK/SK and the interface key. */
+export interface UsagePushSettings {
+  endpoint: string;
+  /** Tried when `endpoint` gives no answer (`KOOGALLERY_API_FALLBACK_ENDPOINT`). */
+  fallbackEndpoint?: string;
+  ak: string;
+  sk: string;
+  accessKey: string;
+}
+
+/** The usage push client for `settings` (throws `ConfigError` for an endpoint that is not https). */
+export function buildUsageClientFor(
+  settings: UsagePushSettings,
+  clock: Clock = systemClock,
+): UsageClient {
+  return createUsageClient({
+    ...settings,
+    timeoutMs: USAGE_PUSH_TIMEOUT_MS,
+    now: () => clock.now(),
+  });
+}
+
 /**
  * The usage push client for the configured open API (`KOOGALLERY_API_ENDPOINT`), signed with
  * `HUAWEICLOUD_AK`/`HUAWEICLOUD_SK` and the current `KOOGALLERY_ACCESS_KEY`.
  */
 export function buildUsageClient(config: Config, clock: Clock = systemClock): UsageClient {
-  return createUsageClient({
-    endpoint: config.apiEndpoint,
-    ak: config.huaweiCloud.ak,
-    sk: config.huaweiCloud.sk,
-    accessKey: config.accessKeys[0] as string,
-    timeoutMs: USAGE_PUSH_TIMEOUT_MS,
-    now: () => clock.now(),
-  });
+  return buildUsageClientFor(
+    {
+      endpoint: config.apiEndpoint,
+      ...(config.apiFallbackEndpoint ? { fallbackEndpoint: config.apiFallbackEndpoint } : {}),
+      ak: config.huaweiCloud.ak,
+      sk: config.huaweiCloud.sk,
+      accessKey: config.accessKeys[0] as string,
+    },
+    clock,
+  );
 }
 
 /** The table's ports for an operator tool. */

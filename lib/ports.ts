@@ -26,7 +26,10 @@ export interface Ports {
   orders: OrderClient;
   /** Seals and opens delivery info at rest. */
   vault: CredentialsVault;
-  /** Usage totals of metered instances, for `queryInstance`'s `usageInfo` (#11). */
+  /**
+   * Usage totals of metered instances, for `queryInstance`'s `usageInfo` (#11). Read only:
+   * usage is written by the seller's reports and the push job, never by KooGallery's calls.
+   */
   usage: Pick<UsageStore, 'getTotals'>;
   /**
    * The audit trail (#13): what a scenario did beyond its answer (a webhook delivery, a usage push

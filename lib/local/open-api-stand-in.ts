@@ -275,7 +275,7 @@ function addPeriod(ms: number, type: PeriodType, count: number): number {
 /**
  * The documented mock order an order id stands for: the id itself, or the part before the first
  * `-` (`MOCKONDEMAND-<anything>` is a fresh on-demand order), so a simulator or test can buy a
- * never-seen order of every charging mode.
+ * never-seen order of every charging mode (#11).
  */
 function mockIdOf(orderId: string): string {
   if (orderId in MOCK_ORDERS) return orderId;
@@ -284,12 +284,12 @@ function mockIdOf(orderId: string): string {
 }
 
 /**
- * The Query Order `orderInfo` the stand-in answers: a documented mock order (also for
- * `<mock id>-<suffix>`, e.g. `MOCKONDEMAND-7f3a`; created now), or a synthesized new monthly
- * subscription for any other id, created when a `CS…` id says ({@link createTimeOfOrderId}) and
- * otherwise without a `createTime` (its changes are then ordered by the fallback rule: define the
- * order to give it one). Dates derive from `nowMs`; the order line is the one asked for,
- * `<orderId>-000001` by default.
+ * The Query Order `orderInfo` the stand-in answers: a documented mock order (created now; also for
+ * `<mock id>-<suffix>`, e.g. `MOCKONDEMAND-7f3a`), or a synthesized new monthly subscription for
+ * any other id, created when a `CS…` id says ({@link createTimeOfOrderId}) and otherwise without a
+ * `createTime` (its changes are then ordered by the fallback rule: define the order to give it
+ * one). Dates derive from `nowMs`; the order line is the one asked for, `<orderId>-000001` by
+ * default.
  */
 export function standInOrder(orderId: string, orderLineId: string | undefined, nowMs: number) {
   const mock = MOCK_ORDERS[mockIdOf(orderId) as keyof typeof MOCK_ORDERS];
@@ -353,8 +353,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * Starts a stand-in for KooGallery's open APIs on 127.0.0.1 only: Query Order (the documented mock
  * orders, any other id synthesized as a new monthly order) and the usage push. Every request must
  * carry a valid APIG AK/SK signature for `ak`/`sk` (else 401 with an APIGW-style error); the usage
- * push's `signature` header is checked when `accessKey` is given. `faults.failNext` makes the next
- * requests fail on purpose, for retry tests.
+ * push's `signature` header is checked when `accessKey` is given, then each push as KooGallery
+ * would (#11): field formats, at most 100 records (`CBC.9003`), `begin_time` within 21 days
+ * (`CBC.9004`), a `metering_sn` never reused for another record (`CBC.9002`; the same record again
+ * is a harmless resend). It keeps what it accepted (`usageRecords`) and how often each serial
+ * arrived (`usageReceived`). `faults.failNext` / `failNextPushes` make the next requests fail on
+ * purpose; loopback callers can do the same and read the records through {@link STAND_IN_CONTROL}.
  *
  * @example
  * const standIn = await startOpenApiStandIn({ ak: 'AK', sk: 'SK' });

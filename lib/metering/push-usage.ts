@@ -18,7 +18,7 @@ import {
   type UsageRecord,
 } from '../open-api/usage-client';
 import type { UsageHour, UsageStore } from '../store/usage-store';
-import { countHour } from './usage-totals';
+import { countHours } from './usage-totals';
 import {
   displayHour,
   formatUnits,
@@ -162,9 +162,11 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
     report.pending = hours.length;
     const started = clock.now();
     const sendable: UsageHour[] = [];
+    // A crash between an hour's write and its total's leaves the total behind: repair it here.
+    const lagging = await countHours(usage, hours, started);
+    if (lagging > 0)
+      log.warn('usage totals could not be repaired this run', { instances: lagging });
     for (const h of hours) {
-      // A crash between an hour's write and its total's leaves the total behind: repair it here.
-      await countHour(usage, h, started);
       if (hourStart(h.hour) < started - WINDOW_MS) {
         report.outsideWindow++;
         log.error('usage record outside the 21-day window: not sent, KooGallery would refuse it', {

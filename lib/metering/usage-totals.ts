@@ -70,6 +70,36 @@ export async function countHour(
   return false;
 }
 
+/**
+ * Counts many recorded hours in their instances' totals: one read and at most one conditional
+ * write per instance (retried on a conflict). Resolves how many totals it could not update.
+ */
+export async function countHours(
+  usage: UsageStore,
+  records: readonly UsageHour[],
+  nowMs: number,
+): Promise<number> {
+  const byInstance = new Map<string, UsageHour[]>();
+  for (const r of records)
+    byInstance.set(r.instanceId, [...(byInstance.get(r.instanceId) ?? []), r]);
+  let lagging = 0;
+  for (const [instanceId, hours] of byInstance) {
+    let done = false;
+    for (let attempt = 0; attempt < ATTEMPTS && !done; attempt++) {
+      const [stored] = await usage.getTotals([instanceId]);
+      let next: UsageTotal | undefined;
+      for (const h of hours) next = withHour(next ?? stored, h, nowMs) ?? next;
+      // Nothing missing: every hour is counted already.
+      if (next === undefined) done = true;
+      else
+        done =
+          (await usage.putTotal({ ...next, version: (stored?.version ?? 0) + 1 })) === 'written';
+    }
+    if (!done) lagging++;
+  }
+  return lagging;
+}
+
 /** `queryInstance`'s `usageInfo` entry: the cumulative value and the end of the last hour. */
 export interface UsageInfo {
   /** Cumulative usage, at most 4 decimals (a JSON number, as KooGallery's `Double(12,4)`). */

@@ -76,7 +76,7 @@ export class UsagePushError extends Error {
 export const USAGE_PATH = '/api/mkp-openapi-public/global/v1/isv/usage-data';
 /**
  * Most records per call: the page says 1000, but error code `CBC.9003` reads "usage records > 100"
- * (saas-v2 §4.2), so the smaller limit is the one that is always accepted (#11).
+ * (docs/protocol.md#usage-push), so the smaller limit is the one that is always accepted (#11).
  */
 export const MAX_USAGE_RECORDS = 100;
 

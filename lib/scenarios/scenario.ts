@@ -58,7 +58,7 @@ export interface PurchaseResult extends ScenarioResult {
 export interface InstanceView {
   instanceId: string;
   appInfo: AppInfo;
-  /** The recorded usage of a metered instance (#11), when it has some. */
+  /** Pay-per-use and package instances with recorded usage (#11). */
   usageInfo?: UsageInfo[];
 }
 

@@ -6,20 +6,11 @@
  * the stand-in accepted (against the local `npm start`), then releases the instance and checks that
  * usage after the release is refused.
  */
-import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pushSettings, resolveAdminSettings, tableOptions } from '../admin/settings';
-import { systemClock } from '../clock';
-import { buildTablePorts } from '../deps';
-import { cryptoIds } from '../ids';
-import { STAND_IN_CONTROL } from '../local/open-api-stand-in';
-import { readRuntimeFile } from '../local/runtime-file';
-import { silentLogger } from '../log';
-import { pushUsage } from '../metering/push-usage';
-import { createUsageClient } from '../open-api/usage-client';
-import { signPayload } from '../signed-payload';
 import {
   firstInfo,
   type Invariant,
@@ -70,7 +61,7 @@ async function sendReport(url: string, secret: string, body: unknown): Promise<R
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
-        'X-KooGallery-Signature': signPayload([secret], text, Date.now()),
+        'X-KooGallery-Signature': signUsageReport(secret, text, Date.now()),
         'User-Agent': 'koogallery-sim',
       },
       body: text,
@@ -131,7 +122,7 @@ export async function runOnDemandLifecycle(
   hooks: OnDemandHooks,
 ): Promise<LifecycleReport> {
   const story = new Story(options);
-  const orderId = `MOCKONDEMAND-${randomBytes(5).toString('hex')}`;
+  const orderId = `MOCKONDEMAND-${story.random.hex(5)}`;
   options.onStart?.(orderId);
   const url = options.target.url;
   const purchase = await story.one(
@@ -140,7 +131,7 @@ export async function runOnDemandLifecycle(
       activity: 'newInstance',
       orderId,
       orderLineId: `${orderId}-000001`,
-      businessId: randomBytes(8).toString('hex'),
+      businessId: story.random.hex(8),
     },
     { expect: ['000000', '000004'] },
   );
@@ -340,10 +331,59 @@ export async function runOnDemandLifecycle(
   return story.report('v2', orderId, invariants, { instanceId });
 }
 
+/** The simulator's own copy of the report signature (`t=<s>,v1=<hex HMAC-SHA256(secret, "t.body")>`). */
+export function signUsageReport(secret: string, body: string, nowMs: number): string {
+  const t = Math.floor(nowMs / 1000);
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** The operator tool the story runs for a push, as a seller would: `koogallery-admin usage push --json`. */
+const ADMIN_BIN = join(__dirname, '..', '..', 'bin', 'koogallery-admin.js');
+/** What `npm start` publishes in DATA_DIR (lib/local/runtime-file.ts), read here on its own. */
+const RUNTIME_FILE = 'local-runtime.json';
+/** The stand-in's loopback route listing what it accepted. */
+const STAND_IN_RECORDS = '/__stand-in/usage/records';
+
+function adminPush(
+  dataDir: string,
+  cwd: string,
+): Promise<{ ran: boolean; accepted: number; failed: number; pending: number }> {
+  return new Promise((done, fail) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+    // The running npm start's store, not a deployed table named in this shell.
+    delete env.TABLE_NAME;
+    delete env.DYNAMODB_ENDPOINT;
+    execFile(
+      process.execPath,
+      [ADMIN_BIN, 'usage', 'push', '--json'],
+      { cwd, env, timeout: 120_000 },
+      (error, stdout) => {
+        try {
+          done(
+            JSON.parse(stdout) as {
+              ran: boolean;
+              accepted: number;
+              failed: number;
+              pending: number;
+            },
+          );
+        } catch {
+          fail(
+            new Error(
+              `koogallery-admin usage push gave no report${error ? `: ${error.message}` : ''}`,
+            ),
+          );
+        }
+      },
+    );
+  });
+}
+
 /**
  * The hooks for a target: the report secret (`--usage-secret`, else USAGE_REPORT_SECRET, else the
  * local runner's `DATA_DIR/usage-report-secret`), and, when the target is the `npm start` running
- * from DATA_DIR, a push run on its store and a look at its open-API stand-in.
+ * from DATA_DIR, a push run through `koogallery-admin usage push` and a look at its open-API
+ * stand-in.
  */
 export async function onDemandHooks(
   url: string,
@@ -363,24 +403,21 @@ export async function onDemandHooks(
   if (!secret) {
     return `no usage report secret: pass --usage-secret <secret> or set USAGE_REPORT_SECRET (the function's setting); a local npm start keeps its own in ${join(dataDir, 'usage-report-secret')}`;
   }
-  const found = readRuntimeFile(dataDir);
-  if (found.kind !== 'running' || new URL(found.runtime.url).origin !== new URL(url).origin) {
-    return { secret };
+  let runtime: { url?: string; settings?: Record<string, string> } | undefined;
+  try {
+    runtime = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as typeof runtime;
+  } catch {
+    runtime = undefined;
   }
-  const settings = found.runtime.settings;
-  const local = await resolveAdminSettings({ DATA_DIR: dataDir }, cwd);
-  const apiEndpoint = settings.KOOGALLERY_API_ENDPOINT;
+  if (!runtime?.url || new URL(runtime.url).origin !== new URL(url).origin) return { secret };
+  const apiEndpoint = runtime.settings?.KOOGALLERY_API_ENDPOINT;
   return {
     secret,
-    push: async () => {
-      const { usage } = buildTablePorts(tableOptions(local));
-      const client = createUsageClient({ ...pushSettings(local), timeoutMs: 10_000 });
-      return pushUsage({ usage, client, clock: systemClock, ids: cryptoIds, log: silentLogger });
-    },
+    push: () => adminPush(dataDir, cwd),
     ...(apiEndpoint
       ? {
           standIn: async () => {
-            const res = await fetch(`${apiEndpoint}${STAND_IN_CONTROL.USAGE_RECORDS}`);
+            const res = await fetch(`${apiEndpoint}${STAND_IN_RECORDS}`);
             return (await res.json()) as Awaited<ReturnType<NonNullable<OnDemandHooks['standIn']>>>;
           },
         }

@@ -156,46 +156,117 @@ describe('planDeployment', () => {
   });
 });
 
+describe('planDeployment: the usage push (#11)', () => {
+  const plan = planDeployment(
+    readDeployConfig({
+      ...ENV,
+      USAGE_REPORT_SECRET: 'secret-report-0123456789',
+      PROVISIONER_WEBHOOK_URL: 'https://hooks.example.com/koogallery',
+      PROVISIONER_WEBHOOK_SECRET: 'secret-webhook-0123456789',
+    }),
+    ZIP,
+  );
+
+  it('adds a second function from the same zip, handler index.usagePush, with only what a push reads', () => {
+    expect(plan.push.create).toMatchObject({
+      func_name: 'koogallery-production-usage-push',
+      handler: 'index.usagePush',
+      timeout: 300,
+      runtime: 'Node.js20.15',
+      func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
+    });
+    expect(plan.push.create.func_code).toEqual(plan.create.func_code);
+    expect(Object.keys(JSON.parse(String(plan.push.create.encrypted_user_data))).sort()).toEqual([
+      'DYNAMODB_ACCESS_KEY_ID',
+      'DYNAMODB_SECRET_ACCESS_KEY',
+      'HUAWEICLOUD_AK',
+      'HUAWEICLOUD_SK',
+      'KOOGALLERY_ACCESS_KEY',
+    ]);
+    const plain = JSON.parse(String(plan.push.create.user_data));
+    expect(plain).toMatchObject({ TABLE_NAME: 'koogallery-prod-state' });
+    expect(plain.PROVISIONER_WEBHOOK_URL).toBeUndefined();
+    expect(plain.FRONTEND_URL_TEMPLATE).toBeUndefined();
+    expect(JSON.parse(String(plan.create.encrypted_user_data)).USAGE_REPORT_SECRET).toBe(
+      'secret-report-0123456789',
+    );
+  });
+
+  it('shows the hourly timer trigger and the usage report route in the dry run, secrets masked', () => {
+    const dryRun = maskPlan(plan);
+
+    expect(dryRun.push.timer).toEqual({
+      trigger_type_code: 'TIMER',
+      trigger_status: 'ACTIVE',
+      event_data: {
+        name: 'koogallery_usage_push',
+        schedule_type: 'Rate',
+        schedule: '1h',
+        user_event: 'usage-push',
+      },
+    });
+    expect(dryRun.usageTrigger).toMatchObject({
+      event_data: { path: '/koogallery/usage', req_method: 'POST', auth: 'NONE' },
+    });
+    expect(JSON.stringify(dryRun)).not.toContain('secret-');
+  });
+});
+
 /** An in-memory FunctionGraph recording the calls it received; `showKey` false hides secrets. */
 function fakePort(
   options: { showKey?: boolean; triggers?: Array<Record<string, unknown>> } = {},
 ): FunctionGraphPort & {
   calls: string[];
   secrets(): Record<string, string>;
+  pushSecrets(): Record<string, string>;
   triggers: Array<Record<string, unknown>>;
+  pushTriggers: Array<Record<string, unknown>>;
 } {
-  let config: Record<string, unknown> | undefined;
+  // One configuration and trigger list per function: the production one and the usage push (#11).
+  const configs = new Map<string, Record<string, unknown>>();
   const triggers = options.triggers ?? [];
+  const pushTriggers: Array<Record<string, unknown>> = [];
   const calls: string[] = [];
+  const nameOf = (urn: string) => urn.split(':').slice(-2, -1)[0] ?? '';
+  const isPush = (urn: string) => nameOf(urn).endsWith('-usage-push');
+  const mark = (call: string, urn: string) => calls.push(isPush(urn) ? `push ${call}` : call);
   return {
     calls,
     triggers,
-    secrets: () => JSON.parse(String(config?.encrypted_user_data ?? '{}')),
-    async showFunction() {
-      calls.push('show');
+    pushTriggers,
+    secrets: () =>
+      JSON.parse(String(configs.get('koogallery-production')?.encrypted_user_data ?? '{}')),
+    pushSecrets: () =>
+      JSON.parse(
+        String(configs.get('koogallery-production-usage-push')?.encrypted_user_data ?? '{}'),
+      ),
+    async showFunction(urn) {
+      mark('show', urn);
+      const config = configs.get(nameOf(urn));
       if (!config) return undefined;
       return options.showKey === false
-        ? { func_name: 'koogallery-production' }
-        : { func_name: 'koogallery-production', encrypted_user_data: config.encrypted_user_data };
+        ? { func_name: nameOf(urn) }
+        : { func_name: nameOf(urn), encrypted_user_data: config.encrypted_user_data };
     },
     async createFunction(body) {
-      calls.push('create');
-      config = body;
+      const name = String(body.func_name);
+      calls.push(name.endsWith('-usage-push') ? 'push create' : 'create');
+      configs.set(name, body);
     },
-    async updateCode() {
-      calls.push('updateCode');
+    async updateCode(urn) {
+      mark('updateCode', urn);
     },
-    async updateConfiguration(_urn, body) {
-      calls.push('updateConfiguration');
-      config = body;
+    async updateConfiguration(urn, body) {
+      mark('updateConfiguration', urn);
+      configs.set(nameOf(urn), body);
     },
-    async listTriggers() {
-      calls.push('listTriggers');
-      return [...triggers];
+    async listTriggers(urn) {
+      mark('listTriggers', urn);
+      return [...(isPush(urn) ? pushTriggers : triggers)];
     },
-    async createTrigger(_urn, body) {
-      calls.push('createTrigger');
-      triggers.push(body);
+    async createTrigger(urn, body) {
+      mark('createTrigger', urn);
+      (isPush(urn) ? pushTriggers : triggers).push(body);
     },
     async deleteTrigger(_urn, _type, id) {
       calls.push(`deleteTrigger ${id}`);
@@ -217,10 +288,35 @@ describe('deploy', () => {
     const generated = port.secrets().CREDENTIALS_KEY;
     const second = await deploy(port, plan);
 
-    expect(first).toEqual({ function: 'created', trigger: 'created', credentialsKey: 'generated' });
-    expect(second).toEqual({ function: 'updated', trigger: 'exists', credentialsKey: 'kept' });
-    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(2);
+    expect(first).toEqual({
+      function: 'created',
+      trigger: 'created',
+      credentialsKey: 'generated',
+      usageTrigger: 'created',
+      pushFunction: 'created',
+      timerTrigger: 'created',
+    });
+    expect(second).toEqual({
+      function: 'updated',
+      trigger: 'exists',
+      credentialsKey: 'kept',
+      usageTrigger: 'exists',
+      pushFunction: 'updated',
+      timerTrigger: 'exists',
+    });
+    // GET, POST and POST <path>/usage on the production function; one timer on the push (#11).
+    expect(port.calls.filter((c) => c === 'createTrigger')).toHaveLength(3);
+    expect(port.calls.filter((c) => c === 'push createTrigger')).toHaveLength(1);
     expect(port.calls.filter((c) => c === 'create')).toHaveLength(1);
+    expect(port.calls.filter((c) => c === 'push create')).toHaveLength(1);
+    // The push holds only the secrets a push needs: no at-rest key, nothing else (#11).
+    expect(Object.keys(port.pushSecrets()).sort()).toEqual([
+      'DYNAMODB_ACCESS_KEY_ID',
+      'DYNAMODB_SECRET_ACCESS_KEY',
+      'HUAWEICLOUD_AK',
+      'HUAWEICLOUD_SK',
+      'KOOGALLERY_ACCESS_KEY',
+    ]);
     // A dedicated 32-byte at-rest key, generated once, kept by the update (#14).
     expect(Buffer.from(generated ?? '', 'base64')).toHaveLength(32);
     expect(port.secrets().CREDENTIALS_KEY).toBe(generated);
@@ -279,6 +375,7 @@ describe('deploy', () => {
     expect(port.triggers.map((t) => (t.event_data as { req_method: string }).req_method)).toEqual([
       'GET',
       'POST',
+      'POST',
     ]);
   });
 
@@ -289,8 +386,12 @@ describe('deploy', () => {
 
     const outcome = await deploy(port, plan, { codeOnly: true });
 
-    expect(outcome).toEqual({ function: 'code-updated', trigger: 'skipped' });
-    expect(port.calls).toEqual(['show', 'updateCode']);
+    expect(outcome).toEqual({
+      function: 'code-updated',
+      trigger: 'skipped',
+      pushFunction: 'code-updated',
+    });
+    expect(port.calls).toEqual(['show', 'updateCode', 'push show', 'push updateCode']);
   });
 });
 
@@ -305,10 +406,9 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
   let server: Server;
   let config: DeployConfig;
   const seen: Seen[] = [];
-  let exists = false;
+  const existing = new Map<string, string>();
   let failCreate = false;
-  let encrypted = '';
-  const triggers: unknown[] = [];
+  const triggers = new Map<string, unknown[]>();
 
   const read = (req: IncomingMessage): Promise<string> =>
     new Promise((resolve) => {
@@ -333,20 +433,24 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      const name = /:function:[^:]+:([^:]+):latest/.exec(path)?.[1] ?? '';
       if (req.method === 'GET' && path.endsWith('/config')) {
-        return exists
-          ? reply(200, { func_name: 'koogallery-production', encrypted_user_data: encrypted })
+        const encrypted = existing.get(name);
+        return encrypted !== undefined
+          ? reply(200, { func_name: name, encrypted_user_data: encrypted })
           : reply(404, { error_code: 'FSS.1051', error_msg: 'function not found' });
       }
       if (req.method === 'POST' && path.endsWith('/fgs/functions')) {
         if (failCreate) return reply(400, { error_code: 'FSS.0400', error_msg: 'bad request' });
-        exists = true;
-        encrypted = (JSON.parse(text) as { encrypted_user_data: string }).encrypted_user_data;
-        return reply(200, { func_name: 'koogallery-production' });
+        const body = JSON.parse(text) as { func_name: string; encrypted_user_data: string };
+        existing.set(body.func_name, body.encrypted_user_data);
+        return reply(200, { func_name: body.func_name });
       }
-      if (req.method === 'GET' && path.includes('/fgs/triggers/')) return reply(200, triggers);
+      if (req.method === 'GET' && path.includes('/fgs/triggers/')) {
+        return reply(200, triggers.get(name) ?? []);
+      }
       if (req.method === 'POST' && path.includes('/fgs/triggers/')) {
-        triggers.push({ trigger_type_code: 'DEDICATEDGATEWAY', ...(JSON.parse(text) as object) });
+        triggers.set(name, [...(triggers.get(name) ?? []), JSON.parse(text) as object]);
         return reply(200, { trigger_id: 't-1' });
       }
       return reply(200, {});
@@ -368,16 +472,27 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
     expect(await deploy(port, plan)).toMatchObject({ function: 'updated', trigger: 'exists' });
 
     const project = `/v2/${ENV.HUAWEICLOUD_PROJECT_ID}/fgs`;
-    expect(seen.map((s) => `${s.method} ${s.path.replace(plan.urn, '<urn>')}`)).toEqual([
+    const named = (path: string) =>
+      path.replace(plan.push.urn, '<push>').replace(plan.urn, '<urn>');
+    expect(seen.map((s) => `${s.method} ${named(s.path)}`)).toEqual([
       `GET ${project}/functions/<urn>/config`,
       `POST ${project}/functions`,
       `GET ${project}/triggers/<urn>`,
       `POST ${project}/triggers/<urn>`,
       `POST ${project}/triggers/<urn>`,
+      `POST ${project}/triggers/<urn>`,
+      `GET ${project}/functions/<push>/config`,
+      `POST ${project}/functions`,
+      `GET ${project}/triggers/<push>`,
+      `POST ${project}/triggers/<push>`,
       `GET ${project}/functions/<urn>/config`,
       `PUT ${project}/functions/<urn>/code`,
       `PUT ${project}/functions/<urn>/config`,
       `GET ${project}/triggers/<urn>`,
+      `GET ${project}/functions/<push>/config`,
+      `PUT ${project}/functions/<push>/code`,
+      `PUT ${project}/functions/<push>/config`,
+      `GET ${project}/triggers/<push>`,
     ]);
     for (const s of seen) expect(s.authorization).toMatch(/^SDK-HMAC-SHA256 Access=DEPLOYERAK,/);
     expect(seen[1]?.body).toMatchObject({
@@ -387,11 +502,19 @@ describe('sdkPort (official SDK against a local FunctionGraph stand-in)', () => 
       func_vpc: { vpc_id: 'vpc-1111', subnet_id: 'subnet-2222' },
     });
     expect(seen[3]?.body).toMatchObject({ trigger_type_code: 'DEDICATEDGATEWAY' });
+    expect(seen[5]?.body).toMatchObject({
+      event_data: { path: '/koogallery/usage', req_method: 'POST' },
+    });
+    expect(seen[7]?.body).toMatchObject({ handler: 'index.usagePush', timeout: 300 });
+    expect(seen[9]?.body).toMatchObject({
+      trigger_type_code: 'TIMER',
+      event_data: { schedule_type: 'Rate', schedule: '1h' },
+    });
   });
 
   it('fails without printing the request body, whose user data holds the secrets', async () => {
     failCreate = true;
-    exists = false;
+    existing.clear();
     const printed: string[] = [];
     const capture = (chunk: unknown) => {
       printed.push(String(chunk));

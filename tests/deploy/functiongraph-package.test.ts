@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CONFIG_KEYS } from '../../lib/config';
+import { buildTablePorts } from '../../lib/deps';
 import { type LocalEnvironment, startLocalEnvironment } from '../../lib/local/local-environment';
+import { recordUsage } from '../../lib/metering/record-usage';
 import { signedRequest } from '../../lib/sim/client';
 import { readZip } from '../../scripts/zip';
 import { type BundleAnswer, runBundle } from '../helpers/bundle-runner';
@@ -80,6 +82,72 @@ describe('the FunctionGraph and Lambda packages', () => {
     expect(buildOutput).toMatch(/aws: dist\/aws\/production\.zip \d+(\.\d+)? (KiB|MiB)/);
     expect(buildOutput).toMatch(/functiongraph: dist\/functiongraph\.zip \d+(\.\d+)? (KiB|MiB)/);
   });
+
+  it('runs the hourly usage push from each package: FunctionGraph index.usagePush and Lambda usage-push (#11)', async () => {
+    const orderId = `MOCKONDEMAND-${Date.now()}`;
+    const bought = await invoke(
+      'lambda',
+      httpApiV2Event(
+        call({
+          activity: 'newInstance',
+          orderId,
+          orderLineId: `${orderId}-000001`,
+          businessId: 'b',
+        }),
+      ),
+    );
+    const instanceId = JSON.parse(bought.body).instanceId as string;
+    const ports = buildTablePorts({
+      tableName: settings.TABLE_NAME as string,
+      endpoint: settings.DYNAMODB_ENDPOINT as string,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await recordUsage(
+      { instances: ports.store, usage: ports.usage, clock: { now: () => Date.now() } },
+      {
+        instanceId,
+        hour: new Date(Date.now() - 2 * 3_600_000).toISOString().slice(0, 13),
+        value: '4.5',
+      },
+    );
+    const timer = {
+      version: 'v1.0',
+      time: new Date().toISOString(),
+      trigger_type: 'TIMER',
+      trigger_name: 'koogallery_usage_push',
+      user_event: 'usage-push',
+    };
+
+    const push = async (
+      mode: 'functiongraph' | 'lambda',
+      modulePath: string,
+      exportName: string,
+      event: unknown,
+    ) =>
+      (
+        await runBundle({
+          node: process.execPath,
+          mode,
+          modulePath,
+          event,
+          settings,
+          work,
+          exportName,
+        })
+      ).answer as unknown;
+
+    const viaFunctionGraph = await push('functiongraph', fgIndex, 'usagePush', timer);
+    const viaLambda = await push(
+      'lambda',
+      join(work, 'aws', 'functions', 'usage-push', 'handler.js'),
+      'handler',
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+    );
+
+    expect(viaFunctionGraph).toMatchObject({ ran: true, accepted: 1, failed: 0 });
+    expect(viaLambda).toMatchObject({ ran: true, pending: 0, accepted: 0 });
+  }, 120_000);
 
   it('packages index.js with its source map and no SSM client', () => {
     const files = readZip(readFileSync(join(ROOT, 'dist', 'functiongraph.zip')));

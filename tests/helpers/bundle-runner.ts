@@ -12,12 +12,13 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /**
- * The runner script: `node runner.js <functiongraph|lambda> <module> <event.json> <settings.json>`.
+ * The runner script: `node runner.js <functiongraph|lambda> <module> <event.json> <settings.json> [export]`
+ * (the export defaults to `handler`; `usagePush` is the FunctionGraph usage push, #11).
  * Prints `NODE <process.version>`, then `RESULT <the handler's answer as JSON>` (or `ERROR`).
  */
 export const RUNNER = `
 const fs = require('node:fs');
-const [mode, modulePath, eventPath, settingsPath] = process.argv.slice(2);
+const [mode, modulePath, eventPath, settingsPath, exportName = 'handler'] = process.argv.slice(2);
 const event = JSON.parse(fs.readFileSync(eventPath, 'utf8'));
 const settings = JSON.parse(fs.readFileSync(settingsPath, 'utf8'));
 const started = Date.now();
@@ -43,7 +44,7 @@ if (mode === 'functiongraph') {
   };
 }
 process.stdout.write('\\nNODE ' + process.version + '\\n');
-const { handler } = require(modulePath);
+const handler = require(modulePath)[exportName];
 Promise.resolve(handler(event, context)).then(
   (result) => { process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n'); process.exit(0); },
   (error) => { process.stdout.write('\\nERROR ' + String(error && error.stack) + '\\n'); process.exit(1); },
@@ -82,6 +83,8 @@ export async function runBundle(options: {
   event: unknown;
   settings: Record<string, string>;
   work: string;
+  /** The module's export to call (default `handler`). */
+  exportName?: string;
 }): Promise<BundleRun> {
   const { node, mode, modulePath, event, settings, work } = options;
   step += 1;
@@ -91,7 +94,8 @@ export async function runBundle(options: {
   writeFileSync(runner, RUNNER);
   writeFileSync(eventFile, JSON.stringify(event));
   writeFileSync(settingsFile, JSON.stringify(settings));
-  const { stdout } = await run(node, [runner, mode, modulePath, eventFile, settingsFile], {
+  const args = [runner, mode, modulePath, eventFile, settingsFile, options.exportName ?? 'handler'];
+  const { stdout } = await run(node, args, {
     cwd: work,
     timeout: 60_000,
     env: {

@@ -5,10 +5,24 @@
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { InstanceRecord } from '../../lib/store/instance-store';
 
+/** One stored usage hour (the adapter's layout: see dynamoose-usage-store.ts). */
+export interface UsageHourItem {
+  instanceId: string;
+  hour: string;
+  units: number;
+  state: string;
+  meteringSn: string;
+  expiresAt?: number;
+}
+
 /** Everything in the table: instance records by key, and how many nonce items there are. */
 export interface TableSnapshot {
   instances: InstanceRecord[];
   nonceCount: number;
+  /** Usage hour items (`USAGE#…`), as stored. */
+  usageHours: UsageHourItem[];
+  /** Usage totals (`USAGEIDX#…`): instance id to counted hours (units). */
+  usageTotals: Map<string, Record<string, number>>;
   /**
    * Every state item's key and its raw attributes as JSON, for "nothing changed" comparisons. Audit
    * items (`AUDIT#`, #13) are kept apart in `audit`: every call, refused or not, adds an entry.
@@ -57,6 +71,8 @@ export async function scanTable(
   const instances: InstanceRecord[] = [];
   const raw = new Map<string, string>();
   const audit = new Map<string, string>();
+  const usageHours: UsageHourItem[] = [];
+  const usageTotals = new Map<string, Record<string, number>>();
   let nonceCount = 0;
   try {
     let start: Record<string, AttributeValue> | undefined;
@@ -73,6 +89,20 @@ export async function scanTable(
         raw.set(pk, JSON.stringify(item));
         if (pk.startsWith('NONCE#')) nonceCount++;
         else if (pk.startsWith('INSTANCE#')) instances.push(recordOfItem(item));
+        else if (pk.startsWith('USAGE#')) {
+          const expiresAt = num(item.expiresAt);
+          usageHours.push({
+            instanceId: text(item.instanceId) ?? '',
+            hour: text(item.hour) ?? '',
+            units: num(item.units) ?? 0,
+            state: text(item.state) ?? '',
+            meteringSn: text(item.meteringSn) ?? '',
+            ...(expiresAt === undefined ? {} : { expiresAt }),
+          });
+        } else if (pk.startsWith('USAGEIDX#')) {
+          const data = JSON.parse(text(item.data) ?? '{}') as { hours?: Record<string, number> };
+          usageTotals.set(text(item.instanceId) ?? '', data.hours ?? {});
+        }
       }
       start = out.LastEvaluatedKey;
       if (!start) break;
@@ -80,7 +110,7 @@ export async function scanTable(
   } finally {
     client.destroy();
   }
-  return { instances, nonceCount, raw, audit };
+  return { instances, nonceCount, usageHours, usageTotals, raw, audit };
 }
 
 /** The keys whose items differ between two snapshots (added, removed or changed). */

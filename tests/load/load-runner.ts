@@ -8,8 +8,16 @@
  * about a third of them duplicated or delivered late; a third of the orders are then released and
  * some of their old renewals replayed. Afterwards the table is read and judged.
  */
-import { instanceIdFor } from '../../lib/ids';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cryptoIds, instanceIdFor } from '../../lib/ids';
+import { readRuntimeFile } from '../../lib/local/runtime-file';
+import { silentLogger } from '../../lib/log';
+import { pushUsage } from '../../lib/metering/push-usage';
+import { createUsageClient } from '../../lib/open-api/usage-client';
 import { formatKooTime } from '../../lib/protocol/koo-time';
+import { signPayload } from '../../lib/signed-payload';
+import { createDynamooseUsageStore } from '../../lib/store/dynamoose-usage-store';
 import { createSignedClient, percentile, type SignedClient } from '../helpers/signed-client';
 import { LOCAL_TABLE, type SpawnedService } from '../helpers/spawned-service';
 import { scanTable } from '../helpers/table-scan';
@@ -68,6 +76,14 @@ export interface LoadReport {
   unconverged: string[];
   /** Problems found in the table; empty when it is right. */
   tableProblems: string[];
+  /** Pay-per-use (#11): metered orders, usage reports sent (retries included), push runs. */
+  metering: {
+    meteredOrders: number;
+    reports: number;
+    reportFailures: string[];
+    pushRuns: number;
+    pushesThatRan: number;
+  };
 }
 
 const MAX_DELIVERY_ATTEMPTS = 40;
@@ -103,7 +119,14 @@ interface OrderPlan {
   renewals: { orderId: string; expireTime: number; scene: string }[];
   upgradeOrderId: string;
   release: boolean;
+  /** Pay-per-use (#11): the hours reported (`yyyy-MM-ddTHH` to value), none for other orders. */
+  usage?: Record<string, string>;
 }
+
+/** Metered orders: one in five, bought as `MOCKONDEMAND-…` (the stand-in's ON_DEMAND order). */
+const METERED_SHARE = 1 / 5;
+/** Hours reported per metered order (closed hours 2 to 4 hours ago). */
+const USAGE_HOURS = 3;
 
 /**
  * Runs the load against a spawned service and judges its table.
@@ -131,8 +154,10 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
 
   const run = `LD${opts.seed.toString(36).toUpperCase()}${Date.now().toString(36).toUpperCase()}`;
   const base = Date.UTC(2090, 0, 1);
+  const usageNow = Date.now();
   const plans: OrderPlan[] = Array.from({ length: opts.orders }, (_, i) => {
-    const orderId = `${run}N${i}`;
+    const metered = random() < METERED_SHARE;
+    const orderId = metered ? `MOCKONDEMAND-${run}N${i}` : `${run}N${i}`;
     const lineId = `${orderId}-000001`;
     // Renewal expiries are far ahead of any purchase's, in random order: the later one must win.
     const expiries = [base + Math.floor(random() * 5) * YEAR_MS, base + 6 * YEAR_MS + i * 1000];
@@ -148,8 +173,78 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
       })),
       upgradeOrderId: `${orderId}U`,
       release: random() < 1 / 3,
+      ...(metered
+        ? {
+            usage: Object.fromEntries(
+              Array.from({ length: USAGE_HOURS }, (_, h) => [
+                new Date(usageNow - (h + 2) * 3_600_000).toISOString().slice(0, 13),
+                `${1 + Math.floor(random() * 1000)}.${String(Math.floor(random() * 10_000)).padStart(4, '0')}`,
+              ]),
+            ),
+          }
+        : {}),
     };
   });
+  const metering = {
+    meteredOrders: plans.filter((p) => p.usage).length,
+    reports: 0,
+    reportFailures: [] as string[],
+    pushRuns: 0,
+    pushesThatRan: 0,
+  };
+  const usageSecret = readFileSync(join(svc.dataDir, 'usage-report-secret'), 'utf8').trim();
+  const runtime = readRuntimeFile(svc.dataDir);
+  if (runtime.kind !== 'running')
+    throw new Error(`npm start published no runtime file (${runtime.kind})`);
+  const local = runtime.runtime.settings;
+  const pushPorts = () => ({
+    usage: createDynamooseUsageStore({
+      tableName: LOCAL_TABLE,
+      endpoint: svc.storeEndpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+    client: createUsageClient({
+      endpoint: local.KOOGALLERY_API_ENDPOINT as string,
+      ak: local.HUAWEICLOUD_AK as string,
+      sk: local.HUAWEICLOUD_SK as string,
+      accessKey: svc.accessKey,
+      timeoutMs: 10_000,
+    }),
+    clock: { now: () => Date.now() },
+    ids: cryptoIds,
+    log: silentLogger,
+  });
+  /** Two push runs at once, as overlapping schedules would start them: the lease lets one send. */
+  async function pushTwice(): Promise<void> {
+    const runs = await Promise.all([pushUsage(pushPorts()), pushUsage(pushPorts())]);
+    metering.pushRuns += runs.length;
+    metering.pushesThatRan += runs.filter((r) => r.ran).length;
+  }
+
+  /** Reports one metered order's hours through the signed route, each retried once (a replay). */
+  async function reportUsage(p: OrderPlan): Promise<void> {
+    for (const [hour, value] of Object.entries(p.usage ?? {})) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const text = JSON.stringify({ instanceId: p.instanceId, hour, value });
+        metering.reports++;
+        const res = await fetch(new URL('/usage', svc.url), {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'X-KooGallery-Signature': signPayload([usageSecret], text, Date.now()),
+          },
+          body: text,
+        }).catch((e: unknown) => e as Error);
+        const ok = !(res instanceof Error) && res.status === 200;
+        if (!(res instanceof Error)) await res.arrayBuffer();
+        if (!ok)
+          metering.reportFailures.push(
+            `${p.orderId} ${hour}: ${res instanceof Error ? res.message : res.status}`,
+          );
+      }
+    }
+  }
   const perOrder = Math.ceil(opts.requests / opts.orders);
 
   /** Sends without waiting for the answer (a duplicate); the run still counts and judges it. */
@@ -270,6 +365,8 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
       duplicatedOrReordered++;
       await once(late[1].activity as string, late[1]);
     }
+    // Pay-per-use: the SaaS reports the hours while the instance is live (#11).
+    if (p.usage) await reportUsage(p);
     if (p.release) {
       await deliver(
         `${p.orderId} release`,
@@ -295,6 +392,14 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
         5000,
       )
     : undefined;
+  // Pushes run while the load goes on, two at a time (#11).
+  let pushing = true;
+  const pusher = (async () => {
+    while (pushing) {
+      await pushTwice();
+      await sleep(300);
+    }
+  })();
   try {
     await Promise.all(
       Array.from({ length: opts.concurrency }, async () => {
@@ -303,9 +408,13 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
     );
   } finally {
     clearInterval(ticker);
+    pushing = false;
+    await pusher;
   }
   // Every duplicate is answered (or fails at the client's 30 s timeout) before the run is judged.
   await Promise.all(alongside);
+  // A last (concurrent) push for the hours reported after the last run during the load.
+  await pushTwice();
   const durationMs = performance.now() - started;
   client.close();
 
@@ -336,6 +445,7 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
     retries,
     unconverged,
     tableProblems: await judgeTable(svc, plans),
+    metering,
   };
 }
 
@@ -386,9 +496,78 @@ async function judgeTable(svc: SpawnedService, plans: OrderPlan[]): Promise<stri
   }
   const stray = table.instances.filter((r) => r.status === 'PROVISIONING');
   if (stray.length > 0) problems.push(`${stray.length} instances left PROVISIONING`);
+  problems.push(...(await judgeUsage(svc, plans, table)));
   return problems.length > 20
     ? [...problems.slice(0, 20), `…${problems.length - 20} more`]
     : problems;
+}
+
+/**
+ * Pay-per-use in the table (#11): every metered order's reported hours recorded once with the exact
+ * value and accepted after the last push, its total counting each hour once, no usage for any other
+ * instance, and the stand-in having received each `metering_sn` exactly once despite pushes that ran
+ * two at a time during the load.
+ */
+async function judgeUsage(
+  svc: SpawnedService,
+  plans: OrderPlan[],
+  table: Awaited<ReturnType<typeof scanTable>>,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const units = (v: string) => {
+    const [w, f = ''] = v.split('.');
+    return Number(w) * 10_000 + Number(f.padEnd(4, '0'));
+  };
+  const byInstance = new Map<string, typeof table.usageHours>();
+  for (const h of table.usageHours)
+    byInstance.set(h.instanceId, [...(byInstance.get(h.instanceId) ?? []), h]);
+  const metered = new Set(plans.filter((p) => p.usage).map((p) => p.instanceId));
+  for (const id of byInstance.keys()) {
+    if (!metered.has(id)) problems.push(`usage recorded for ${id}, which is not a metered order`);
+  }
+  const runtime = readRuntimeFile(svc.dataDir);
+  const endpoint =
+    runtime.kind === 'running' ? runtime.runtime.settings.KOOGALLERY_API_ENDPOINT : undefined;
+  const seen = endpoint
+    ? ((await (await fetch(`${endpoint}/__stand-in/usage/records`)).json()) as {
+        received: Record<string, number>;
+      })
+    : { received: {} };
+  const serials = new Set<string>();
+  for (const p of plans) {
+    if (!p.usage) continue;
+    const hours = byInstance.get(p.instanceId) ?? [];
+    const expected = Object.entries(p.usage).map(
+      ([h, v]) => [h.replace(/[-T]/g, ''), units(v)] as const,
+    );
+    const total = table.usageTotals.get(p.instanceId) ?? {};
+    for (const [hour, u] of expected) {
+      const found = hours.filter((h) => h.hour === hour);
+      if (found.length !== 1 || found[0]?.units !== u) {
+        problems.push(
+          `${p.orderId}: hour ${hour} stored ${found.length}× with ${found.map((h) => h.units).join(',')}, expected ${u}`,
+        );
+        continue;
+      }
+      const h = found[0];
+      if (h.state !== 'ACCEPTED' || h.expiresAt === undefined)
+        problems.push(`${p.orderId}: hour ${hour} is ${h.state} after the last push`);
+      if (serials.has(h.meteringSn))
+        problems.push(`${p.orderId}: metering_sn ${h.meteringSn} used twice`);
+      serials.add(h.meteringSn);
+      const received = seen.received[h.meteringSn] ?? 0;
+      if (received !== 1)
+        problems.push(`${p.orderId}: hour ${hour} reached KooGallery ${received} times`);
+      if (total[hour] !== u)
+        problems.push(`${p.orderId}: total counts hour ${hour} as ${total[hour]}, expected ${u}`);
+    }
+    if (hours.length !== expected.length || Object.keys(total).length !== expected.length) {
+      problems.push(
+        `${p.orderId}: ${hours.length} hours and ${Object.keys(total).length} counted, ${expected.length} reported`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** What a report says is wrong with the run, empty when it passed. */
@@ -409,6 +588,11 @@ export function loadFailures(report: LoadReport): string[] {
       `${report.unconverged.length} deliveries never got 000000: ${report.unconverged.slice(0, 5).join('; ')}`,
     );
   }
+  if (report.metering.reportFailures.length > 0) {
+    failures.push(
+      `${report.metering.reportFailures.length} usage reports were not answered 200: ${report.metering.reportFailures.slice(0, 3).join('; ')}`,
+    );
+  }
   if (report.requests < report.options.requests) {
     failures.push(`only ${report.requests} of ${report.options.requests} requests were sent`);
   }
@@ -426,6 +610,8 @@ export function formatLoadReport(r: LoadReport): string {
       `retries: ${r.retries}`,
     `  HTTP statuses: ${JSON.stringify(r.statuses)}`,
     `  result codes: ${JSON.stringify(r.resultCodes)}`,
+    `  pay-per-use: ${r.metering.meteredOrders} metered orders, ${r.metering.reports} usage reports (each sent twice), ` +
+      `${r.metering.pushRuns} push runs two at a time (${r.metering.pushesThatRan} held the lease)`,
     '  activity               count    p50 ms    p99 ms',
     ...Object.entries(r.byActivity).map(
       ([a, s]) =>

@@ -42,6 +42,12 @@ describe('npm start under a mixed, duplicated and reordered load (#6)', () => {
     expect(report.duplicatedOrReordered / report.requests).toBeGreaterThan(0.2);
   });
 
+  it('records every metered hour once, and two pushes at a time deliver each once (#11)', () => {
+    expect(report.metering.meteredOrders).toBeGreaterThan(0);
+    expect(report.metering.reportFailures).toEqual([]);
+    expect(report.metering.pushesThatRan).toBeGreaterThan(0);
+  });
+
   it('leaves one instance per order, each renewal applied once and each release released', () => {
     expect(report.tableProblems).toEqual([]);
     expect(loadFailures(report)).toEqual([]);

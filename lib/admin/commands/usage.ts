@@ -3,14 +3,13 @@
  * instance's hours, and run the push job now.
  */
 import { parseArgs } from 'node:util';
-import { buildTablePorts } from '../../deps';
+import { buildTablePorts, buildUsageClientFor } from '../../deps';
 import { cryptoIds } from '../../ids';
 import { createJsonLogger, type Logger } from '../../log';
 import { pushUsage } from '../../metering/push-usage';
 import { recordUsage, UsageRefusedError } from '../../metering/record-usage';
 import { usageInfoOf } from '../../metering/usage-totals';
 import { displayHour, formatUnits, parseHour, parseUsageValue } from '../../metering/usage-values';
-import { createUsageClient } from '../../open-api/usage-client';
 import { ADMIN_EXIT, type AdminCommand, type AdminIo } from '../command';
 import { AdminUsageError, pushSettings, tableOptions } from '../settings';
 
@@ -168,7 +167,7 @@ async function push(values: Values, io: AdminIo): Promise<number> {
   const settings = await io.settings();
   const { usage } = buildTablePorts(tableOptions(settings));
   const p = pushSettings(settings);
-  const client = createUsageClient({ ...p, timeoutMs: 10_000, now: io.now });
+  const client = buildUsageClientFor(p, { now: io.now });
   if (!values.json)
     io.stderr.write(`usage push: reading recorded hours (settings from ${settings.source})…\n`);
   const report = await pushUsage(

@@ -12,6 +12,7 @@ import { createJsonLogger } from '../../../lib/log';
 import type { OrderClient } from '../../../lib/open-api/order-client';
 import { createMemoryAuditStore } from '../../../lib/store/memory-audit-store';
 import { createMemoryStore } from '../../../lib/store/memory-store';
+import { createMemoryUsageStore } from '../../../lib/store/memory-usage-store';
 
 /** A clock that moves only when the test says so. */
 export interface TestClock extends Clock {
@@ -111,6 +112,7 @@ export function unitDeps(
   const log = overrides.log ?? createJsonLogger('debug', (line) => logs.push(JSON.parse(line)));
   const deps = buildDeps(unitConfig(settings), {
     store: createMemoryStore(),
+    usage: createMemoryUsageStore(),
     clock,
     orders: fakeOrders(),
     log,

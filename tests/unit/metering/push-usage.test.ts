@@ -62,6 +62,24 @@ describe('pushUsage (#11)', () => {
     expect(stored?.expiresAtMs).toBeGreaterThan(clock.now());
   });
 
+  it('repairs totals a crash left behind, one write per instance (#11)', async () => {
+    const instanceId = await addInstance(ports.instances, 'ON_DEMAND');
+    const a = await record(instanceId, '2026-11-29T09', '1');
+    const b = await record(instanceId, '2026-11-29T10', '2');
+    // The crash: hour items written, no total (a second store holding only the hours).
+    const crashed = memoryPorts(clock);
+    await crashed.usage.createHour(a);
+    await crashed.usage.createHour(b);
+
+    await pushUsage({ usage: crashed.usage, client, clock, ids, log: captureLog() });
+
+    const [total] = await crashed.usage.getTotals([instanceId]);
+    expect(total).toMatchObject({
+      hours: { '2026112909': 10_000, '2026112910': 20_000 },
+      version: 1,
+    });
+  });
+
   it('sends nothing on a second run', async () => {
     const instanceId = await addInstance(ports.instances, 'ON_DEMAND');
     await record(instanceId, '2026-11-29T10', '1');
