@@ -284,17 +284,18 @@ function mockIdOf(orderId: string): string {
 }
 
 /**
- * The Query Order `orderInfo` the stand-in answers: a documented mock order (created now; also for
- * `<mock id>-<suffix>`, e.g. `MOCKONDEMAND-7f3a`), or a synthesized new monthly subscription for
- * any other id, created when a `CS…` id says ({@link createTimeOfOrderId}) and otherwise without a
+ * The Query Order `orderInfo` the stand-in answers: a documented mock order (created now; its shape
+ * also for `<mock id>-<suffix>`, e.g. `MOCKONDEMAND-7f3a`), or a synthesized new monthly
+ * subscription for any other id; an order other than a mock id itself is created when a `CS…` id says ({@link createTimeOfOrderId}) and otherwise without a
  * `createTime` (its changes are then ordered by the fallback rule: define the order to give it
  * one). Dates derive from `nowMs`; the order line is the one asked for, `<orderId>-000001` by
  * default.
  */
 export function standInOrder(orderId: string, orderLineId: string | undefined, nowMs: number) {
-  const mock = MOCK_ORDERS[mockIdOf(orderId) as keyof typeof MOCK_ORDERS];
-  const shape = mock ?? SYNTHESIZED;
-  const createTime = mock ? orderTime(nowMs) : createTimeOfOrderId(orderId);
+  const shape = MOCK_ORDERS[mockIdOf(orderId) as keyof typeof MOCK_ORDERS] ?? SYNTHESIZED;
+  // Only a documented mock id itself is created now; `<mock id>-<suffix>` orders, like any other
+  // id, carry the time a `CS…` id spells or none (their changes then follow the fallback rule).
+  const createTime = orderId in MOCK_ORDERS ? orderTime(nowMs) : createTimeOfOrderId(orderId);
   const line: Record<string, unknown> = {
     orderLineId: orderLineId ?? `${orderId}-000001`,
     chargingMode: shape.chargingMode,
