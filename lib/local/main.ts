@@ -31,7 +31,14 @@ function startPushInterval(deps: Deps, seconds: number): NodeJS.Timeout | undefi
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    pushUsage({ usage: deps.usage, client, clock: deps.clock, ids: deps.ids, log: deps.log })
+    pushUsage({
+      usage: deps.usage,
+      client,
+      clock: deps.clock,
+      ids: deps.ids,
+      log: deps.log,
+      audit: deps.audit,
+    })
       .catch((error: unknown) => deps.log.error('usage push failed', describeError(error)))
       .finally(() => {
         running = false;

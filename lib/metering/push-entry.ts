@@ -7,6 +7,7 @@
  * whole configuration: it never holds the at-rest `CREDENTIALS_KEY`, a report or webhook secret,
  * or a license key.
  */
+import { createAuditTrail } from '../audit/audit-trail';
 import { systemClock } from '../clock';
 import { DEFAULT_API_ENDPOINT, DEFAULT_API_FALLBACK_ENDPOINT, type Lookup } from '../config';
 import { buildTablePorts, buildUsageClientFor, type UsagePushSettings } from '../deps';
@@ -27,6 +28,8 @@ export interface PushFunctionSettings {
   table: DynamooseStoreOptions;
   push: UsagePushSettings;
   logLevel: LogLevel;
+  /** `AUDIT_RETENTION_DAYS` (default 400), for the push's audit entries (#13). */
+  auditRetentionDays: number;
 }
 
 /**
@@ -82,6 +85,12 @@ export function readPushSettings(lookup: Lookup): PushFunctionSettings {
   if (!['debug', 'info', 'warn', 'error'].includes(level)) {
     problems.push(`LOG_LEVEL must be debug, info, warn or error, got "${level}"`);
   }
+  const retention = get('AUDIT_RETENTION_DAYS') ?? '400';
+  if (!/^\d+$/.test(retention) || Number(retention) < 1 || Number(retention) > 3650) {
+    problems.push(
+      `AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 3650, got "${retention}"`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     table: {
@@ -94,6 +103,7 @@ export function readPushSettings(lookup: Lookup): PushFunctionSettings {
     },
     push,
     logLevel: level as LogLevel,
+    auditRetentionDays: Number(retention),
   };
 }
 
@@ -122,12 +132,21 @@ export function createUsagePushHandler<E, C>(
       });
     const { settings, log } = await ready;
     const clock = systemClock;
+    const table = buildTablePorts(settings.table);
     const report = await pushUsage({
-      usage: buildTablePorts(settings.table).usage,
+      usage: table.usage,
       client: buildUsageClientFor(settings.push, clock),
       clock,
       ids: cryptoIds,
       log,
+      // Each call's outcome in the timeline of the instances it concerned (#13).
+      audit: createAuditTrail({
+        store: table.auditStore,
+        clock,
+        ids: cryptoIds,
+        log,
+        retentionDays: settings.auditRetentionDays,
+      }),
     });
     const { ran, pending, accepted, failed, outsideWindow, nearWindowUnsent, incomplete } = report;
     return { ran, pending, accepted, failed, outsideWindow, nearWindowUnsent, incomplete };

@@ -8,6 +8,7 @@
  * Scheduled hourly (serverless.yml, the FunctionGraph timer trigger, `npm start`'s interval) and
  * run on demand by `koogallery-admin usage push`.
  */
+import type { AuditTrail } from '../audit/audit-trail';
 import type { Clock } from '../clock';
 import type { Ids } from '../ids';
 import type { Logger } from '../log';
@@ -48,6 +49,11 @@ export interface PushPorts {
   clock: Clock;
   ids: Pick<Ids, 'token'>;
   log: Logger;
+  /**
+   * Where each call's outcome is recorded in the timeline of every instance it carried records of
+   * (#13): `accepted`, `refused` or `unreachable`, with the hours sent. Optional; never rejects.
+   */
+  audit?: Pick<AuditTrail, 'recordAudit'>;
 }
 
 /** Options of one run. */
@@ -185,6 +191,37 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
     let done = 0;
     let stop = false;
 
+    /** One entry per instance of a batch whose outcome is final (#13). */
+    const audit = async (
+      batch: UsageHour[],
+      outcome: PushCall['outcome'],
+      started: number,
+      reason?: string,
+    ): Promise<void> => {
+      if (!ports.audit) return;
+      const byInstance = new Map<string, UsageHour[]>();
+      for (const h of batch)
+        byInstance.set(h.instanceId, [...(byInstance.get(h.instanceId) ?? []), h]);
+      await Promise.all(
+        [...byInstance].map(([instanceId, hours]) =>
+          ports.audit?.recordAudit({
+            kind: 'usage',
+            time: started,
+            activity: 'usage push',
+            instanceId,
+            resultCode: outcome,
+            latencyMs: clock.now() - started,
+            reason,
+            detail: {
+              records: hours.length,
+              firstHour: displayHour(hours[0]?.hour ?? ''),
+              lastHour: displayHour(hours[hours.length - 1]?.hour ?? ''),
+            },
+          }),
+        ),
+      );
+    };
+
     const send = async (batch: UsageHour[]): Promise<void> => {
       if (stop) return;
       if ((await lease()) === 'conflict') {
@@ -195,6 +232,7 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
         return;
       }
       let failure: UsagePushError | undefined;
+      const started = clock.now();
       try {
         await client.push(batch.map(toWire));
       } catch (error) {
@@ -212,6 +250,7 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
         }
         done += batch.length;
         options.onProgress?.({ done, total: sendable.length });
+        await audit(batch, 'accepted', started);
         return;
       }
       if (failure.kind !== 'unreachable' && batch.length > 1) {
@@ -225,6 +264,7 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
       report.calls.push({ records: batch.length, outcome, message: failure.message });
       report.failed += batch.length;
       for (const h of batch) report.records.push(entry(h, outcome));
+      await audit(batch, outcome, started, failure.message);
       done += batch.length;
       options.onProgress?.({ done, total: sendable.length });
       if (outcome === 'unreachable') {

@@ -209,7 +209,7 @@ describe('serverless.yml packaged for prod', () => {
     });
   });
 
-  it('grants the usage push only the scan, batch read and write on the table, its log group and the three parameters that sign a push (#11)', () => {
+  it('grants the usage push only the scan, batch read, write and audit append on the table, its log group and the three parameters that sign a push (#11, #13)', () => {
     expectRole(
       'UsagePushRole',
       'UsagePushLogGroup',
@@ -217,6 +217,7 @@ describe('serverless.yml packaged for prod', () => {
         'dynamodb:BatchGetItem',
         'dynamodb:PutItem',
         'dynamodb:Scan',
+        'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'ssm:GetParameters',

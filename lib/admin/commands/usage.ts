@@ -3,6 +3,7 @@
  * instance's hours, and run the push job now.
  */
 import { parseArgs } from 'node:util';
+import { createAuditTrail } from '../../audit/audit-trail';
 import { buildTablePorts, buildUsageClientFor } from '../../deps';
 import { cryptoIds } from '../../ids';
 import { createJsonLogger, type Logger } from '../../log';
@@ -12,6 +13,7 @@ import { usageInfoOf } from '../../metering/usage-totals';
 import { displayHour, formatUnits, parseHour, parseUsageValue } from '../../metering/usage-values';
 import { ADMIN_EXIT, type AdminCommand, type AdminIo } from '../command';
 import { AdminUsageError, pushSettings, tableOptions } from '../settings';
+import { retentionDaysOf } from '../timeline';
 
 const HELP = `koogallery-admin usage: pay-per-use usage of metered (ON_DEMAND, ON_DEMAND_PKG) instances
 
@@ -165,13 +167,27 @@ async function list(values: Values, io: AdminIo): Promise<number> {
 
 async function push(values: Values, io: AdminIo): Promise<number> {
   const settings = await io.settings();
-  const { usage } = buildTablePorts(tableOptions(settings));
+  const { usage, auditStore } = buildTablePorts(tableOptions(settings));
   const p = pushSettings(settings);
   const client = buildUsageClientFor(p, { now: io.now });
   if (!values.json)
     io.stderr.write(`usage push: reading recorded hours (settings from ${settings.source})…\n`);
   const report = await pushUsage(
-    { usage, client, clock: { now: io.now }, ids: cryptoIds, log: quietLog(io) },
+    {
+      usage,
+      client,
+      clock: { now: io.now },
+      ids: cryptoIds,
+      log: quietLog(io),
+      // Each call's outcome in the timeline of its instances (#13).
+      audit: createAuditTrail({
+        store: auditStore,
+        clock: { now: io.now },
+        ids: cryptoIds,
+        log: quietLog(io),
+        retentionDays: retentionDaysOf(settings.lookup),
+      }),
+    },
     {
       onProgress: ({ done, total }) => {
         if (!values.json) io.stderr.write(`usage push: ${done} of ${total} records sent\n`);
