@@ -39,8 +39,8 @@ Over the last --hours (default 24, at most 720):
                  21-day limit after which KooGallery refuses them
 
 Exit status 1 when something needs the seller now: a failed test call, a 000005, a purchase pending
-for more than 1 hour, or a usage record near the 21-day limit. Run it on a schedule (cron, a
-FunctionGraph timer, CI) as the portable alarm. --json prints at least {"testCalls": {"total": N,
+for more than 1 hour, or a usage record near the 21-day limit. Run it on a schedule (cron or CI,
+from a host that reaches the table) as the portable alarm. --json prints at least {"testCalls": {"total": N,
 "failed": N}, "pendingPurchases": […]}.`;
 
 const OPTIONS = {
