@@ -2,13 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { createFunctionGraphHandler } from '../../../lib/adapters/functiongraph';
 import { createLambdaHandler } from '../../../lib/adapters/lambda';
 import { createApp } from '../../../lib/app';
+import { createAuditTrail } from '../../../lib/audit/audit-trail';
+import { systemClock } from '../../../lib/clock';
 import { loadConfig } from '../../../lib/config';
 import { buildDeps } from '../../../lib/deps';
+import { cryptoIds } from '../../../lib/ids';
 import { silentLogger } from '../../../lib/log';
 import type { OrderClient } from '../../../lib/open-api/order-client';
 import { verifyBodySign } from '../../../lib/protocol/body-sign';
 import { signRequest } from '../../../lib/protocol/request-signature';
+import { createMemoryAuditStore } from '../../../lib/store/memory-audit-store';
 import { createMemoryStore } from '../../../lib/store/memory-store';
+import { createMemoryUsageStore } from '../../../lib/store/memory-usage-store';
 
 const KEY = 'adapter-test-key';
 const settings: Record<string, string> = {
@@ -30,7 +35,21 @@ const orders: OrderClient = {
 const app = createApp(
   buildDeps(
     loadConfig((k) => settings[k]),
-    { store: createMemoryStore(), orders, log: silentLogger },
+    {
+      store: createMemoryStore(),
+      usage: createMemoryUsageStore(),
+      // Every table port in memory: an audit entry written after the answer must not try to reach
+      // a real DynamoDB endpoint once the test is over.
+      audit: createAuditTrail({
+        store: createMemoryAuditStore(),
+        clock: systemClock,
+        ids: cryptoIds,
+        log: silentLogger,
+        retentionDays: 400,
+      }),
+      orders,
+      log: silentLogger,
+    },
   ),
 );
 const getApp = async () => app;
