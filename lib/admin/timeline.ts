@@ -75,8 +75,11 @@ async function unverifiedNaming(
   days: Set<string>,
   names: Set<string>,
 ): Promise<AuditEntry[]> {
-  const entries = await audit.readEntries({ kind: 'unattributed' }, [...days]);
-  return entries.filter(
+  const [loose, tests] = await Promise.all([
+    audit.readEntries({ kind: 'unattributed' }, [...days]),
+    audit.readEntries({ kind: 'test' }, [...days]),
+  ]);
+  return [...loose, ...tests].filter(
     (e) =>
       (e.instanceId !== undefined && names.has(e.instanceId)) ||
       (e.orderId !== undefined && names.has(e.orderId)),

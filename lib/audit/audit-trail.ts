@@ -98,16 +98,24 @@ function detailOf(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** The subjects an entry is filed under: an unverified call only under the unattributed day. */
+/**
+ * The subjects an entry is filed under: an unverified call only under the day's test bucket (a
+ * test call naming an activity) or the unattributed day (anything else: scanner noise stays
+ * there); a verified call naming no instance or order likewise (#13).
+ */
 export function subjectsOf(entry: AuditEntry): AuditSubject[] {
-  if (entry.verified === false) return [{ kind: 'unattributed' }];
+  const loose: AuditSubject =
+    entry.test === true && entry.activity !== undefined
+      ? { kind: 'test' }
+      : { kind: 'unattributed' };
+  if (entry.verified === false) return [loose];
   const subjects: AuditSubject[] = [];
   // A query names up to 5 instances, comma-separated (`queryInstance`'s log field).
   for (const id of new Set((entry.instanceId ?? '').split(','))) {
     if (id.trim() !== '') subjects.push({ kind: 'instance', id: id.trim() });
   }
   if (entry.orderId) subjects.push({ kind: 'order', id: entry.orderId });
-  return subjects.length > 0 ? subjects : [{ kind: 'unattributed' }];
+  return subjects.length > 0 ? subjects : [loose];
 }
 
 /** When a bucket of `day` expires: `retentionDays` after the day ends. */
@@ -136,7 +144,7 @@ export interface AuditTrailOptions {
 export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
   const { store, clock, ids, log, retentionDays } = options;
   let sequence = 0;
-  /** Unattributed day buckets known to be full: further entries are dropped without a request. */
+  /** Day buckets (`U`/`T` and day) known to be full: further entries are dropped without a request. */
   const full = new Set<string>();
 
   return {
@@ -168,14 +176,17 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
         const day = auditDay(time);
         const expiresAtMs = bucketExpiry(day, retentionDays);
         const subjects = subjectsOf(entry);
-        if (subjects.length === 1 && subjects[0]?.kind === 'unattributed' && full.has(day)) {
-          return 'full';
-        }
+        const only = subjects.length === 1 ? subjects[0] : undefined;
+        const looseKey =
+          only?.kind === 'unattributed' || only?.kind === 'test'
+            ? `${only.kind}#${day}`
+            : undefined;
+        if (looseKey !== undefined && full.has(looseKey)) return 'full';
         const outcomes = await Promise.all(
           subjects.map((s) => store.appendEntry(s, entry as AuditEntry, expiresAtMs)),
         );
         if (outcomes.includes('full')) {
-          if (subjects[0]?.kind === 'unattributed') full.add(day);
+          if (looseKey !== undefined) full.add(looseKey);
           log.warn(AUDIT_FULL_LOG_MESSAGE, fieldsOf(entry));
           return 'full';
         }

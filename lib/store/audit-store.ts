@@ -6,9 +6,13 @@
  * Items are day buckets, one per subject and UTC day:
  * - `AUDIT#I#<instanceId>#<yyyyMMdd>`: the entries concerning one instance that day;
  * - `AUDIT#O#<orderId>#<yyyyMMdd>`: the entries concerning one order that day;
- * - `AUDIT#U#<yyyyMMdd>`: entries that name neither (a body that did not parse), and every call
- *   refused before its signature was verified (its fields are unverified, so it is never filed
- *   under an instance or order someone merely named).
+ * - `AUDIT#T#<yyyyMMdd>`: test calls (KooGallery's debugger and twice-daily probe, `testFlag` "1")
+ *   that name an activity but no instance or order they could be filed under: every such call
+ *   refused before its signature was verified, and verified ones naming neither. Their own bucket,
+ *   so scanner traffic filling the `U` bucket never hides a failed probe from `health`;
+ * - `AUDIT#U#<yyyyMMdd>`: entries that name neither (a body that did not parse), and every other
+ *   call refused before its signature was verified (its fields are unverified, so it is never
+ *   filed under an instance or order someone merely named).
  *
  * Each entry is one attribute of its bucket, `e_<entryId>`, holding the entry as JSON, written by
  * one `UpdateItem SET e_<entryId> = :entry, day = :day, expiresAt = :ttl` without a condition: an
@@ -72,7 +76,9 @@ export interface AuditEntry {
 export type AuditSubject =
   | { kind: 'instance'; id: string }
   | { kind: 'order'; id: string }
-  | { kind: 'unattributed' };
+  | { kind: 'unattributed' }
+  /** Test calls naming an activity but no instance or order (`AUDIT#T#<day>`). */
+  | { kind: 'test' };
 
 /** What an append did: `full` when the day bucket reached the item size limit. */
 export type AppendOutcome = 'written' | 'full';
@@ -146,6 +152,7 @@ export function daysBetween(fromMs: number, toMs: number): string[] {
 export function auditBucketKey(subject: AuditSubject, day: string): string {
   if (!DAY.test(day)) throw new RangeError(`audit day must be yyyyMMdd, got "${day}"`);
   if (subject.kind === 'unattributed') return `${AUDIT_PREFIX}U#${day}`;
+  if (subject.kind === 'test') return `${AUDIT_PREFIX}T#${day}`;
   if (subject.id === '') throw new RangeError(`audit ${subject.kind} id must be non-empty`);
   return `${AUDIT_PREFIX}${subject.kind === 'instance' ? 'I' : 'O'}#${subject.id}#${day}`;
 }

@@ -13,7 +13,9 @@ import { loadConfig } from '../../lib/config';
 import { instanceIdFor } from '../../lib/ids';
 import type { AppInfo, Provisioner } from '../../lib/provisioner/provisioner';
 import { startWebhookReceiver } from '../../lib/sim/webhook-receiver';
+import { createDynamooseAuditStore } from '../../lib/store/dynamoose-audit-store';
 import { NAMESPACE, STATUS } from '../../lib/store/instance-store';
+import { TEST_DYNAMO } from '../helpers/dynalite';
 import { sendSigned, startTestService, type TestService } from '../helpers/service';
 import {
   LOCAL_TABLE,
@@ -329,6 +331,52 @@ describe('koogallery-admin health (#13)', () => {
       ]),
     );
     expect(text.stdout).toMatch(/NEEDS ATTENTION:\n {2}- 1 failed test call/);
+  });
+
+  it('still counts a failed test call when scanner traffic filled the unattributed day (#13)', async () => {
+    const svc = await service();
+    const store = createDynamooseAuditStore({
+      tableName: svc.dynalite.tableName,
+      endpoint: svc.dynalite.endpoint,
+      region: TEST_DYNAMO.region,
+      credentials: TEST_DYNAMO.credentials,
+    });
+    // Scanner noise (bodies naming no activity) fills today's AUDIT#U# bucket to the item limit.
+    const now = Date.now();
+    // Fill with ever smaller entries until not even a 50-byte reason fits.
+    let n = 0;
+    for (const size of [100_000, 10_000, 1_000, 100, 50]) {
+      let outcome = 'written';
+      while (outcome === 'written') {
+        n += 1;
+        outcome = await store.appendEntry(
+          { kind: 'unattributed' },
+          {
+            id: `${now.toString(36)}-${n.toString(36)}-fill`,
+            kind: 'call',
+            time: now,
+            reason: 'x'.repeat(size),
+          },
+          now + 86_400_000,
+        );
+      }
+    }
+    const noise = await svc.send({ path: '/wp-login.php' }, { key: 'a-scanner-guess' });
+    const probe = await svc.send(
+      { activity: 'newInstance', orderId: 'MOCKPERIODYEARNEW', testFlag: '1', businessId: 'b' },
+      { key: 'a-key-the-seller-mistyped' },
+    );
+    await svc.deps.background.drain();
+
+    const out = await admin(svc, ['health', '--json']);
+
+    expect([noise.json.resultCode, probe.json.resultCode]).toEqual(['000001', '000001']);
+    expect(svc.logs.some((l) => l.includes('audit bucket full'))).toBe(true);
+    expect(out.code).toBe(1);
+    expect(out.json().testCalls).toMatchObject({
+      failed: 1,
+      failures: [expect.objectContaining({ activity: 'newInstance', resultCode: '000001' })],
+    });
   });
 });
 
