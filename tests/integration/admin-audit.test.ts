@@ -292,6 +292,20 @@ describe('koogallery-admin reconcile (#13)', () => {
       detail: { field: 'expireTime', to: '2099-12-31T23:59:59.000Z' },
     });
   });
+
+  it('reaches Query Order through KOOGALLERY_API_FALLBACK_ENDPOINT when the primary endpoint refuses connections (#13)', async () => {
+    const svc = await startTestService({ primaryApiRefuses: true });
+    services.push(svc);
+    const bought = await buy(svc);
+
+    const report = await admin(svc, ['reconcile', '--json']);
+
+    expect(svc.settings.KOOGALLERY_API_FALLBACK_ENDPOINT).toBe(svc.standIn.endpoint);
+    expect(svc.settings.KOOGALLERY_API_ENDPOINT).not.toBe(svc.standIn.endpoint);
+    expect(report.code).toBe(0);
+    expect(report.json()).toEqual({ checked: 1, drift: [] });
+    expect(bought.instanceId).toBeTruthy();
+  });
 });
 
 describe('koogallery-admin health (#13)', () => {

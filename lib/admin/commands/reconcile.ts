@@ -4,9 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 import { createAuditTrail } from '../../audit/audit-trail';
+import { DEFAULT_API_ENDPOINT } from '../../config';
 import { OrderUnavailableError } from '../../errors';
 import { cryptoIds } from '../../ids';
 import { createJsonLogger } from '../../log';
+import { pushFallbackEndpoint } from '../../metering/push-entry';
 import type { OrderInfo, OrderLine } from '../../open-api/order-client';
 import { createQueryOrderClient } from '../../open-api/query-order-client';
 import { AUDIT_KIND } from '../../store/audit-store';
@@ -112,8 +114,19 @@ function orderClientOf(settings: AdminSettings) {
       );
     return v;
   };
+  const endpoint = (settings.lookup('KOOGALLERY_API_ENDPOINT') ?? DEFAULT_API_ENDPOINT).replace(
+    /\/+$/,
+    '',
+  );
+  // The function's rule, as the usage push applies it: KOOGALLERY_API_FALLBACK_ENDPOINT (`none`
+  // for none), else KooGallery's second host when the endpoint is the default one.
+  const fallbackEndpoint = pushFallbackEndpoint(
+    endpoint,
+    settings.lookup('KOOGALLERY_API_FALLBACK_ENDPOINT'),
+  );
   return createQueryOrderClient({
-    endpoint: settings.lookup('KOOGALLERY_API_ENDPOINT') ?? 'https://mkt.myhuaweicloud.com',
+    endpoint,
+    ...(fallbackEndpoint ? { fallbackEndpoint } : {}),
     ak: need('HUAWEICLOUD_AK'),
     sk: need('HUAWEICLOUD_SK'),
     timeoutMs: 5000,
