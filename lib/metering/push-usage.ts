@@ -2,7 +2,7 @@
  * The usage push job (#11): one run sends every recorded hour KooGallery has not accepted yet, at
  * most {@link MAX_USAGE_RECORDS} per call, and marks a record accepted only when KooGallery answered
  * success. Whatever fails stays RECORDED and is sent again, with the same `metering_sn`, by the next
- * run. Two overlapping runs never both send: a run first takes the `usage-push` lease (a conditional
+ * run; a record found outside KooGallery's 21-day window is marked EXPIRED instead (never sent). Two overlapping runs never both send: a run first takes the `usage-push` lease (a conditional
  * write with an expiry), renews it before every call and stops when it lost it.
  *
  * Scheduled hourly (serverless.yml, the FunctionGraph timer trigger, `npm start`'s interval) and
@@ -37,6 +37,8 @@ export const DEFAULT_LEASE_MS = 5 * 60_000;
 export const NEAR_WINDOW_MS = 2 * 86_400_000;
 /** How long an accepted hour stays in the table (TTL after acceptance). */
 export const ACCEPTED_RETENTION_MS = 35 * 86_400_000;
+/** How long an EXPIRED hour (outside the 21-day window, never sent) stays visible to `usage list`. */
+export const EXPIRED_RETENTION_MS = 35 * 86_400_000;
 /** Records examined per scan page. */
 const SCAN_PAGE = 500;
 /** Most records one run reads (bounded memory); the rest wait for the next run. */
@@ -92,7 +94,10 @@ export interface PushReport {
   accepted: number;
   /** Records sent but not accepted (refused or unanswered): sent again next run. */
   failed: number;
-  /** Records older than 21 days: not sent (KooGallery refuses them), left for an operator. */
+  /**
+   * Records found older than 21 days in this run: not sent (KooGallery refuses them), marked
+   * EXPIRED with a TTL, so each is counted (and logged) by one run only.
+   */
   outsideWindow: number;
   /** Records within 2 days of the 21-day limit still not accepted after this run (alarm on it). */
   nearWindowUnsent: number;
@@ -174,12 +179,15 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
       log.warn('usage totals could not be repaired this run', { instances: lagging });
     for (const h of hours) {
       if (hourStart(h.hour) < started - WINDOW_MS) {
+        // Marked EXPIRED (with a TTL) once, so no later run scans, counts or logs it again; a
+        // concurrent marker's conflict means it was counted there.
+        const marked = await usage.markExpired(h, started, started + EXPIRED_RETENTION_MS);
+        if (marked !== 'written') continue;
         report.outsideWindow++;
-        log.error('usage record outside the 21-day window: not sent, KooGallery would refuse it', {
-          instanceId: h.instanceId,
-          hour: displayHour(h.hour),
-          meteringSn: h.meteringSn,
-        });
+        log.error(
+          'usage record outside the 21-day window: not sent, KooGallery would refuse it; marked expired',
+          { instanceId: h.instanceId, hour: displayHour(h.hour), meteringSn: h.meteringSn },
+        );
       } else {
         sendable.push(h);
       }

@@ -47,6 +47,7 @@ function toHourItem(h: UsageHour): ObjectType {
     ...(h.relatePkgInstance === undefined ? {} : { relatePkgInstance: h.relatePkgInstance }),
     recordedAt: h.recordedAt,
     ...(h.acceptedAt === undefined ? {} : { acceptedAt: h.acceptedAt }),
+    ...(h.expiredAt === undefined ? {} : { expiredAt: h.expiredAt }),
     // TTL attributes are epoch seconds; rounding up never expires a record early.
     ...(h.expiresAtMs === undefined ? {} : { [TTL_ATTRIBUTE]: Math.ceil(h.expiresAtMs / 1000) }),
   };
@@ -59,7 +60,9 @@ function fromHourItem(item: ObjectType): UsageHour {
     typeof item.instanceId !== 'string' ||
     typeof item.hour !== 'string' ||
     typeof item.units !== 'number' ||
-    (state !== USAGE_STATE.RECORDED && state !== USAGE_STATE.ACCEPTED)
+    (state !== USAGE_STATE.RECORDED &&
+      state !== USAGE_STATE.ACCEPTED &&
+      state !== USAGE_STATE.EXPIRED)
   ) {
     throw new TypeError(`stored item ${String(item[KEY_ATTRIBUTE])} is not a usage hour`);
   }
@@ -75,6 +78,7 @@ function fromHourItem(item: ObjectType): UsageHour {
       : {}),
     recordedAt: Number(item.recordedAt),
     ...(typeof item.acceptedAt === 'number' ? { acceptedAt: item.acceptedAt } : {}),
+    ...(typeof item.expiredAt === 'number' ? { expiredAt: item.expiredAt } : {}),
     ...(typeof expiresAt === 'number' ? { expiresAtMs: expiresAt * 1000 } : {}),
   };
 }
@@ -124,6 +128,7 @@ export function createDynamooseUsageStore(options: DynamooseStoreOptions): Usage
         relatePkgInstance: String,
         recordedAt: { type: Number, required: true },
         acceptedAt: Number,
+        expiredAt: Number,
         [TTL_ATTRIBUTE]: Number,
       },
       { saveUnknown: false },
@@ -220,6 +225,14 @@ export function createDynamooseUsageStore(options: DynamooseStoreOptions): Usage
       // `state = RECORDED` also fails when the item does not exist.
       const condition = new dynamoose.Condition('state').eq(USAGE_STATE.RECORDED);
       return put('markAccepted', () => item.save({ condition, return: 'item' }));
+    },
+
+    async markExpired(record, expiredAt, expiresAtMs) {
+      const item = new HourModel(
+        toHourItem({ ...record, state: USAGE_STATE.EXPIRED, expiredAt, expiresAtMs }),
+      );
+      const condition = new dynamoose.Condition('state').eq(USAGE_STATE.RECORDED);
+      return put('markExpired', () => item.save({ condition, return: 'item' }));
     },
 
     async scanRecorded({ limit, cursor }) {

@@ -54,6 +54,19 @@ export function createMemoryUsageStore(): UsageStore {
       return 'written';
     },
 
+    async markExpired(record, expiredAt, expiresAtMs): Promise<WriteOutcome> {
+      const key = usageHourKey(record.instanceId, record.hour);
+      const found = hours.get(key);
+      if (found?.state !== USAGE_STATE.RECORDED) return 'conflict';
+      hours.set(key, {
+        ...found,
+        state: USAGE_STATE.EXPIRED,
+        expiredAt,
+        expiresAtMs: Math.ceil(expiresAtMs / 1000) * 1000,
+      });
+      return 'written';
+    },
+
     async scanRecorded({ limit, cursor }) {
       const keys = [...hours.keys()].sort();
       const start = cursor === undefined ? 0 : keys.findIndex((k) => k > cursor);

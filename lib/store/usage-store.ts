@@ -8,6 +8,8 @@
  *   (none) ───────────────────────────────► RECORDED ───────────────────────► ACCEPTED (TTL set)
  *                                              ▲  │ push failed / refused / not answered
  *                                              └──┘ (stays RECORDED, sent again next run)
+ *                                                 │ older than the 21-day window, unsent
+ *                                                 └──────────────────────► EXPIRED (TTL set)
  * ```
  *
  * Items:
@@ -22,8 +24,15 @@
  */
 import type { WriteOutcome } from './instance-store';
 
-/** States of one usage hour. */
-export const USAGE_STATE = { RECORDED: 'RECORDED', ACCEPTED: 'ACCEPTED' } as const;
+/**
+ * States of one usage hour. EXPIRED: left KooGallery's 21-day window unsent (KooGallery would
+ * refuse it); the push job marks it once, with a TTL, so later runs no longer scan it (#11).
+ */
+export const USAGE_STATE = {
+  RECORDED: 'RECORDED',
+  ACCEPTED: 'ACCEPTED',
+  EXPIRED: 'EXPIRED',
+} as const;
 /** One usage state. */
 export type UsageState = (typeof USAGE_STATE)[keyof typeof USAGE_STATE];
 
@@ -45,7 +54,9 @@ export interface UsageHour {
   recordedAt: number;
   /** Epoch ms when KooGallery accepted it. */
   acceptedAt?: number;
-  /** TTL (epoch ms here, epoch seconds in the table), set when accepted. */
+  /** Epoch ms when the push job found it outside the 21-day window (EXPIRED). */
+  expiredAt?: number;
+  /** TTL (epoch ms here, epoch seconds in the table), set when accepted or expired. */
   expiresAtMs?: number;
 }
 
@@ -90,6 +101,11 @@ export interface UsageStore {
    * changes again. Hours are otherwise immutable, so the record read is the record written.
    */
   markAccepted(record: UsageHour, acceptedAt: number, expiresAtMs: number): Promise<WriteOutcome>;
+  /**
+   * Marks a recorded hour (as read) EXPIRED (outside KooGallery's 21-day window, never sent) and
+   * sets its TTL. Condition: the stored hour is RECORDED, so it is marked (and counted) once.
+   */
+  markExpired(record: UsageHour, expiredAt: number, expiresAtMs: number): Promise<WriteOutcome>;
   /**
    * One page (at most `limit` items examined) of the hours still RECORDED, across every instance:
    * a paginated Scan with a filter on the `USAGE#` prefix and the state.

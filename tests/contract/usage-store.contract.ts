@@ -68,6 +68,31 @@ export function describeUsageStoreContract(name: string, make: () => UsageStore)
       });
     });
 
+    it('marks a recorded hour expired once, with its TTL, out of the scan of recorded hours (#11)', async () => {
+      const hour = makeHour();
+      await store.createHour(hour);
+
+      expect(await store.markExpired(hour, 1_700_000_100_000, 1_702_000_000_000)).toBe('written');
+      expect(await store.markExpired(hour, 1_700_000_200_000, 1_703_000_000_000)).toBe('conflict');
+      expect(await store.markAccepted(hour, 1_700_000_300_000, 1_703_000_000_000)).toBe('conflict');
+
+      expect(await store.getHour(hour.instanceId, hour.hour)).toEqual({
+        ...hour,
+        state: USAGE_STATE.EXPIRED,
+        expiredAt: 1_700_000_100_000,
+        expiresAtMs: 1_702_000_000_000,
+      });
+      const seen: UsageHour[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 1000; page++) {
+        const out = await store.scanRecorded({ limit: 50, ...(cursor ? { cursor } : {}) });
+        seen.push(...out.items);
+        cursor = out.cursor;
+        if (cursor === undefined) break;
+      }
+      expect(seen.map((h) => h.meteringSn)).not.toContain(hour.meteringSn);
+    });
+
     it('refuses to mark an hour that was never recorded', async () => {
       expect(await store.markAccepted(makeHour(), 1, 2_000)).toBe('conflict');
     });

@@ -416,6 +416,11 @@ describe('serverless.yml packaged for prod', () => {
     const usage = byMetric.get('UsageRecordsNearLimit');
     expect(usage?.LogGroupName).toEqual({ Ref: 'UsagePushLogGroup' });
     expect(usage?.FilterPattern).toContain('usage record near the 21-day window');
+    // README's "Alarm on … outsideWindow > 0" (#11).
+    const outside = byMetric.get('UsageRecordsOutsideWindow');
+    expect(outside?.LogGroupName).toEqual({ Ref: 'UsagePushLogGroup' });
+    expect(outside?.FilterPattern).toBe('{ $.message = "usage push" && $.outsideWindow > 0 }');
+    expect(outside?.MetricTransformations[0].MetricValue).toBe('$.outsideWindow');
   });
 
   it('alarms on any 000005, any failed test call, a purchase pending over an hour, usage near the 21-day limit, function errors and throttles (#13)', () => {
@@ -437,6 +442,7 @@ describe('serverless.yml packaged for prod', () => {
       'FailedTestCalls',
       'PurchasesPendingOverAnHour',
       'UsageRecordsNearLimit',
+      'UsageRecordsOutsideWindow',
     ]) {
       const [alarm] = on('ours', metric);
       expect({ metric, threshold: alarm?.Threshold, op: alarm?.ComparisonOperator }).toEqual({

@@ -128,6 +128,10 @@ describe('koogallery-admin usage against npm start (#11)', () => {
     expect(list.total).toBe('3.5');
     const standIn = await standInRecords();
     const sns = report.records.map((r: { meteringSn: string }) => r.meteringSn);
+    // The column is metering_sn in the JSON too, as #11 names it.
+    expect(list.hours.map((h: { metering_sn: string }) => h.metering_sn).sort()).toEqual(
+      [...sns].sort(),
+    );
     expect(sns.map((sn: string) => standIn.received[sn])).toEqual([1, 1]);
   });
 

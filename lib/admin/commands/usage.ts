@@ -22,7 +22,8 @@ usage
       record one closed UTC hour (an hour is recorded once: the same value again changes nothing,
       another value is refused)
   koogallery-admin usage list --instance <id> [--json]
-      the instance's hours: hour, value, state (recorded / accepted), metering_sn, and the total
+      the instance's hours: hour, value, state (recorded / accepted / expired: left the 21-day
+      window unsent), metering_sn, and the total
   koogallery-admin usage push [--json]
       one run of the push job now: sends every recorded hour KooGallery has not accepted
       (at most 100 per call) and prints what it sent and what KooGallery answered
@@ -119,9 +120,10 @@ async function list(values: Values, io: AdminIo): Promise<number> {
     return {
       hour: displayHour(h),
       value: formatUnits(total?.hours[h] ?? 0),
-      // An accepted hour leaves the table with its TTL; its total stays.
-      state: item ? item.state.toLowerCase() : 'accepted (expired from the table)',
-      meteringSn: item?.meteringSn ?? '',
+      // An accepted or expired hour leaves the table with its TTL; its total stays.
+      state: item ? item.state.toLowerCase() : 'gone from the table (accepted or expired, TTL)',
+      // The column's name in #11 (and KooGallery's field), in the JSON too.
+      metering_sn: item?.meteringSn ?? '',
     };
   });
   const info = total ? usageInfoOf(total) : undefined;
@@ -150,7 +152,7 @@ async function list(values: Values, io: AdminIo): Promise<number> {
     `${'-'.repeat(wh)}  ${'-'.repeat(wv)}  ${'-'.repeat(ws)}  ${'-'.repeat(11)}`,
     ...rows.map(
       (r) =>
-        `${r.hour.padEnd(wh)}  ${r.value.padStart(wv)}  ${r.state.padEnd(ws)}  ${r.meteringSn}`,
+        `${r.hour.padEnd(wh)}  ${r.value.padStart(wv)}  ${r.state.padEnd(ws)}  ${r.metering_sn}`,
     ),
   ];
   if (summary.foldedHours) {

@@ -210,6 +210,27 @@ describe('pushUsage (#11)', () => {
     ).toBe(true);
   });
 
+  it('marks a record outside the 21-day window expired with a TTL, once: later runs neither scan, count nor log it (#11)', async () => {
+    const instanceId = await addInstance(ports.instances, 'ON_DEMAND');
+    await record(instanceId, '2026-11-09T10', '1');
+    standIn.faults.failNextPushes(1, 'http500');
+    await push();
+    clock.advance(2 * 86_400_000);
+    const first = captureLog();
+
+    const marked = await push(first);
+    const again = captureLog();
+    const next = await push(again);
+
+    expect(marked).toMatchObject({ outsideWindow: 1, pending: 1, accepted: 0 });
+    const stored = await ports.usage.getHour(instanceId, '2026110910');
+    expect(stored).toMatchObject({ state: USAGE_STATE.EXPIRED, expiredAt: clock.now() });
+    expect(stored?.expiresAtMs).toBe(clock.now() + 35 * 86_400_000);
+    expect(next).toMatchObject({ outsideWindow: 0, pending: 0, accepted: 0 });
+    expect(again.lines.some((l) => /outside the 21-day window/.test(l.message))).toBe(false);
+    expect(standIn.usageRecords.filter((r) => r.instance_id === instanceId)).toEqual([]);
+  });
+
   async function standInPush(h: UsageHour, value: string) {
     await client.push([
       {
