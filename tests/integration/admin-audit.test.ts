@@ -442,31 +442,6 @@ describe('koogallery-admin stuck and retry (#13)', () => {
   });
 });
 
-describe('secrets (#13)', () => {
-  it('no audit entry and no CLI output holds a secret or a password', async () => {
-    const secrets = services.flatMap((svc) => [
-      svc.accessKey,
-      svc.settings.HUAWEICLOUD_SK as string,
-      svc.settings.KOOGALLERY_V1_ACCESS_KEY as string,
-      svc.usageReportSecret,
-    ]);
-    const passwords = appInfos.flatMap((a) =>
-      Object.values(a).filter((v): v is string => typeof v === 'string' && /[^\w:/.-]/.test(v)),
-    );
-    const stored: string[] = [];
-    for (const svc of services) {
-      const table = await scanTable(svc.dynalite.endpoint, svc.dynalite.tableName);
-      stored.push(...table.audit.values());
-    }
-    const everything = [...stored, ...printed].join('\n');
-
-    expect(stored.length).toBeGreaterThan(5);
-    expect(passwords.length).toBeGreaterThan(0);
-    for (const secret of [...secrets, ...passwords]) expect(everything).not.toContain(secret);
-    expect(everything).not.toMatch(/"(signature|password|appInfo|body)"/i);
-  });
-});
-
 describe('koogallery-admin against npm start (#13)', () => {
   let local: SpawnedService;
   beforeAll(async () => {
@@ -574,5 +549,48 @@ describe('webhook deliveries, stuck and retry (#13)', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('secrets (#13)', () => {
+  it('no audit entry and no CLI output holds a secret or a password', async () => {
+    // Last in the file, so every service above (the webhook one included) has run.
+    const secrets = services.flatMap((svc) =>
+      [
+        svc.accessKey,
+        svc.settings.HUAWEICLOUD_SK,
+        svc.settings.KOOGALLERY_V1_ACCESS_KEY,
+        svc.settings.KOOGALLERY_LICENSE_ACCESS_KEY,
+        svc.settings.CREDENTIALS_KEY,
+        svc.settings.PROVISIONER_WEBHOOK_SECRET,
+        svc.settings.USAGE_REPORT_SECRET,
+        svc.usageReportSecret,
+      ].filter((v): v is string => typeof v === 'string' && v !== ''),
+    );
+    for (const name of [
+      'KOOGALLERY_LICENSE_ACCESS_KEY',
+      'CREDENTIALS_KEY',
+      'PROVISIONER_WEBHOOK_SECRET',
+      'USAGE_REPORT_SECRET',
+    ]) {
+      expect({ name, set: services.some((svc) => Boolean(svc.settings[name])) }).toEqual({
+        name,
+        set: true,
+      });
+    }
+    const passwords = appInfos.flatMap((a) =>
+      Object.values(a).filter((v): v is string => typeof v === 'string' && /[^\w:/.-]/.test(v)),
+    );
+    const stored: string[] = [];
+    for (const svc of services) {
+      const table = await scanTable(svc.dynalite.endpoint, svc.dynalite.tableName);
+      stored.push(...table.audit.values());
+    }
+    const everything = [...stored, ...printed].join('\n');
+
+    expect(stored.length).toBeGreaterThan(5);
+    expect(passwords.length).toBeGreaterThan(0);
+    for (const secret of [...secrets, ...passwords]) expect(everything).not.toContain(secret);
+    expect(everything).not.toMatch(/"(signature|password|appInfo|body)"/i);
   });
 });
