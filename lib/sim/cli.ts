@@ -67,8 +67,9 @@ commands
   probe                replay a product's saved cases (testFlag "1"), each repeated, in random order
   lifecycle            the whole story of one fresh real order (License 2.0: license code), with
                        duplicates, replays and faults; --suite ondemand: a pay-per-use order, usage
-                       reports, usageInfo and the push (--usage-secret, else USAGE_REPORT_SECRET,
-                       else .data/usage-report-secret)
+                       reports, usageInfo and the push (the report secret from
+                       --usage-secret-file <path>, else USAGE_REPORT_SECRET, else
+                       .data/usage-report-secret)
   serve-openapi        run the local stand-in for KooGallery's Query Order and usage-push APIs
   serve-webhook        run a local receiver for the webhook provisioner (PROVISIONER_WEBHOOK_URL):
                        verifies each delivery's signature, prints it, answers as configured
@@ -158,6 +159,8 @@ const OPTIONS = {
   platform: { type: 'string' },
   curl: { type: 'boolean' },
   port: { type: 'string' },
+  'usage-secret-file': { type: 'string' },
+  // Refused with a message: a secret on the command line shows in `ps` and the shell history.
   'usage-secret': { type: 'string' },
   answer: { type: 'string' },
   code: { type: 'string' },
@@ -467,10 +470,15 @@ async function lifecycleCommand(values: Values, io: CliIo): Promise<number> {
       `lifecycle --suite is period (default) or ondemand (SaaS V2.0 pay-per-use), got "${suite}"`,
     );
   }
+  if (values['usage-secret'] !== undefined) {
+    throw new UsageError(
+      '--usage-secret takes no secret on the command line (ps and the shell history would show it): use --usage-secret-file <path> or set USAGE_REPORT_SECRET',
+    );
+  }
   // Pay-per-use: usage reports, usageInfo and the push (#11).
   const hooks =
     suite === 'ondemand'
-      ? await onDemandHooks(t.url, io.env, io.cwd, values['usage-secret'])
+      ? await onDemandHooks(t.url, io.env, io.cwd, values['usage-secret-file'])
       : undefined;
   if (typeof hooks === 'string') throw new UsageError(hooks);
   const run = hooks ? (o: LifecycleOptions) => runOnDemandLifecycle(o, hooks) : runLifecycle;

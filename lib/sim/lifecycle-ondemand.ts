@@ -380,19 +380,32 @@ function adminPush(
 }
 
 /**
- * The hooks for a target: the report secret (`--usage-secret`, else USAGE_REPORT_SECRET, else the
- * local runner's `DATA_DIR/usage-report-secret`), and, when the target is the `npm start` running
- * from DATA_DIR, a push run through `koogallery-admin usage push` and a look at its open-API
- * stand-in.
+ * The hooks for a target: the report secret (`--usage-secret-file <path>`, else USAGE_REPORT_SECRET,
+ * else the local runner's `DATA_DIR/usage-report-secret`; never from the command line, where `ps`
+ * and the shell history would show it), and, when the target is the `npm start` running from
+ * DATA_DIR, a push run through `koogallery-admin usage push` and a look at its open-API stand-in.
+ * Answers a message (for the usage error) when no secret can be read.
  */
 export async function onDemandHooks(
   url: string,
   env: Record<string, string | undefined>,
   cwd: string,
-  given?: string,
+  secretFile?: string,
 ): Promise<OnDemandHooks | string> {
   const dataDir = resolve(cwd, env.DATA_DIR ?? '.data');
-  let secret = given ?? env.USAGE_REPORT_SECRET;
+  let secret: string | undefined;
+  if (secretFile !== undefined) {
+    const path = resolve(cwd, secretFile);
+    try {
+      secret = readFileSync(path, 'utf8').trim();
+    } catch (error) {
+      return `--usage-secret-file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}): give the path of a file holding the function's USAGE_REPORT_SECRET`;
+    }
+    if (!secret) {
+      return `--usage-secret-file ${path} is empty: it must hold the function's USAGE_REPORT_SECRET`;
+    }
+  }
+  secret ||= env.USAGE_REPORT_SECRET?.trim();
   if (!secret) {
     try {
       secret = readFileSync(join(dataDir, 'usage-report-secret'), 'utf8').trim();
@@ -401,7 +414,7 @@ export async function onDemandHooks(
     }
   }
   if (!secret) {
-    return `no usage report secret: pass --usage-secret <secret> or set USAGE_REPORT_SECRET (the function's setting); a local npm start keeps its own in ${join(dataDir, 'usage-report-secret')}`;
+    return `no usage report secret: pass --usage-secret-file <path> or set USAGE_REPORT_SECRET (the function's setting); a local npm start keeps its own in ${join(dataDir, 'usage-report-secret')}`;
   }
   let runtime: { url?: string; settings?: Record<string, string> } | undefined;
   try {

@@ -388,6 +388,29 @@ describe('koogallery-sim usage errors', () => {
     expect(t.err()).toContain(message);
   });
 
+  it('refuses --usage-secret on the command line and names the file and environment instead (#11)', async () => {
+    const t = io();
+
+    const code = await main(
+      [
+        'lifecycle',
+        '--suite',
+        'ondemand',
+        '--usage-secret',
+        'the-secret',
+        '--url',
+        'http://127.0.0.1:9',
+        '--key',
+        KEY,
+      ],
+      t.io,
+    );
+
+    expect(code).toBe(EXIT.USAGE);
+    expect(t.err()).toContain('use --usage-secret-file <path> or set USAGE_REPORT_SECRET');
+    expect(t.err()).not.toContain('the-secret');
+  });
+
   it('prints the help with exit code 0 for --help', async () => {
     const t = io();
 
