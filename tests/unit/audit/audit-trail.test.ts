@@ -1,4 +1,8 @@
-import { AUDIT_FAILED_LOG_MESSAGE, createAuditTrail } from '../../../lib/audit/audit-trail';
+import {
+  AUDIT_FAILED_LOG_MESSAGE,
+  createAuditTrail,
+  subjectsOf,
+} from '../../../lib/audit/audit-trail';
 import { callAuditInput, peekCallFields } from '../../../lib/audit/call-entry';
 import type { LogFields } from '../../../lib/log';
 import type { AuditStore } from '../../../lib/store/audit-store';
@@ -204,5 +208,36 @@ describe('callAuditInput and peekCallFields (#13)', () => {
       resultCode: '000001',
       reason: 'authentication failed: signature mismatch',
     });
+  });
+});
+
+describe('subjectsOf: test calls have their own day bucket (#13)', () => {
+  const base = { id: 'k-1-a', kind: 'call' as const, time: 0 };
+
+  it('files a test call naming an activity but no instance or order, verified or not, under the test bucket', () => {
+    expect(subjectsOf({ ...base, test: true, activity: 'newInstance', verified: false })).toEqual([
+      { kind: 'test' },
+    ]);
+    expect(
+      subjectsOf({ ...base, test: true, activity: 'newInstance', orderId: 'O-1', verified: false }),
+    ).toEqual([{ kind: 'test' }]);
+    expect(subjectsOf({ ...base, test: true, activity: 'queryInstance' })).toEqual([
+      { kind: 'test' },
+    ]);
+    expect(
+      subjectsOf({ ...base, test: true, activity: 'queryInstance', instanceId: 'i-1' }),
+    ).toEqual([{ kind: 'instance', id: 'i-1' }]);
+  });
+
+  it('keeps scanner noise (no activity, or no test flag) in the unattributed bucket', () => {
+    expect(subjectsOf({ ...base, test: true, verified: false })).toEqual([
+      { kind: 'unattributed' },
+    ]);
+    expect(subjectsOf({ ...base, activity: 'newInstance', verified: false })).toEqual([
+      { kind: 'unattributed' },
+    ]);
+    expect(subjectsOf({ ...base, resultCode: '000001', verified: false })).toEqual([
+      { kind: 'unattributed' },
+    ]);
   });
 });
