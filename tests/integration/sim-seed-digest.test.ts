@@ -112,6 +112,50 @@ describe('koogallery-sim probe --seed (#10)', () => {
   });
 });
 
+describe('koogallery-sim lifecycle --seed (#10)', () => {
+  /** KooGallery-style order ids carry the run's time; the seed decides the rest. */
+  const seeded = (id: unknown) => String(id ?? '').replace(/^CSSIM\d{12}/, 'CSSIM');
+
+  /** Runs the period lifecycle and returns its report and what the service received, in order. */
+  async function lifecycle(seed: string) {
+    const from = service.logs.length;
+    const run = await sim([
+      'lifecycle',
+      '--seed',
+      seed,
+      '--json',
+      '--url',
+      service.url,
+      '--key',
+      service.accessKey,
+    ]);
+    const report = JSON.parse(run.stdout) as { ok: boolean; seed: number };
+    const lines = logged(service, 'call', from).map((l) =>
+      [l.activity, seeded(l.orderId), l.resultCode].join(' '),
+    );
+    // How many times a purchase is polled (000004, still provisioning) depends on the machine's
+    // speed, not on the seed: consecutive polls count as one.
+    const wire = lines.filter((line, i) => !(line.endsWith(' 000004') && lines[i - 1] === line));
+    return { run, report, wire };
+  }
+
+  it('sends the same calls with the same seed-derived order ids for the same seed, others for another', async () => {
+    // Act
+    const first = await lifecycle('7');
+    const again = await lifecycle('7');
+    const other = await lifecycle('8');
+
+    // Assert
+    expect(first.run.code).toBe(EXIT.OK);
+    expect(first.report).toMatchObject({ ok: true, seed: 7 });
+    expect(other.report).toMatchObject({ ok: true, seed: 8 });
+    expect(first.wire.length).toBeGreaterThan(10);
+    expect(first.wire.some((line) => /CSSIM[0-9A-F]{8}/.test(line))).toBe(true);
+    expect(again.wire).toEqual(first.wire);
+    expect(other.wire).not.toEqual(first.wire);
+  }, 120_000);
+});
+
 describe('koogallery-sim --body-digest against the service (#9)', () => {
   it.each(['hmac', 'sha256'])(
     'SaaS V2.0 and License 2.0 accept the %s reading, and the service logs it once',
