@@ -7,6 +7,8 @@ module.exports = {
   // @middy/core ships ES modules only; let swc turn it into CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/tests/helpers/setup-env.js'],
+  // Unit tests start no server or store (#10): listening throws under tests/unit/.
+  setupFilesAfterEnv: ['<rootDir>/tests/helpers/unit-no-servers.js'],
   // One SEED per run for the tests' random orders, printed with a replay command on failure.
   globalSetup: '<rootDir>/tests/helpers/seed-setup.js',
   reporters: ['default', '<rootDir>/tests/helpers/seed-reporter.js'],

@@ -80,13 +80,19 @@ export class StoreUnavailableError extends Error {
 /**
  * The seller's provisioner refuses the request with a business code (e.g. `000106` sold out). The
  * answer carries the code and its fixed reason; the seller's own words (`detail`) go to the log
- * and to the instance's `lastError`, since they may name hosts, pools or settings (#14).
+ * and to the instance's `lastError`, since they may name hosts, pools or settings (#14). A refusal
+ * the seller wrote for KooGallery (a webhook receiver's `409`/`422` `resultMsg`) passes it as
+ * `options.resultMsg`, and the answer carries it instead of the fixed reason (#12).
  *
  * @example throw new ProvisioningRefusedError('000106', 'pool eu-1 has no free tenant slot');
  */
 export class ProvisioningRefusedError extends KooGalleryError {
-  constructor(resultCode: ResultCode, detail?: string) {
-    super(resultCode, RESULT_MESSAGES[resultCode], { detail });
+  /** The refusal the seller wrote for KooGallery, when there is one (it is also the `message`). */
+  readonly resultMsg?: string;
+
+  constructor(resultCode: ResultCode, detail?: string, options: { resultMsg?: string } = {}) {
+    super(resultCode, options.resultMsg || RESULT_MESSAGES[resultCode], { detail });
+    if (options.resultMsg) this.resultMsg = options.resultMsg;
   }
 }
 

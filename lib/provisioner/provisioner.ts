@@ -104,7 +104,14 @@ export interface ChangeRequest {
 /** Whether a change can go ahead; a refusal carries the code and message to answer. */
 export type ChangeVerdict =
   | { allowed: true }
-  | { allowed: false; resultCode: string; message: string };
+  | {
+      allowed: false;
+      resultCode: string;
+      /** The seller's reason, for the call's log line only (#14). */
+      message: string;
+      /** A reason written for KooGallery, answered as given (the webhook's refusal, #12); without it the answer carries a fixed reason. */
+      resultMsg?: string;
+    };
 
 /**
  * The seller's side of each scenario. Every method must be idempotent for its instance (and order):

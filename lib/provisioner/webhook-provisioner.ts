@@ -249,13 +249,21 @@ export function appInfoFromAnswer(
 }
 
 /**
- * A receiver's refusal message, kept for the log and `lastError` (the answer carries the code's
- * fixed reason): one line, printable, at most 255 characters.
+ * A receiver's refusal message, answered to KooGallery as the refusal's `resultMsg` (#12) and kept
+ * for the log and `lastError`: one line, printable, at most 255 characters, never cut between the
+ * two halves of a surrogate pair. `undefined` when the receiver wrote none (the answer then carries
+ * the code's fixed reason).
+ *
+ * @example refusalMessage('Sold out\nin eu-1', '000106') // 'Sold out in eu-1'
  */
-export function refusalMessage(raw: unknown, code: ResultCode): string {
+export function refusalMessage(raw: unknown): string | undefined {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const text = typeof raw === 'string' ? raw.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim() : '';
-  return (text || `refused by the seller (${code})`).slice(0, REFUSAL_MESSAGE_MAX);
+  if (!text) return undefined;
+  let end = Math.min(text.length, REFUSAL_MESSAGE_MAX);
+  const last = text.charCodeAt(end - 1);
+  if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end);
 }
 
 function isRefusalCode(value: unknown): value is ResultCode {
@@ -352,7 +360,11 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
       if (isRefusalCode(code)) {
         options.log.info('webhook refused the step', { ...fields, status, resultCode: code });
         record('refused', status, `${code}`);
-        throw new ProvisioningRefusedError(code, refusalMessage(answer?.resultMsg, code));
+        // The seller wrote this refusal for KooGallery: it is answered as given (#12).
+        const said = refusalMessage(answer?.resultMsg);
+        throw new ProvisioningRefusedError(code, said ?? `refused by the seller (${code})`, {
+          resultMsg: said,
+        });
       }
       return fail(
         `HTTP ${status} without a refusal resultCode from 000100 to 000107 (answer {"resultCode":"0001xx","resultMsg":"…"})`,
@@ -446,11 +458,12 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
         return { allowed: true };
       } catch (error) {
         if (!(error instanceof ProvisioningRefusedError)) throw error;
-        // The receiver's own words: logged as the refusal's detail, not answered (#14).
+        // The receiver's own words, written for KooGallery: answered as given (#12).
         return {
           allowed: false,
           resultCode: error.resultCode,
           message: error.detail ?? error.message,
+          ...(error.resultMsg ? { resultMsg: error.resultMsg } : {}),
         };
       }
     },

@@ -33,7 +33,7 @@ export async function checkChange(
   });
   if (verdict.allowed) return success();
   // The seller's words may name internals: they go to the call's log line, the answer carries
-  // a fixed reason (#14).
+  // a fixed reason (#14), unless the verdict has a reason written for KooGallery (#12).
   ctx.annotate({ detail: verdict.message });
   if (!RESULT_CODE.test(verdict.resultCode)) {
     // KooGallery's resultCode is 6 digits: any other would fail the debugger (#9).
@@ -42,5 +42,5 @@ export async function checkChange(
     });
     return { resultCode: '000005', resultMsg: 'internal error' };
   }
-  return { resultCode: verdict.resultCode, resultMsg: CHANGE_REFUSED };
+  return { resultCode: verdict.resultCode, resultMsg: verdict.resultMsg || CHANGE_REFUSED };
 }

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { STAND_IN_SKUS } from '../../lib/local/open-api-stand-in';
 import { decryptCredential } from '../../lib/protocol/credential-cipher';
-import { CHANGE_REFUSED } from '../../lib/scenarios/change-instance-check';
 import { runProbe } from '../../lib/sim/probe';
 import {
   type ReceivedDelivery,
@@ -205,7 +204,7 @@ describe('webhook provisioner through HTTP (#12)', () => {
     expect(svc.provisionerCalls.provision).toBeGreaterThanOrEqual(3);
   });
 
-  it('passes a refusal code to KooGallery with its fixed reason; the message, cut to 255, to lastError (#14)', async () => {
+  it('passes a refusal code and its message, cut to 255, to KooGallery and to lastError (#12)', async () => {
     const message = `Sold out in your region. ${'x'.repeat(300)}`;
     receiver.setBehaviour({
       answer: 'refuse',
@@ -217,7 +216,7 @@ describe('webhook provisioner through HTTP (#12)', () => {
     const refused = await svc.send(purchase());
 
     expect(refused.json.resultCode).toBe('000106');
-    expect(refused.json.resultMsg).toBe('product resources sold out');
+    expect(refused.json.resultMsg).toBe(message.slice(0, 255));
     const stored = await svc.store.getInstance('real', refused.json.instanceId as string);
     expect(stored).toMatchObject({ status: 'PROVISIONING', lastError: message.slice(0, 255) });
   });
@@ -285,10 +284,11 @@ describe('webhook provisioner through HTTP (#12)', () => {
     });
   });
 
-  it('gives a renewal with a change of specification the new productId', async () => {
+  it('gives a renewal with a change of specification the new productId and skuCode', async () => {
     const created = await svc.send(purchase());
     const instanceId = created.json.instanceId as string;
-    const orderId = orderOf();
+    // The stand-in's change order: its skuCode differs from the purchase's.
+    const orderId = 'MOCKMONTYCHANGE';
 
     const renewed = await svc.send({
       activity: 'refreshInstance',
@@ -301,10 +301,12 @@ describe('webhook provisioner through HTTP (#12)', () => {
     });
 
     expect(renewed.json.resultCode).toBe('000000');
+    expect(STAND_IN_SKUS.MONTH_UPGRADED).not.toBe(STAND_IN_SKUS.MONTH);
     expect(deliveriesFor(receiver, instanceId, 'instance.renew')[0]?.event?.data).toMatchObject({
       scene: 'RENEWAL_CHANGE',
       orderId,
       productId: 'OFFI-NEW-PRODUCT',
+      skuCode: STAND_IN_SKUS.MONTH_UPGRADED,
     });
   });
 
@@ -322,7 +324,7 @@ describe('webhook provisioner through HTTP (#12)', () => {
     const refused = await svc.send(check);
 
     expect(allowed.json.resultCode).toBe('000000');
-    expect(refused.json).toMatchObject({ resultCode: '000100', resultMsg: CHANGE_REFUSED });
+    expect(refused.json).toMatchObject({ resultCode: '000100', resultMsg: 'no capacity for Pro' });
     const calls = svc.logs.map((l) => JSON.parse(l)).filter((l) => l.message === 'call');
     expect(calls.at(-1)?.detail).toBe('no capacity for Pro');
     const checks = deliveriesFor(receiver, instanceId, 'instance.check_change');
@@ -391,9 +393,13 @@ describe('webhook provisioner through HTTP (#12)', () => {
     expect(receiver.deliveries.length).toBe(before);
   });
 
-  it('never writes a webhook secret or a delivery signature to the log', async () => {
-    await svc.send(purchase());
+  it('never writes a webhook secret, a delivery signature or a delivered password to the log', async () => {
+    const created = await svc.send(purchase());
+    await svc.send({ activity: 'queryInstance', instanceId: created.json.instanceId });
     await svc.deps.background.drain();
+    const instanceId = created.json.instanceId as string;
+    const password = deliveriesFor(receiver, instanceId, 'instance.provision')[0]?.answered
+      ?.password;
 
     const logs = svc.logs.join('\n');
     const signatures = receiver.deliveries.flatMap(
@@ -405,6 +411,8 @@ describe('webhook provisioner through HTTP (#12)', () => {
     expect(logs).not.toContain(PREVIOUS);
     expect(signatures.length).toBeGreaterThan(0);
     for (const s of signatures) expect(logs).not.toContain(s.slice(3));
+    expect(password).toEqual(expect.any(String));
+    expect(logs).not.toContain(password as string);
   });
 });
 

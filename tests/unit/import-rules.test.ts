@@ -39,6 +39,25 @@ function violations(from: string, forbidden: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Reaching into a context's ports: `x.ports`, `x['ports']` or destructuring `{ ports } = x`. Front
+ * ends receive the whole scenario context (ports included) only to hand it to a scenario.
+ */
+const PORTS_ACCESS = /\.ports\b|\[\s*['"]ports['"]\s*\]|\{[^{}]*\bports\b[^{}]*\}\s*=/;
+
+/** Lines of files under `dir` that touch a context's ports, as `file:line: text`. */
+function portsAccesses(dir: string): string[] {
+  const out: string[] = [];
+  for (const file of filesUnder(dir)) {
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (PORTS_ACCESS.test(line)) out.push(`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
+      });
+  }
+  return out;
+}
+
 describe('import rules (#10)', () => {
   it('finds the imports it scans for', () => {
     expect(filesUnder('lib/scenarios').length).toBeGreaterThan(5);
@@ -51,5 +70,23 @@ describe('import rules (#10)', () => {
 
   it('keeps lib/front-ends away from the store', () => {
     expect(violations('lib/front-ends', ['lib/store'])).toEqual([]);
+  });
+
+  it('finds the ports accesses it scans for', () => {
+    for (const line of [
+      'await run.scenario.ports.store.putInstance(x);',
+      "const s = ctx['ports'];",
+      'const { ports, clock } = run.scenario;',
+    ]) {
+      expect(PORTS_ACCESS.test(line)).toBe(true);
+    }
+    expect(PORTS_ACCESS.test("/** Handed to the scenarios: the call's ports, clock. */")).toBe(
+      false,
+    );
+  });
+
+  it('keeps lib/front-ends out of the ports, so a front end cannot write to the store (#10)', () => {
+    // Each call gets the ports its scenario needs; a front end only passes the context on.
+    expect(portsAccesses('lib/front-ends')).toEqual([]);
   });
 });

@@ -45,6 +45,24 @@ describe('checkChange (change-instance-check.ts)', () => {
     expect(annotations.detail).toBe('quota db-7 (10.1.2.3) has 2 slots');
   });
 
+  it('answers a refusal written for KooGallery (resultMsg) as given (#12)', async () => {
+    const w = scenarioSetup({
+      provisioner: {
+        checkChange: async () => ({
+          allowed: false,
+          resultCode: '000100',
+          message: 'no capacity for Bigger',
+          resultMsg: 'no capacity for Bigger',
+        }),
+      },
+    });
+    await w.store.createInstance(record({ instanceId: 'i' }));
+
+    const result = await checkChange(check(), w.context().ctx);
+
+    expect(result).toEqual({ resultCode: '000100', resultMsg: 'no capacity for Bigger' });
+  });
+
   it('answers 000005 when the provisioner refuses with a code that is not 6 digits (#9)', async () => {
     const w = scenarioSetup({
       provisioner: {

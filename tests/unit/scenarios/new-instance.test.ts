@@ -184,6 +184,26 @@ describe('purchase (new-instance.ts)', () => {
     });
   });
 
+  it('answers a refusal the seller wrote for KooGallery (resultMsg) as given (#12)', async () => {
+    const w = scenarioSetup({
+      provisioner: {
+        provision: async () => {
+          throw new ProvisioningRefusedError('000106', 'Sold out in your region', {
+            resultMsg: 'Sold out in your region',
+          });
+        },
+      },
+    });
+
+    const result = await purchase(cmd(), w.context().ctx);
+
+    expect(result).toEqual({
+      resultCode: '000106',
+      resultMsg: 'Sold out in your region',
+      instanceId: ID,
+    });
+  });
+
   it('refuses delivery info that cannot fit right after the provisioner returns: nothing stored (#9)', async () => {
     const w = scenarioSetup({
       provisioner: {

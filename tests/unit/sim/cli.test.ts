@@ -2,7 +2,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createQueryOrderClient } from '../../../lib/open-api/query-order-client';
 import { verifyRequestSignature } from '../../../lib/protocol/request-signature';
 import { parseV1Timestamp, verifyV1AuthToken } from '../../../lib/protocol/v1-auth-token';
 import {
@@ -393,45 +392,6 @@ describe('koogallery-sim usage errors', () => {
 
     expect(await main(['--help'], t.io)).toBe(EXIT.OK);
     expect(t.out()).toContain('usage: koogallery-sim <command> [options]');
-  });
-});
-
-describe('koogallery-sim serve-openapi', () => {
-  it('serves Query Order with the AK/SK it prints, until stopped', async () => {
-    // Arrange: the stand-in is queried before the command is told to stop
-    let stop: () => void = () => undefined;
-    const stopped = new Promise<void>((done) => {
-      stop = done;
-    });
-    const t = io({ untilStopped: () => stopped });
-
-    // Act
-    const running = main(['serve-openapi', '--json'], t.io);
-    let printed: { endpoint: string; ak: string; sk: string } | undefined;
-    for (let i = 0; i < 100 && printed === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      if (t.out()) printed = JSON.parse(t.out());
-    }
-    if (printed === undefined) throw new Error('serve-openapi printed nothing');
-    const orders = createQueryOrderClient({ ...printed, timeoutMs: 2000, attempts: 1 });
-    const order = await orders.queryOrder('MOCKPERIODYEARNEW');
-    stop();
-
-    // Assert
-    expect(printed.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(printed.ak).toMatch(/^[A-Z0-9]{20}$/);
-    expect(order.orderId).toBe('MOCKPERIODYEARNEW');
-    expect(await running).toBe(EXIT.OK);
-  });
-
-  it('does not print an SK given through HUAWEICLOUD_SK', async () => {
-    const t = io({ env: { HUAWEICLOUD_AK: 'GIVENAK', HUAWEICLOUD_SK: 'given-secret-value' } });
-
-    const code = await main(['serve-openapi'], t.io);
-
-    expect(code).toBe(EXIT.OK);
-    expect(t.out()).toContain('from HUAWEICLOUD_AK / HUAWEICLOUD_SK');
-    expect(t.out()).not.toContain('given-secret-value');
   });
 });
 

@@ -3,7 +3,13 @@ import { PUSH_LEASE, pushUsage } from '../../../lib/metering/push-usage';
 import { recordUsage } from '../../../lib/metering/record-usage';
 import type { UsageClient } from '../../../lib/open-api/usage-client';
 import { USAGE_STATE, type UsageHour } from '../../../lib/store/usage-store';
-import { addInstance, captureLog, manualClock, memoryPorts, standInWithClient } from './fixtures';
+import {
+  addInstance,
+  captureLog,
+  manualClock,
+  memoryPorts,
+  standInWithClient,
+} from '../../unit/metering/fixtures';
 
 let counter = 0;
 const ids = { token: () => `holder-${++counter}` };

@@ -11,7 +11,7 @@ import {
   manualClock,
   memoryPorts,
   standInWithClient,
-} from '../metering/fixtures';
+} from '../../unit/metering/fixtures';
 
 describe('usage pushes in the audit trail (#13)', () => {
   it('records one accepted entry per instance of a call, with its hours', async () => {

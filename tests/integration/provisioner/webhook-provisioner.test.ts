@@ -230,7 +230,7 @@ describe('createWebhookProvisioner (#12)', () => {
     expect(ids[2]).toBe(eventIdFor('instance.unfreeze', 'inst-1', `status-since:${NOW}`));
   });
 
-  it('turns 409/422 with a code from 000100 to 000107 into a refusal; its message, cut to 255, is the detail (#14)', async () => {
+  it('turns 409/422 with a code from 000100 to 000107 into a refusal; its message, cut to 255, is answered and is the detail (#12)', async () => {
     const long = `no\u0007 seats ${'y'.repeat(300)}`;
     const r = await receiver([
       { status: 422, body: JSON.stringify({ resultCode: '000106', resultMsg: long }) },
@@ -245,14 +245,11 @@ describe('createWebhookProvisioner (#12)', () => {
     await r.close();
 
     expect(outcomes[0]).toBeInstanceOf(ProvisioningRefusedError);
-    // KooGallery gets the code's fixed reason; the receiver's words go to the log and lastError.
-    expect(outcomes[0]).toMatchObject({
-      resultCode: '000106',
-      message: 'product resources sold out',
-    });
+    // KooGallery gets the receiver's words (written for it), as do the log and lastError.
     const detail = (outcomes[0] as ProvisioningRefusedError).detail ?? '';
     expect(detail).toHaveLength(255);
     expect(detail.startsWith('no seats')).toBe(true);
+    expect(outcomes[0]).toMatchObject({ resultCode: '000106', message: detail, resultMsg: detail });
     expect(outcomes[1]).toMatchObject({
       resultCode: '000102',
       message: 'e-mail empty or already in use',
@@ -277,7 +274,7 @@ describe('createWebhookProvisioner (#12)', () => {
 
     expect(verdicts).toEqual([
       { allowed: true },
-      { allowed: false, resultCode: '000100', message: 'full' },
+      { allowed: false, resultCode: '000100', message: 'full', resultMsg: 'full' },
     ]);
     expect(JSON.parse(r.seen[0]?.body as string).id).toBe(
       eventIdFor('instance.check_change', 'inst-1', 'P2/s2/'),
@@ -372,10 +369,14 @@ describe('appInfoFromAnswer (#12)', () => {
     );
   });
 
-  it('cuts a refusal message to 255 printable characters, with a default', () => {
-    expect(refusalMessage('a\nb', '000106')).toBe('a b');
-    expect(refusalMessage(undefined, '000106')).toBe('refused by the seller (000106)');
-    expect(refusalMessage('z'.repeat(400), '000100')).toHaveLength(255);
+  it('cuts a refusal message to 255 printable characters, never between surrogate halves (#12)', () => {
+    expect(refusalMessage('a\nb')).toBe('a b');
+    expect(refusalMessage(undefined)).toBeUndefined();
+    expect(refusalMessage(' \u0000 ')).toBeUndefined();
+    expect(refusalMessage('z'.repeat(400))).toHaveLength(255);
+    const emoji = refusalMessage(`${'z'.repeat(254)}\u{1F600}tail`) ?? '';
+    expect(emoji).toBe('z'.repeat(254));
+    expect(refusalMessage(`${'z'.repeat(253)}\u{1F600}`)).toBe(`${'z'.repeat(253)}\u{1F600}`);
   });
 });
 
