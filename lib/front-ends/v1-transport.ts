@@ -92,7 +92,11 @@ export class V1Params {
     return v?.trim() ? v : undefined;
   }
 
-  /** `testFlag`: "1" is a debug or probe call, absent or "0" a real one. */
+  /**
+   * `testFlag`: "1" is a debug or probe call, "0" a real one. A V1.0 or License 1.0 call without it
+   * never gets here: `authenticateV1` refuses it (#14), so a signed debug URL whose `testFlag` was
+   * folded into another value cannot become a real purchase. An empty value still reads as "0".
+   */
   test(): boolean {
     const flag = this.optional('testFlag', 2);
     if (flag === undefined || flag === '0') return false;

@@ -39,8 +39,9 @@ export function readString(
 }
 
 /**
- * Reads `testFlag`: "1" is a debug or probe call, absent or "0" a real one (docs/protocol.md,
- * decision 8). The number 1 or 0 reads the same: the documents call it a string, but their examples
+ * Reads the `testFlag` of a V2.0 or License 2.0 JSON body: "1" is a debug or probe call, absent or
+ * "0" a real one (docs/protocol.md, decision 8). V1.0 and License 1.0 calls must carry it instead
+ * (refused in `front-ends/v1-transport.ts`, #14). The number 1 or 0 reads the same: the documents call it a string, but their examples
  * are not all quoted.
  */
 export function readTestFlag(body: Record<string, unknown>): boolean {

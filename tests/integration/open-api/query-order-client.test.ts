@@ -12,7 +12,7 @@ import {
   type QueryOrderClientOptions,
   RETRY_BACKOFF_MS,
 } from '../../../lib/open-api/query-order-client';
-import { refusingEndpoint } from '../../helpers/refusing-endpoint';
+import { refusingEndpoint, silentEndpoint } from '../../helpers/refusing-endpoint';
 import { AK, failure, NOW, SK } from './fixtures';
 
 let standIn: OpenApiStandIn;
@@ -219,6 +219,32 @@ describe('createQueryOrderClient', () => {
     expect([first.orderId, second.orderId]).toEqual(['MOCKPERIODYEARNEW', 'MOCKMONTYRENEW']);
     expect(seen).toEqual([primary, standIn.endpoint, standIn.endpoint]);
     expect(standIn.queryCount).toBe(2);
+  });
+
+  it('sends the request to the fallback endpoint when the primary accepts the connection but never answers (#9)', async () => {
+    const primary = await silentEndpoint();
+    try {
+      const seen: string[] = [];
+      const orders = client({
+        endpoint: primary.endpoint,
+        fallbackEndpoint: standIn.endpoint,
+        attempts: 1,
+        timeoutMs: 200,
+        fetchImpl: (input, init) => {
+          seen.push(new URL(String(input)).origin);
+          return fetch(input, init);
+        },
+      });
+
+      const order = await orders.queryOrder('MOCKPERIODYEARNEW');
+
+      expect(order.orderId).toBe('MOCKPERIODYEARNEW');
+      expect(seen).toEqual([primary.endpoint, standIn.endpoint]);
+      expect(primary.requests).toBe(1);
+      expect(standIn.queryCount).toBe(1);
+    } finally {
+      await primary.close();
+    }
   });
 
   it('tries the primary again once the failover time has passed (#9)', async () => {

@@ -9,7 +9,7 @@ import {
   usageBody,
   validateUsageRecords,
 } from '../../../lib/open-api/usage-client';
-import { refusingEndpoint } from '../../helpers/refusing-endpoint';
+import { refusingEndpoint, silentEndpoint } from '../../helpers/refusing-endpoint';
 import { AK, failure, SK } from './fixtures';
 
 const ACCESS_KEY = 'test-access-key-123';
@@ -127,6 +127,22 @@ describe('createUsageClient', () => {
     await client({ endpoint: primary, fallbackEndpoint: standIn.endpoint }).push([record()]);
 
     expect(standIn.usageRecords).toEqual([record()]);
+  });
+
+  it('pushes to KOOGALLERY_API_FALLBACK_ENDPOINT when the primary accepts the connection but never answers (#9)', async () => {
+    const primary = await silentEndpoint();
+    try {
+      await client({
+        endpoint: primary.endpoint,
+        fallbackEndpoint: standIn.endpoint,
+        timeoutMs: 200,
+      }).push([record()]);
+
+      expect(primary.requests).toBe(1);
+      expect(standIn.usageRecords).toEqual([record()]);
+    } finally {
+      await primary.close();
+    }
   });
 
   it('records a metering_sn once when the same records are pushed again', async () => {
