@@ -36,11 +36,42 @@ async function main(argv: string[]): Promise<number> {
           : `FAIL:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`,
       );
     }
+    if (failures.length > 0) process.stderr.write(errorDigest(svc.output()));
     return failures.length === 0 ? 0 : 1;
   } finally {
     await svc.kill('SIGTERM');
     await removeDataDir(svc.dataDir);
   }
+}
+
+/**
+ * What the service logged about its `000005` answers and other errors, grouped by cause (the log
+ * lines hold no secret or body), so a failed run says where to look.
+ */
+function errorDigest(output: string): string {
+  const causes = new Map<string, number>();
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.level !== 'error' && entry.resultCode !== '000005') continue;
+      const cause = [
+        entry.message,
+        entry.activity,
+        entry.errorName,
+        entry.errorMessage ?? entry.detail,
+      ]
+        .filter((v) => v !== undefined)
+        .join(' | ')
+        .slice(0, 300);
+      causes.set(cause, (causes.get(cause) ?? 0) + 1);
+    } catch {
+      // not a log line
+    }
+  }
+  const top = [...causes].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  if (top.length === 0) return 'service log: no error lines\n';
+  return `service log, errors by cause:\n${top.map(([c, n]) => `  ${n}x ${c}`).join('\n')}\n`;
 }
 
 main(process.argv.slice(2)).then(
