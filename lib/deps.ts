@@ -14,7 +14,11 @@ import { createTemplateProvisioner } from './provisioner/template-provisioner';
 import { createWebhookProvisioner } from './provisioner/webhook-provisioner';
 import type { AuditStore } from './store/audit-store';
 import { createDynamooseAuditStore } from './store/dynamoose-audit-store';
-import { createDynamooseStore, type DynamooseStoreOptions } from './store/dynamoose-store';
+import {
+  createDynamooseStore,
+  createTableClient,
+  type DynamooseStoreOptions,
+} from './store/dynamoose-store';
 import { createDynamooseUsageStore } from './store/dynamoose-usage-store';
 import type { InstanceStore } from './store/instance-store';
 import type { UsageStore } from './store/usage-store';
@@ -100,7 +104,7 @@ export function portsFor(deps: Deps, test: boolean): Ports {
 export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
   const ids = overrides.ids ?? cryptoIds;
   const templates = createTemplateProvisioner({ ...config.provisioner, ids });
-  const table = {
+  const tableOptions = {
     tableName: config.tableName,
     endpoint: config.dynamodbEndpoint,
     region: config.dynamodbRegion,
@@ -108,6 +112,8 @@ export function buildDeps(config: Config, overrides: Partial<Deps> = {}): Deps {
     // Leaves room in KooGallery's 5 s for a retry and the answer when the store hangs.
     requestTimeoutMs: 1500,
   };
+  // One client (one connection pool) for every adapter of the table.
+  const table = { ...tableOptions, client: createTableClient(tableOptions) };
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createJsonLogger(config.logLevel);
   const webhook = config.provisionerWebhook;
@@ -226,7 +232,8 @@ export interface TablePorts {
  * The table's ports for an operator tool (`koogallery-admin`): the instance, usage and audit stores
  * on one table, without the rest of the function's configuration.
  */
-export function buildTablePorts(table: DynamooseStoreOptions): TablePorts {
+export function buildTablePorts(options: DynamooseStoreOptions): TablePorts {
+  const table = { ...options, client: createTableClient(options) };
   return {
     store: createDynamooseStore(table),
     usage: createDynamooseUsageStore(table),

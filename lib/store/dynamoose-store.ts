@@ -51,6 +51,11 @@ export interface DynamooseStoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Upper bound of one HTTP attempt in milliseconds (default 2000; two attempts at most). */
   requestTimeoutMs?: number;
+  /**
+   * A client to share: the instance, usage and audit adapters of one table use one client and so
+   * one connection pool (three pools overwhelmed a single-process store under load).
+   */
+  client?: DynamoDB;
 }
 
 /** Time to establish a TCP connection: a dead endpoint must fail well inside the 5 s budget. */
@@ -125,6 +130,7 @@ function fromInstanceItem(item: ObjectType): InstanceRecord {
  * `requestTimeoutMs` per attempt, so a dead or black-holed endpoint fails within the answer budget.
  */
 export function createTableClient(options: DynamooseStoreOptions): DynamoDB {
+  if (options.client) return options.client;
   const { endpoint, region, credentials } = options;
   return new DynamoDB({
     region,
