@@ -18,6 +18,7 @@ import {
   UsagePushError,
   type UsageRecord,
 } from '../open-api/usage-client';
+import type { WriteOutcome } from '../store/instance-store';
 import type { UsageHour, UsageStore } from '../store/usage-store';
 import { countHours } from './usage-totals';
 import {
@@ -162,7 +163,7 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
     const now = clock.now();
     return usage.acquireLease(PUSH_LEASE, holder, now, now + leaseMs);
   };
-  if ((await lease()) === 'conflict') {
+  if ((await firstLease(lease, () => usage.releaseLease(PUSH_LEASE, holder))) === 'conflict') {
     log.info('usage push skipped: another run holds the lease', { lease: PUSH_LEASE });
     return report;
   }
@@ -322,6 +323,28 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
     return report;
   } finally {
     await usage.releaseLease(PUSH_LEASE, holder).catch(() => undefined);
+  }
+}
+
+/**
+ * Takes the lease for a new run. A write that timed out may still have landed, leaving a lease no
+ * one knows it holds for its whole term: the write is tried once more under the same holder (which
+ * succeeds over its own lease), and when that fails too the lease is given up before the error goes
+ * on, so the next run need not wait out the term.
+ */
+async function firstLease(
+  take: () => Promise<WriteOutcome>,
+  giveUp: () => Promise<unknown>,
+): Promise<WriteOutcome> {
+  try {
+    return await take();
+  } catch {
+    try {
+      return await take();
+    } catch (error) {
+      await giveUp().catch(() => undefined);
+      throw error;
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '../../../lib/errors';
 import type { OpenApiStandIn } from '../../../lib/local/open-api-stand-in';
 import { PUSH_LEASE, pushUsage } from '../../../lib/metering/push-usage';
 import { recordUsage } from '../../../lib/metering/record-usage';
@@ -166,6 +167,52 @@ describe('pushUsage (#11)', () => {
 
     expect(blocked.ran).toBe(false);
     expect(after).toMatchObject({ ran: true, accepted: 1 });
+  });
+
+  /** The usage store with `acquireLease` answering as listed: a write that landed but timed out, a failure, or the real answer. */
+  function leaseFaults(...plan: Array<'landed-timeout' | 'fail' | 'real'>): typeof ports.usage {
+    const inner = ports.usage;
+    let call = 0;
+    return {
+      ...inner,
+      async acquireLease(name, holder, nowMs, untilMs) {
+        const step = plan[call++] ?? 'real';
+        if (step === 'real') return inner.acquireLease(name, holder, nowMs, untilMs);
+        if (step === 'landed-timeout') await inner.acquireLease(name, holder, nowMs, untilMs);
+        throw new StoreUnavailableError('acquireLease timed out (test)');
+      },
+    };
+  }
+
+  it('recognises its own lease after a lease write that landed but timed out (#14 load run)', async () => {
+    const instanceId = await addInstance(ports.instances, 'ON_DEMAND');
+    await record(instanceId, '2026-11-29T10', '1');
+
+    const report = await pushUsage(
+      { usage: leaseFaults('landed-timeout'), client, clock, ids, log: captureLog() },
+      {},
+    );
+
+    expect(report).toMatchObject({ ran: true, accepted: 1 });
+    expect(standIn.usageRecords).toHaveLength(1);
+  });
+
+  it('gives the lease up when its write keeps failing, so the next run need not wait 5 minutes', async () => {
+    const instanceId = await addInstance(ports.instances, 'ON_DEMAND');
+    await record(instanceId, '2026-11-29T10', '1');
+
+    await expect(
+      pushUsage({
+        usage: leaseFaults('landed-timeout', 'fail'),
+        client,
+        clock,
+        ids,
+        log: captureLog(),
+      }),
+    ).rejects.toThrow(StoreUnavailableError);
+    const next = await push();
+
+    expect(next).toMatchObject({ ran: true, accepted: 1 });
   });
 
   it('isolates a record KooGallery refuses and accepts the others', async () => {
