@@ -4,14 +4,13 @@
  * their failures, purchases not complete, usage records not accepted. Exits 1 when something needs
  * the seller now, before KooGallery's automatic penalties act.
  */
-import { parseArgs } from 'node:util';
 import { NEAR_WINDOW_MS } from '../../metering/push-usage';
 import { hourStart, WINDOW_MS } from '../../metering/usage-values';
 import { AUDIT_KIND, auditDay } from '../../store/audit-store';
 import { NAMESPACE, STATUS } from '../../store/instance-store';
 import type { UsageHour } from '../../store/usage-store';
 import { scanAuditSince } from '../audit-scan';
-import { ADMIN_EXIT, type AdminCommand } from '../command';
+import { ADMIN_EXIT, type AdminCommand, commandArgs } from '../command';
 import {
   iso,
   minutes,
@@ -60,18 +59,9 @@ export const healthCommand: AdminCommand = {
     'calls, failed test calls, pending purchases, unaccepted usage; exit 1 when urgent (--json)',
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      print(io, HELP);
-      return ADMIN_EXIT.OK;
-    }
-    if (positionals.length > 0)
-      throw new AdminUsageError(`unexpected argument "${positionals[0]}"`);
+    const parsed = commandArgs(HELP, args, io, OPTIONS);
+    if (!parsed) return ADMIN_EXIT.OK;
+    const { values } = parsed;
     const hours = values.hours === undefined ? 24 : Number(values.hours);
     if (!/^\d+$/.test(values.hours ?? '24') || hours < 1 || hours > 720) {
       throw new AdminUsageError(

@@ -1,9 +1,8 @@
 /**
  * `koogallery-admin instances` (#13): which tenants exist, filtered by status, expiry and product.
  */
-import { parseArgs } from 'node:util';
 import { type InstanceRecord, NAMESPACE, STATUS, type Status } from '../../store/instance-store';
-import { ADMIN_EXIT, type AdminCommand } from '../command';
+import { ADMIN_EXIT, type AdminCommand, commandArgs } from '../command';
 import {
   daysOption,
   instanceView,
@@ -52,18 +51,9 @@ export const instancesCommand: AdminCommand = {
   summary: 'list instances by status, expiry and product (--json)',
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      print(io, HELP);
-      return ADMIN_EXIT.OK;
-    }
-    if (positionals.length > 0)
-      throw new AdminUsageError(`unexpected argument "${positionals[0]}"`);
+    const parsed = commandArgs(HELP, args, io, OPTIONS);
+    if (!parsed) return ADMIN_EXIT.OK;
+    const { values } = parsed;
     const status = values.status?.toUpperCase();
     if (status !== undefined && !STATUSES.includes(status)) {
       throw new AdminUsageError(

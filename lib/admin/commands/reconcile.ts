@@ -2,7 +2,6 @@
  * `koogallery-admin reconcile` (#13): each live real instance against its order as KooGallery
  * knows it (Query Order), reporting every disagreement; `--apply` fixes only the expiry.
  */
-import { parseArgs } from 'node:util';
 import { createAuditTrail } from '../../audit/audit-trail';
 import { DEFAULT_API_ENDPOINT } from '../../config';
 import { OrderUnavailableError } from '../../errors';
@@ -13,7 +12,7 @@ import type { OrderInfo, OrderLine } from '../../open-api/order-client';
 import { createQueryOrderClient } from '../../open-api/query-order-client';
 import { AUDIT_KIND } from '../../store/audit-store';
 import { type InstanceRecord, NAMESPACE, STATUS } from '../../store/instance-store';
-import { ADMIN_EXIT, type AdminCommand } from '../command';
+import { ADMIN_EXIT, type AdminCommand, commandArgs } from '../command';
 import { iso, print, renderTable, tablePortsOf, walkInstances } from '../operator';
 import { type AdminSettings, AdminUsageError } from '../settings';
 import { retentionDaysOf } from '../timeline';
@@ -140,18 +139,9 @@ export const reconcileCommand: AdminCommand = {
   summary: "compare live instances with KooGallery's orders; --apply fixes only expiry (--json)",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      print(io, HELP);
-      return ADMIN_EXIT.OK;
-    }
-    if (positionals.length > 0)
-      throw new AdminUsageError(`unexpected argument "${positionals[0]}"`);
+    const parsed = commandArgs(HELP, args, io, OPTIONS);
+    if (!parsed) return ADMIN_EXIT.OK;
+    const { values } = parsed;
     const ports = await tablePortsOf(io);
     const orders = orderClientOf(ports.settings);
     const live: InstanceRecord[] = [];

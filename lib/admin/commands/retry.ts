@@ -5,7 +5,6 @@
  * order line (the provisioner's idempotency key), and stores the result. Running it twice, or while
  * KooGallery polls, provisions once: only one attempt holds the claim.
  */
-import { parseArgs } from 'node:util';
 import { createAuditTrail } from '../../audit/audit-trail';
 import { loadConfig } from '../../config';
 import { buildDeps } from '../../deps';
@@ -15,9 +14,8 @@ import { claim, type ProvisioningPorts, provision } from '../../scenarios/provis
 import type { ScenarioContext } from '../../scenarios/scenario';
 import { AUDIT_KIND } from '../../store/audit-store';
 import { STATUS } from '../../store/instance-store';
-import { ADMIN_EXIT, type AdminCommand } from '../command';
+import { ADMIN_EXIT, type AdminCommand, commandArgs } from '../command';
 import { findInstance, idArgument, instanceView, iso, print, tablePortsOf } from '../operator';
-import { AdminUsageError } from '../settings';
 import { retentionDaysOf } from '../timeline';
 
 const HELP = `koogallery-admin retry: drive a stuck purchase once more
@@ -46,18 +44,9 @@ export const retryCommand: AdminCommand = {
   summary: "drive a stuck purchase's provisioning once more, idempotently (--json)",
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      print(io, HELP);
-      return ADMIN_EXIT.OK;
-    }
-    if (positionals.length > 1)
-      throw new AdminUsageError(`unexpected argument "${positionals[1]}"`);
+    const parsed = commandArgs(HELP, args, io, OPTIONS, 1);
+    if (!parsed) return ADMIN_EXIT.OK;
+    const { values, positionals } = parsed;
     const instanceId = idArgument(positionals[0], '<instanceId>', 'retry');
     const ports = await tablePortsOf(io);
     const out = (outcome: string, message: string, extra: Record<string, unknown> = {}) => {

@@ -2,10 +2,9 @@
  * `koogallery-admin show <instanceId | orderId>` (#13): the instance and every call, webhook
  * delivery, usage push and operator action concerning it, oldest first.
  */
-import { parseArgs } from 'node:util';
 import type { AuditEntry } from '../../store/audit-store';
 import type { InstanceRecord } from '../../store/instance-store';
-import { ADMIN_EXIT, type AdminCommand } from '../command';
+import { ADMIN_EXIT, type AdminCommand, commandArgs } from '../command';
 import {
   findInstance,
   type InstanceView,
@@ -15,7 +14,6 @@ import {
   renderTable,
   tablePortsOf,
 } from '../operator';
-import { AdminUsageError } from '../settings';
 import {
   instanceTimeline,
   orderTimeline,
@@ -86,18 +84,9 @@ export const showCommand: AdminCommand = {
   summary: 'an instance (or order) and its timeline of calls, oldest first (--json)',
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      print(io, HELP);
-      return ADMIN_EXIT.OK;
-    }
-    if (positionals.length > 1)
-      throw new AdminUsageError(`unexpected argument "${positionals[1]}"`);
+    const parsed = commandArgs(HELP, args, io, OPTIONS, 1);
+    if (!parsed) return ADMIN_EXIT.OK;
+    const { values, positionals } = parsed;
     const id = idArgument(positionals[0], '<instanceId | orderId>', 'show');
     const ports = await tablePortsOf(io);
     const retention = retentionDaysOf(ports.settings.lookup);

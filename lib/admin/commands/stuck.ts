@@ -2,11 +2,10 @@
  * `koogallery-admin stuck` (#13): purchases provisioning past their lease and webhook deliveries
  * that keep failing, each with its age against KooGallery's 3-hour refund limit.
  */
-import { parseArgs } from 'node:util';
 import { AUDIT_KIND, type AuditEntry, auditDay } from '../../store/audit-store';
 import { type InstanceRecord, STATUS } from '../../store/instance-store';
 import { scanAuditSince } from '../audit-scan';
-import { ADMIN_EXIT, type AdminCommand, type AdminIo } from '../command';
+import { ADMIN_EXIT, type AdminCommand, type AdminIo, commandArgs } from '../command';
 import {
   iso,
   minutes,
@@ -16,7 +15,6 @@ import {
   tablePortsOf,
   walkInstances,
 } from '../operator';
-import { AdminUsageError } from '../settings';
 
 const HELP = `koogallery-admin stuck: work that is not finishing
 
@@ -140,18 +138,9 @@ export const stuckCommand: AdminCommand = {
     'purchases provisioning past their lease, failing webhooks, against the 3 h refund (--json)',
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      print(io, HELP);
-      return ADMIN_EXIT.OK;
-    }
-    if (positionals.length > 0)
-      throw new AdminUsageError(`unexpected argument "${positionals[0]}"`);
+    const parsed = commandArgs(HELP, args, io, OPTIONS);
+    if (!parsed) return ADMIN_EXIT.OK;
+    const { values } = parsed;
     const report = await collect(io, values.json === true);
     const any = report.stuck.length + report.failingWebhooks.length > 0;
     if (values.json) {

@@ -2,7 +2,7 @@
  * `koogallery-admin usage record|list|push` (#11): record an hour of usage by hand, list an
  * instance's hours, and run the push job now.
  */
-import { parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
 import { createAuditTrail } from '../../audit/audit-trail';
 import { buildTablePorts, buildUsageClientFor } from '../../deps';
 import { cryptoIds } from '../../ids';
@@ -11,7 +11,7 @@ import { pushUsage } from '../../metering/push-usage';
 import { recordUsage, UsageRefusedError } from '../../metering/record-usage';
 import { usageInfoOf } from '../../metering/usage-totals';
 import { displayHour, formatUnits, parseHour, parseUsageValue } from '../../metering/usage-values';
-import { ADMIN_EXIT, type AdminCommand, type AdminIo } from '../command';
+import { ADMIN_EXIT, type AdminCommand, type AdminIo, commandArgs } from '../command';
 import { AdminUsageError, pushSettings, tableOptions } from '../settings';
 import { retentionDaysOf } from '../timeline';
 
@@ -240,19 +240,14 @@ export const usageCommand: AdminCommand = {
   summary: 'record, list and push pay-per-use usage (record | list | push)',
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
+    const parsed = commandArgs(HELP, args, io, OPTIONS, 1);
+    if (!parsed) return ADMIN_EXIT.OK;
+    const { values, positionals } = parsed;
     const sub = positionals[0];
-    if (values.help || sub === undefined) {
+    if (sub === undefined) {
       print(io, HELP);
-      return values.help ? ADMIN_EXIT.OK : ADMIN_EXIT.USAGE;
+      return ADMIN_EXIT.USAGE;
     }
-    if (positionals.length > 1)
-      throw new AdminUsageError(`unexpected argument "${positionals[1]}"`);
     switch (sub) {
       case 'record':
         return record(values, io);
