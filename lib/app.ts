@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { fitResultMsg } from './answer-limits';
 import { callAuditInput, peekCallFields } from './audit/call-entry';
-import { type Deps, portsFor } from './deps';
+import { type Deps, portsFor, scenarioContextOf } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
 import { ALL_FRONT_ENDS } from './front-ends';
 import type { Answer, Authenticated, FrontEnd, RunContext } from './front-ends/front-end';
@@ -208,21 +208,16 @@ export function createApp(deps: Deps, options: AppOptions = {}): App {
         throw new Error('dispatch reached without authentication or parsing');
       }
       const ctx: RunContext = {
-        scenario: {
-          // Chosen once by the test flag; every write waits for the replay token.
-          ports: guardPorts(portsFor(deps, command.test), replayRecorded),
-          clock: deps.clock,
-          ids: deps.ids,
-          log: deps.log,
-          settings: {
-            provisioningLeaseMs: deps.config.provisioningLeaseMs,
-            credentialsPlaintext: deps.config.credentialsPlaintext,
+        // Ports chosen once by the test flag; every write waits for the replay token.
+        scenario: scenarioContextOf(
+          deps,
+          guardPorts(portsFor(deps, command.test), replayRecorded),
+          {
+            requestTimestampMs: auth.requestTimestampMs,
+            deadline: call.deadline,
+            annotate: (fields) => Object.assign(call.log, fields),
           },
-          requestTimestampMs: auth.requestTimestampMs,
-          deadline: call.deadline,
-          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-          annotate: (fields) => Object.assign(call.log, fields),
-        },
+        ),
         accessKey: auth.accessKey,
         config: deps.config,
       };

@@ -3,7 +3,7 @@ import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
 import { type CredentialsVault, createCredentialsVault } from './credentials-vault';
 import { cryptoIds, type Ids } from './ids';
-import { createJsonLogger, type Logger } from './log';
+import { createJsonLogger, type LogFields, type Logger } from './log';
 import type { OrderClient } from './open-api/order-client';
 import { createQueryOrderClient } from './open-api/query-order-client';
 import { createUsageClient, type UsageClient } from './open-api/usage-client';
@@ -12,6 +12,7 @@ import { createSignedLicenseIssuer, type LicenseIssuer } from './provisioner/lic
 import type { Provisioner } from './provisioner/provisioner';
 import { createTemplateProvisioner } from './provisioner/template-provisioner';
 import { createWebhookProvisioner } from './provisioner/webhook-provisioner';
+import type { ScenarioContext } from './scenarios/scenario';
 import type { AuditStore } from './store/audit-store';
 import { createDynamooseAuditStore } from './store/dynamoose-audit-store';
 import {
@@ -90,6 +91,47 @@ export function portsFor(deps: Deps, test: boolean): Ports {
     // Only the read KooGallery's calls need: a scenario cannot reach the usage store's writes.
     usage: { getTotals: (instanceIds) => deps.usage.getTotals(instanceIds) },
     audit: deps.audit,
+  };
+}
+
+/** What one scenario run adds to the deps: its signed time, its deadline, where its log fields go. */
+export interface ScenarioCall {
+  /** The request's signed time (epoch ms); a run without a request uses the clock's time. */
+  requestTimestampMs: number;
+  /** Epoch ms by which the run must be done. */
+  deadline: number;
+  /** Fields for the call's log line; dropped when absent. */
+  annotate?: (fields: LogFields) => void;
+}
+
+/**
+ * A scenario context over `ports` with the deps' clock, ids, log and settings: the one place the
+ * app, `koogallery-admin retry` and `credentials:reseal` build it.
+ *
+ * @example
+ * const ctx = scenarioContextOf(deps, { vault: deps.vault, store: deps.store }, {
+ *   requestTimestampMs: deps.clock.now(),
+ *   deadline: Number.POSITIVE_INFINITY,
+ * });
+ */
+export function scenarioContextOf<K extends keyof Ports>(
+  deps: Pick<Deps, 'clock' | 'ids' | 'log' | 'config'>,
+  ports: Pick<Ports, K>,
+  call: ScenarioCall,
+): ScenarioContext<K> {
+  return {
+    ports,
+    clock: deps.clock,
+    ids: deps.ids,
+    log: deps.log,
+    settings: {
+      provisioningLeaseMs: deps.config.provisioningLeaseMs,
+      credentialsPlaintext: deps.config.credentialsPlaintext,
+    },
+    requestTimestampMs: call.requestTimestampMs,
+    deadline: call.deadline,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    annotate: call.annotate ?? (() => undefined),
   };
 }
 

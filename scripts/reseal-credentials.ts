@@ -12,11 +12,10 @@
  * the function's own role does not have: run it with the operator's credentials.
  */
 import { loadConfig } from '../lib/config';
-import { buildDeps } from '../lib/deps';
+import { buildDeps, scenarioContextOf } from '../lib/deps';
 import { describeError, SealedValueError } from '../lib/errors';
 import { silentLogger } from '../lib/log';
 import { type ResealOutcome, resealDelivery } from '../lib/scenarios/delivery';
-import type { ScenarioContext } from '../lib/scenarios/scenario';
 import { type ParameterReader, resolveSecretLookup } from '../lib/secrets';
 
 /** Where the command writes: progress to `out`, problems to `err`. */
@@ -51,20 +50,11 @@ export async function runReseal(
     return 1;
   }
   const { store } = deps;
-  const ctx: ScenarioContext<'vault' | 'store'> = {
-    ports: { vault: deps.vault, store },
-    clock: deps.clock,
-    ids: deps.ids,
-    log: deps.log,
-    settings: {
-      provisioningLeaseMs: deps.config.provisioningLeaseMs,
-      credentialsPlaintext: deps.config.credentialsPlaintext,
-    },
-    requestTimestampMs: deps.clock.now(),
-    deadline: Number.POSITIVE_INFINITY,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    annotate: () => undefined,
-  };
+  const ctx = scenarioContextOf(
+    deps,
+    { vault: deps.vault, store },
+    { requestTimestampMs: deps.clock.now(), deadline: Number.POSITIVE_INFINITY },
+  );
   const counts: Record<ResealOutcome | 'unopenable', number> = {
     current: 0,
     resealed: 0,

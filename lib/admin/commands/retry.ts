@@ -7,11 +7,10 @@
  */
 import { createAuditTrail } from '../../audit/audit-trail';
 import { loadConfig } from '../../config';
-import { buildDeps } from '../../deps';
+import { buildDeps, scenarioContextOf } from '../../deps';
 import { cryptoIds } from '../../ids';
 import { createJsonLogger } from '../../log';
-import { claim, type ProvisioningPorts, provision } from '../../scenarios/provisioning';
-import type { ScenarioContext } from '../../scenarios/scenario';
+import { claim, provision } from '../../scenarios/provisioning';
 import { AUDIT_KIND } from '../../store/audit-store';
 import { STATUS } from '../../store/instance-store';
 import { ADMIN_EXIT, type AdminCommand, commandArgs } from '../command';
@@ -84,25 +83,16 @@ export const retryCommand: AdminCommand = {
       clock: { now: io.now },
     });
     const test = record.namespace === 'test';
-    const ctx: ScenarioContext<ProvisioningPorts> = {
-      ports: {
+    const ctx = scenarioContextOf(
+      deps,
+      {
         store: ports.store,
         provisioner: test ? deps.testProvisioner : deps.provisioner,
         orders: deps.orders,
         vault: deps.vault,
       },
-      clock: deps.clock,
-      ids: cryptoIds,
-      log,
-      settings: {
-        provisioningLeaseMs: deps.config.provisioningLeaseMs,
-        credentialsPlaintext: deps.config.credentialsPlaintext,
-      },
-      requestTimestampMs: now,
-      deadline: now + deps.config.provisioningLeaseMs,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      annotate: () => undefined,
-    };
+      { requestTimestampMs: now, deadline: now + deps.config.provisioningLeaseMs },
+    );
     const audit = createAuditTrail({
       store: ports.auditStore,
       clock: deps.clock,
