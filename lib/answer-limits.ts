@@ -87,14 +87,13 @@ function isHighSurrogate(code: number): boolean {
 }
 
 /**
- * `text` cut to at most `max` UTF-16 code units, ending with `...` when cut, and never between the
- * two halves of a surrogate pair (KooGallery would read a lone half as a malformed string).
+ * `text` cut to at most `max` UTF-16 code units, ending with `marker` when cut, and never between
+ * the two halves of a surrogate pair (KooGallery would read a lone half as a malformed string).
  *
  * @example shorten('x'.repeat(300), 255).length // 255, ending in '...'
  */
-export function shorten(text: string, max: number): string {
+export function shorten(text: string, max: number, marker = '...'): string {
   if (text.length <= max) return text;
-  const marker = '...';
   let end = Math.max(0, max - marker.length);
   if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end--;
   return `${text.slice(0, end)}${marker}`.slice(0, max);

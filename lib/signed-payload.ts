@@ -40,7 +40,8 @@ export type PayloadVerdict = { ok: true; timestampMs: number } | { ok: false; re
  * Verifies a signature header over the exact body bytes against any of `secrets`, in constant
  * time, and refuses a `t` more than `toleranceMs` away from `nowMs`. This is the documented
  * verifier of webhook deliveries (README "Verifying a delivery", which also gives five-line
- * versions for Node, Python and Java); `koogallery-sim serve-webhook` verifies with it.
+ * versions for Node, Python and Java). The usage-report route verifies with it; `koogallery-sim
+ * serve-webhook` keeps its own verifier on purpose (the simulator checks us independently).
  *
  * @example
  * const verdict = verifyPayload(req.headers['x-koogallery-signature'], rawBody, [secret], Date.now());

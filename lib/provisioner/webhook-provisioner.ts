@@ -5,7 +5,7 @@
  * "Connecting your SaaS with a webhook".
  */
 import { createHash } from 'node:crypto';
-import { ANSWER_FIELD_LIMITS, MAX_ENCRYPTED_CREDENTIAL_BYTES, sentLength } from '../answer-limits';
+import { ANSWER_FIELD_LIMITS, shorten } from '../answer-limits';
 import type { AuditTrail } from '../audit/audit-trail';
 import type { Clock } from '../clock';
 import { InProgressError, ProvisioningRefusedError } from '../errors';
@@ -14,7 +14,13 @@ import { exchange, parseJsonObject } from '../open-api/http-call';
 import { RESULT_CODES, type ResultCode } from '../protocol/result-codes';
 import { SIGNATURE_HEADER, signPayload } from '../signed-payload';
 import type { InstanceRecord } from '../store/instance-store';
-import type { AppInfo, ChangeVerdict, Provisioner } from './provisioner';
+import type {
+  AppInfo,
+  ChangeVerdict,
+  Provisioner,
+  RenewRequest,
+  UpgradeRequest,
+} from './provisioner';
 
 /** The event types, one per lifecycle step. */
 export const EVENT_TYPES = {
@@ -27,13 +33,13 @@ export const EVENT_TYPES = {
   CHECK_CHANGE: 'instance.check_change',
 } as const;
 /** One event type. */
-export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
+type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
 /** The header repeating the event id (the receiver's idempotency key). */
 export const EVENT_ID_HEADER = 'X-KooGallery-Event-Id';
 
 /** One delivery's JSON body. */
-export interface WebhookEvent {
+interface WebhookEvent {
   /** The same on every delivery of one step for one instance and order (see {@link eventIdFor}). */
   id: string;
   type: EventType;
@@ -43,24 +49,6 @@ export interface WebhookEvent {
   test: false;
   data: Record<string, unknown>;
 }
-
-/**
- * Longest value of each `appInfo` field the receiver may answer, from the one table of answer
- * limits (lib/answer-limits.ts). `userName` and `password` are counted in UTF-8 bytes so that they
- * still fit KooGallery's 128 characters once encrypted (16 characters of IV plus base64 of AES-CBC
- * with padding: 79 bytes give 124 characters).
- */
-export const APP_INFO_LIMITS = {
-  frontEndUrl: ANSWER_FIELD_LIMITS['appInfo.frontEndUrl'],
-  adminUrl: ANSWER_FIELD_LIMITS['appInfo.adminUrl'],
-  userNameBytes: MAX_ENCRYPTED_CREDENTIAL_BYTES,
-  passwordBytes: MAX_ENCRYPTED_CREDENTIAL_BYTES,
-  /** Counted as sent: every non-ASCII character becomes a 6-character `\uXXXX` escape. */
-  memo: ANSWER_FIELD_LIMITS['appInfo.memo'],
-} as const;
-
-/** Longest refusal message passed on to KooGallery (its `resultMsg` limit). */
-export const REFUSAL_MESSAGE_MAX = 255;
 
 /** The refusal codes a receiver may answer with `409`/`422` (000100–000107). */
 const REFUSAL_CODES: ReadonlySet<string> = new Set(
@@ -162,11 +150,13 @@ const MINIMUM_FIELDS = [
  * `entitlement` object is spread, so fields added to `Entitlement` or to a request later flow
  * through unchanged), times as ISO 8601 UTC, keys and passwords withheld.
  */
-function eventData(
-  base: Record<string, unknown>,
-  request: Record<string, unknown> = {},
-): Record<string, unknown> {
-  const { entitlement, instance: _instance, test: _test, ...rest } = request;
+function eventData(base: Record<string, unknown>, request: object = {}): Record<string, unknown> {
+  const {
+    entitlement,
+    instance: _instance,
+    test: _test,
+    ...rest
+  } = request as Record<string, unknown>;
   const merged: Record<string, unknown> = {
     ...base,
     ...(typeof entitlement === 'object' && entitlement !== null ? entitlement : {}),
@@ -194,12 +184,6 @@ function instanceFacts(instance: InstanceRecord): Record<string, unknown> {
   };
 }
 
-type Answer = { kind: 'accepted'; body: Record<string, unknown> | undefined };
-
-function utf8Length(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
-
 function isHttpUrl(s: string): boolean {
   try {
     const u = new URL(s);
@@ -210,40 +194,27 @@ function isHttpUrl(s: string): boolean {
 }
 
 /**
- * Reads an `instance.provision` answer into {@link AppInfo}, or says which field is wrong. Every
- * field must be a string within {@link APP_INFO_LIMITS}; `frontEndUrl` is required.
+ * Reads an `instance.provision` answer into {@link AppInfo}, or says which field is wrong: every
+ * field a string, `frontEndUrl` present, the URLs http(s). The lengths KooGallery accepts are
+ * checked where every provisioner's answer is (`deliveryProblems`, lib/answer-limits.ts).
  */
 export function appInfoFromAnswer(
   body: Record<string, unknown> | undefined,
 ): { ok: true; appInfo: AppInfo } | { ok: false; problem: string } {
   if (!body) return { ok: false, problem: 'the answer is not a JSON object with frontEndUrl' };
-  const field = (name: string): string | undefined | null => {
-    const v = body[name];
-    if (v === undefined || v === null) return undefined;
-    return typeof v === 'string' ? v : null;
-  };
   const info: Partial<AppInfo> = {};
   for (const name of ['frontEndUrl', 'adminUrl', 'userName', 'password', 'memo'] as const) {
-    const v = field(name);
-    if (v === null) return { ok: false, problem: `${name} is not a string` };
-    if (v !== undefined && v !== '') info[name] = v;
+    const v = body[name];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string') return { ok: false, problem: `${name} is not a string` };
+    info[name] = v;
   }
-  const L = APP_INFO_LIMITS;
   if (info.frontEndUrl === undefined) return { ok: false, problem: 'frontEndUrl is missing' };
   for (const name of ['frontEndUrl', 'adminUrl'] as const) {
     const v = info[name];
-    if (v === undefined) continue;
-    if (v.length > L[name]) return { ok: false, problem: `${name} is over ${L[name]} characters` };
-    if (!isHttpUrl(v)) return { ok: false, problem: `${name} is not an http(s) URL` };
-  }
-  if (info.userName !== undefined && utf8Length(info.userName) > L.userNameBytes) {
-    return { ok: false, problem: `userName is over ${L.userNameBytes} bytes` };
-  }
-  if (info.password !== undefined && utf8Length(info.password) > L.passwordBytes) {
-    return { ok: false, problem: `password is over ${L.passwordBytes} bytes` };
-  }
-  if (info.memo !== undefined && sentLength(info.memo) > L.memo) {
-    return { ok: false, problem: `memo is over ${L.memo} characters as sent` };
+    if (v !== undefined && !isHttpUrl(v)) {
+      return { ok: false, problem: `${name} is not an http(s) URL` };
+    }
   }
   return { ok: true, appInfo: info as AppInfo };
 }
@@ -259,11 +230,7 @@ export function appInfoFromAnswer(
 export function refusalMessage(raw: unknown): string | undefined {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const text = typeof raw === 'string' ? raw.replace(/[\u0000-\u001f\u007f\s]+/g, ' ').trim() : '';
-  if (!text) return undefined;
-  let end = Math.min(text.length, REFUSAL_MESSAGE_MAX);
-  const last = text.charCodeAt(end - 1);
-  if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-  return text.slice(0, end);
+  return text ? shorten(text, ANSWER_FIELD_LIMITS.resultMsg, '') : undefined;
 }
 
 function isRefusalCode(value: unknown): value is ResultCode {
@@ -293,7 +260,8 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
     instanceId: string,
     discriminator: string,
     data: Record<string, unknown>,
-  ): Promise<Answer> {
+    read: (body: Record<string, unknown> | undefined) => string | undefined = () => undefined,
+  ): Promise<Record<string, unknown> | undefined> {
     const now = options.clock.now();
     const event: WebhookEvent = {
       id: eventIdFor(type, instanceId, discriminator),
@@ -350,9 +318,13 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
       return fail(`HTTP ${status} with an answer over ${MAX_ANSWER_BYTES / 1024} KiB`);
     }
     if (status >= 200 && status < 300) {
+      const answer = text.trim() === '' ? undefined : parseJsonObject(text);
+      // An answer the step cannot use is a failed delivery: logged, audited and retried as one.
+      const problem = read(answer);
+      if (problem) return fail(`invalid 2xx answer: ${problem}`);
       options.log.info('webhook delivered', { ...fields, status });
       record('delivered', status);
-      return { kind: 'accepted', body: text.trim() === '' ? undefined : parseJsonObject(text) };
+      return answer;
     }
     if (status === 409 || status === 422) {
       const answer = parseJsonObject(text);
@@ -377,67 +349,40 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
     );
   }
 
-  const orderOf = (orderId: string, orderLineId?: unknown): string =>
-    `${orderId}/${typeof orderLineId === 'string' ? orderLineId : ''}`;
+  const orderOf = (orderId: string, orderLineId?: string): string =>
+    `${orderId}/${orderLineId ?? ''}`;
+  /** A renewal or upgrade: keyed by the step's own order (its line is not the purchase's). */
+  const orderStep = async (type: EventType, req: RenewRequest | UpgradeRequest) => {
+    const data = eventData({ ...instanceFacts(req.instance), orderLineId: undefined }, req);
+    await deliver(type, req.instance.instanceId, orderOf(req.orderId, req.orderLineId), data);
+  };
+  /** A freeze or unfreeze: keyed by the status change it follows (each cycle is its own event). */
+  const statusStep = async (type: EventType, instance: InstanceRecord) => {
+    const since = `status-since:${instance.statusChangedAt ?? 0}`;
+    await deliver(type, instance.instanceId, since, eventData(instanceFacts(instance)));
+  };
 
   return {
     async provision(req) {
-      const type = EVENT_TYPES.PROVISION;
-      const data = eventData({}, req as unknown as Record<string, unknown>);
-      const answer = await deliver(
-        type,
+      let appInfo: AppInfo | undefined;
+      await deliver(
+        EVENT_TYPES.PROVISION,
         req.instanceId,
         orderOf(req.orderId, req.orderLineId),
-        data,
+        eventData({}, req),
+        (body) => {
+          const read = appInfoFromAnswer(body);
+          if (!read.ok) return read.problem;
+          appInfo = read.appInfo;
+          return undefined;
+        },
       );
-      const read = appInfoFromAnswer(answer.body);
-      if (!read.ok) {
-        options.log.warn('webhook answer refused', {
-          eventType: type,
-          instanceId: req.instanceId,
-          reason: read.problem,
-        });
-        throw new WebhookDeliveryError(type, `invalid 2xx answer: ${read.problem}`);
-      }
-      return read.appInfo;
+      return appInfo as AppInfo;
     },
-    async renew(req) {
-      const r = req as unknown as Record<string, unknown>;
-      // The step's own order: its line, when the request names one, is not the purchase's.
-      const data = eventData({ ...instanceFacts(req.instance), orderLineId: undefined }, r);
-      await deliver(
-        EVENT_TYPES.RENEW,
-        req.instance.instanceId,
-        orderOf(req.orderId, r.orderLineId),
-        data,
-      );
-    },
-    async upgrade(req) {
-      const r = req as unknown as Record<string, unknown>;
-      const data = eventData({ ...instanceFacts(req.instance), orderLineId: undefined }, r);
-      await deliver(
-        EVENT_TYPES.UPGRADE,
-        req.instance.instanceId,
-        orderOf(req.orderId, r.orderLineId),
-        data,
-      );
-    },
-    async freeze(instance) {
-      await deliver(
-        EVENT_TYPES.FREEZE,
-        instance.instanceId,
-        `status-since:${instance.statusChangedAt ?? 0}`,
-        eventData(instanceFacts(instance)),
-      );
-    },
-    async unfreeze(instance) {
-      await deliver(
-        EVENT_TYPES.UNFREEZE,
-        instance.instanceId,
-        `status-since:${instance.statusChangedAt ?? 0}`,
-        eventData(instanceFacts(instance)),
-      );
-    },
+    renew: (req) => orderStep(EVENT_TYPES.RENEW, req),
+    upgrade: (req) => orderStep(EVENT_TYPES.UPGRADE, req),
+    freeze: (instance) => statusStep(EVENT_TYPES.FREEZE, instance),
+    unfreeze: (instance) => statusStep(EVENT_TYPES.UNFREEZE, instance),
     async release(instance) {
       await deliver(
         EVENT_TYPES.RELEASE,
@@ -447,13 +392,12 @@ export function createWebhookProvisioner(options: WebhookProvisionerOptions): Pr
       );
     },
     async checkChange(req): Promise<ChangeVerdict> {
-      const r = req as unknown as Record<string, unknown>;
       try {
         await deliver(
           EVENT_TYPES.CHECK_CHANGE,
           req.instance.instanceId,
           `${req.productId}/${req.skuCode}/${req.linearValue ?? ''}`,
-          eventData(instanceFacts(req.instance), r),
+          eventData(instanceFacts(req.instance), req),
         );
         return { allowed: true };
       } catch (error) {
