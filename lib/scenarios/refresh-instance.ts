@@ -81,17 +81,18 @@ function applyRenewal(
     const marks = current.watermarks ?? {};
     const expiryPlace = placeOrder(marks.expiry, key, createdAt);
     const changesSpec = r.scene === RENEWAL_SCENES.RENEWAL_CHANGE && specification !== undefined;
-    const specPlace = changesSpec ? placeOrder(marks.specification, key, createdAt) : 'same';
+    // A product change is a specification change: ordered by the specification watermark.
+    const specPlace =
+      changesSpec || r.productId ? placeOrder(marks.specification, key, createdAt) : 'same';
     if (isSettled(expiryPlace) && isSettled(specPlace)) {
       const why = expiryPlace === 'same' ? 'order already applied' : 'a later order decided';
       return { kind: 'answer', result: success(`success (${why})`) };
     }
     const expireTime = expiryAfter(r, expiryPlace, current.expireTime);
+    const productId = !isSettled(specPlace) ? r.productId : undefined;
     let entitlement = current.entitlement;
-    if (!isSettled(expiryPlace) && r.productId) {
-      entitlement = { ...entitlement, productId: r.productId };
-    }
-    if (!isSettled(specPlace)) entitlement = { ...entitlement, ...specification };
+    if (productId) entitlement = { ...entitlement, productId };
+    if (changesSpec && !isSettled(specPlace)) entitlement = { ...entitlement, ...specification };
     await ctx.ports.provisioner.renew({
       instance: current,
       orderId: r.orderId,
@@ -100,7 +101,7 @@ function applyRenewal(
       expireTime,
       entitlement,
       orderCreatedAt: createdAt,
-      ...(r.productId ? { productId: r.productId } : {}),
+      ...(productId ? { productId } : {}),
     });
     const watermarks = { ...marks };
     if (!isSettled(expiryPlace)) watermarks.expiry = advanceMark(marks.expiry, key, createdAt);
