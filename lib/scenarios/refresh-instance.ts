@@ -71,7 +71,7 @@ function applyRenewal(
   ctx.annotate({ instanceId: r.instanceId, orderId: r.orderId });
   const key = orderKey(r.orderId, r.orderLineId);
   const facts = readChangeFacts(ctx, r);
-  return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current) => {
+  return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current, step) => {
     if (isRecentOrder(current, key)) {
       return { kind: 'answer', result: success('success (order already applied)') };
     }
@@ -93,16 +93,18 @@ function applyRenewal(
     let entitlement = current.entitlement;
     if (productId) entitlement = { ...entitlement, productId };
     if (changesSpec && !isSettled(specPlace)) entitlement = { ...entitlement, ...specification };
-    await ctx.ports.provisioner.renew({
-      instance: current,
-      orderId: r.orderId,
-      orderLineId: r.orderLineId,
-      scene: r.scene,
-      expireTime,
-      entitlement,
-      orderCreatedAt: createdAt,
-      ...(productId ? { productId } : {}),
-    });
+    await step('renew', () =>
+      ctx.ports.provisioner.renew({
+        instance: current,
+        orderId: r.orderId,
+        orderLineId: r.orderLineId,
+        scene: r.scene,
+        expireTime,
+        entitlement,
+        orderCreatedAt: createdAt,
+        ...(productId ? { productId } : {}),
+      }),
+    );
     const watermarks = { ...marks };
     if (!isSettled(expiryPlace)) watermarks.expiry = advanceMark(marks.expiry, key, createdAt);
     if (!isSettled(specPlace)) {

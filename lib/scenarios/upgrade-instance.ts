@@ -25,7 +25,7 @@ export async function upgrade(
   const key = orderKey(u.orderId, u.orderLineId);
   // Read with no effect, started alongside the replay token and the instance read.
   const facts = readChangeFacts(ctx, u);
-  const work = changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current) => {
+  const work = changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current, step) => {
     if (isRecentOrder(current, key)) {
       return { kind: 'answer', result: success('success (order already applied)') };
     }
@@ -39,13 +39,15 @@ export async function upgrade(
       return { kind: 'answer', result: success(`success (${why})`) };
     }
     const merged = { ...current.entitlement, ...(u.entitlement ?? specification) };
-    await ctx.ports.provisioner.upgrade({
-      instance: current,
-      orderId: u.orderId,
-      orderLineId: u.orderLineId,
-      entitlement: merged,
-      orderCreatedAt: createdAt,
-    });
+    await step('upgrade', () =>
+      ctx.ports.provisioner.upgrade({
+        instance: current,
+        orderId: u.orderId,
+        orderLineId: u.orderLineId,
+        entitlement: merged,
+        orderCreatedAt: createdAt,
+      }),
+    );
     return {
       kind: 'write',
       next: nextVersion(ctx, current, {
