@@ -11,8 +11,9 @@ import {
   type Placement,
   placeOrder,
   rememberOrder,
+  settledMessage,
 } from './order-sequence';
-import { readChangeFacts } from './orders';
+import { orderUnreadable, readChangeFacts } from './orders';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 import { changeStatus } from './update-instance-status';
 
@@ -43,7 +44,7 @@ export async function renew(
     renewed = await applyRenewal(r, ctx);
   } catch (error) {
     if (error instanceof OrderUnavailableError) {
-      return { resultCode: '000004', resultMsg: 'order details are not readable yet, retry later' };
+      return orderUnreadable();
     }
     throw error;
   }
@@ -73,7 +74,7 @@ function applyRenewal(
   const facts = readChangeFacts(ctx, r);
   return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current, step) => {
     if (isRecentOrder(current, key)) {
-      return { kind: 'answer', result: success('success (order already applied)') };
+      return { kind: 'answer', result: success(settledMessage('same')) };
     }
     const unavailable = unavailableAnswer(current, r.test);
     if (unavailable || !current) return unavailable ?? { kind: 'answer', result: success() };
@@ -85,8 +86,7 @@ function applyRenewal(
     const specPlace =
       changesSpec || r.productId ? placeOrder(marks.specification, key, createdAt) : 'same';
     if (isSettled(expiryPlace) && isSettled(specPlace)) {
-      const why = expiryPlace === 'same' ? 'order already applied' : 'a later order decided';
-      return { kind: 'answer', result: success(`success (${why})`) };
+      return { kind: 'answer', result: success(settledMessage(expiryPlace)) };
     }
     const expireTime = expiryAfter(r, expiryPlace, current.expireTime);
     const productId = !isSettled(specPlace) ? r.productId : undefined;

@@ -3,8 +3,15 @@ import { unavailableAnswer } from './availability';
 import type { UpgradeCommand } from './commands';
 import { changeInstance, nextVersion } from './instance-writes';
 import { namespaceOf, orderKey } from './namespaces';
-import { advanceMark, isRecentOrder, isSettled, placeOrder, rememberOrder } from './order-sequence';
-import { readChangeFacts } from './orders';
+import {
+  advanceMark,
+  isRecentOrder,
+  isSettled,
+  placeOrder,
+  rememberOrder,
+  settledMessage,
+} from './order-sequence';
+import { orderUnreadable, readChangeFacts } from './orders';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
@@ -27,7 +34,7 @@ export async function upgrade(
   const facts = readChangeFacts(ctx, u);
   const work = changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current, step) => {
     if (isRecentOrder(current, key)) {
-      return { kind: 'answer', result: success('success (order already applied)') };
+      return { kind: 'answer', result: success(settledMessage('same')) };
     }
     const unavailable = unavailableAnswer(current, u.test);
     if (unavailable || !current) return unavailable ?? { kind: 'answer', result: success() };
@@ -35,8 +42,7 @@ export async function upgrade(
     const marks = current.watermarks ?? {};
     const placement = placeOrder(marks.specification, key, createdAt);
     if (isSettled(placement)) {
-      const why = placement === 'same' ? 'order already applied' : 'a later order decided';
-      return { kind: 'answer', result: success(`success (${why})`) };
+      return { kind: 'answer', result: success(settledMessage(placement)) };
     }
     const merged = { ...current.entitlement, ...(u.entitlement ?? specification) };
     await step('upgrade', () =>
@@ -65,7 +71,7 @@ export async function upgrade(
     return await work;
   } catch (error) {
     if (error instanceof OrderUnavailableError) {
-      return { resultCode: '000004', resultMsg: 'order details are not readable yet, retry later' };
+      return orderUnreadable();
     }
     throw error;
   }

@@ -6,6 +6,7 @@ import {
   MAX_RECENT_ORDERS,
   placeOrder,
   rememberOrder,
+  settledMessage,
 } from '../../../lib/scenarios/order-sequence';
 import { renew } from '../../../lib/scenarios/refresh-instance';
 import { upgrade } from '../../../lib/scenarios/upgrade-instance';
@@ -98,6 +99,11 @@ describe('placeOrder and rememberOrder (order-sequence.ts)', () => {
       false,
       false,
     ]);
+  });
+
+  it('answers a settled change with why nothing changed', () => {
+    expect(settledMessage('same')).toBe('success (order already applied)');
+    expect(settledMessage('older')).toBe('success (a later order decided)');
   });
 
   it('advances the watermark only to an order whose creation time is known', () => {
