@@ -90,7 +90,6 @@ export function portsFor(deps: Deps, test: boolean): Ports {
     vault: deps.vault,
     // Only the read KooGallery's calls need: a scenario cannot reach the usage store's writes.
     usage: { getTotals: (instanceIds) => deps.usage.getTotals(instanceIds) },
-    audit: deps.audit,
   };
 }
 

@@ -1,4 +1,3 @@
-import type { AuditTrail } from './audit/audit-trail';
 import type { CredentialsVault } from './credentials-vault';
 import type { OrderClient } from './open-api/order-client';
 import type { LicenseIssuer } from './provisioner/license-issuer';
@@ -31,12 +30,4 @@ export interface Ports {
    * usage is written by the seller's reports and the push job, never by KooGallery's calls.
    */
   usage: Pick<UsageStore, 'getTotals'>;
-  /**
-   * The audit trail (#13): what a scenario did beyond its answer (a webhook delivery, a usage push
-   * concerning the instance). The app records each call's own entry itself (`lib/app.ts`).
-   */
-  audit: AuditTrail;
 }
-
-/** The name of one port. */
-export type PortName = keyof Ports;

@@ -20,11 +20,9 @@ type MethodName<T> = {
 
 /**
  * How a port method is gated: `'write'` waits for the replay token; `'read'` (a read, or work with
- * no effect outside the process) goes ahead at once; `'record'` writes only a record of what
- * happened (the audit trail), never state a replay could change, so it goes ahead at once too: a
- * replay's refusal must be recorded as well.
+ * no effect outside the process) goes ahead at once.
  */
-export type Gate = 'read' | 'write' | 'record';
+export type Gate = 'read' | 'write';
 
 /** How each method of each port is gated (see {@link Gate}). */
 export type GateTable = {
@@ -59,8 +57,6 @@ export const PORT_GATES: GateTable = {
   orders: { queryOrder: 'read' },
   vault: { seal: 'read', open: 'read', needsReseal: 'read', sealText: 'read', openText: 'read' },
   usage: { getTotals: 'read' },
-  // The audit trail records refusals and replays too; it changes no instance (#13).
-  audit: { recordAudit: 'record' },
 };
 
 /**

@@ -2,6 +2,7 @@ import { InvalidRequestError } from '../errors';
 import { type FieldSpec, oneOf, readString, readTestFlag } from './fields';
 import { parseKooTime } from './koo-time';
 import { quoteReceived } from './received-value';
+import { assertWellFormed } from './well-formed';
 
 /** The SaaS V2.0 activities (docs/protocol.md#saas-v20-activities). */
 export const V2_ACTIVITIES = [
@@ -137,11 +138,15 @@ function productInfoObject(raw: unknown): unknown {
   const refused = () =>
     new InvalidRequestError('field productInfo must be an object, or a JSON string of one');
   if (raw.length > MAX_PRODUCT_INFO_TEXT) throw refused();
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw refused();
   }
+  // The body was checked before this inner text was parsed: its escapes ("\udfff") are new strings.
+  assertWellFormed(parsed, 'field productInfo');
+  return parsed;
 }
 
 function readProductInfo(body: Record<string, unknown>): ProductInfo {

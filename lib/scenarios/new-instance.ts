@@ -4,7 +4,7 @@ import { type InstanceRecord, STATUS } from '../store/instance-store';
 import type { PurchaseCommand } from './commands';
 import { storedDelivery, testDelivery } from './delivery';
 import { namespaceOf, orderKey } from './namespaces';
-import { readOrder } from './orders';
+import { ORDER_UNREADABLE_MESSAGE, readOrder } from './orders';
 import {
   claim,
   leaseIsFree,
@@ -32,7 +32,7 @@ function inProgress(instanceId: string, message = 'instance is being provisioned
 
 function failedAnswer(instanceId: string, error: unknown): PurchaseResult {
   if (error instanceof OrderUnavailableError) {
-    return inProgress(instanceId, 'order details are not readable yet, retry later');
+    return inProgress(instanceId, ORDER_UNREADABLE_MESSAGE);
   }
   if (error instanceof KooGalleryError) {
     return { resultCode: error.resultCode, resultMsg: error.message, instanceId };

@@ -38,8 +38,16 @@ export function placeOrder(
   return createdAt < mark.createdAt ? 'older' : 'unordered';
 }
 
+/**
+ * The `resultMsg` of a change its placement settled (see {@link isSettled}): the order itself was
+ * applied already (`same`, also a replay of a recent order), or a later-created order decided.
+ */
+export function settledMessage(placement: 'same' | 'older'): string {
+  return `success (${placement === 'same' ? 'order already applied' : 'a later order decided'})`;
+}
+
 /** True when the placement means the change has nothing left to do. */
-export function isSettled(placement: Placement): boolean {
+export function isSettled(placement: Placement): placement is 'same' | 'older' {
   return placement === 'same' || placement === 'older';
 }
 

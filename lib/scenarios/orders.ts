@@ -2,7 +2,7 @@ import { OrderUnavailableError } from '../errors';
 import type { OrderInfo } from '../open-api/order-client';
 import type { BuyerContact, ExtendParam } from '../provisioner/provisioner';
 import type { Entitlement } from '../store/instance-store';
-import type { ScenarioContext } from './scenario';
+import type { ScenarioContext, ScenarioResult } from './scenario';
 
 /**
  * Reads an order from Query Order. For test calls an unreadable order falls back to a synthesized
@@ -96,6 +96,14 @@ export function purchaseFactsOf(order: OrderInfo, orderLineId: string | undefine
   if (Object.keys(contact).length > 0) facts.contact = contact;
   if (order.extendParams && order.extendParams.length > 0) facts.extendParams = order.extendParams;
   return facts;
+}
+
+/** The reason answered with `000004` while Query Order cannot read a call's order (KooGallery retries). */
+export const ORDER_UNREADABLE_MESSAGE = 'order details are not readable yet, retry later';
+
+/** The answer of a change whose order Query Order cannot read yet. */
+export function orderUnreadable(): ScenarioResult {
+  return { resultCode: '000004', resultMsg: ORDER_UNREADABLE_MESSAGE };
 }
 
 /** How a change needs its order's creation time. */

@@ -1,16 +1,12 @@
-import { shorten } from '../answer-limits';
-import { describeError, KooGalleryError, OrderUnavailableError } from '../errors';
+import { describeError, KooGalleryError } from '../errors';
 import type { OrderInfo } from '../open-api/order-client';
 import { type InstanceRecord, STATUS } from '../store/instance-store';
 import type { CarriedOrder } from './commands';
 import { provisionDelivery } from './delivery';
-import { nextVersion } from './instance-writes';
+import { failureReason, nextVersion } from './instance-writes';
 import { orderKey } from './namespaces';
 import { type PurchaseFacts, purchaseFactsOf, readOrder } from './orders';
 import type { ScenarioContext } from './scenario';
-
-/** The longest `lastError` kept (the operator tools show it; no answer carries it). */
-const MAX_LAST_ERROR = 1000;
 
 /** The ports provisioning reaches. */
 export type ProvisioningPorts = 'store' | 'provisioner' | 'orders' | 'vault';
@@ -128,12 +124,7 @@ async function releaseClaim(
   error: unknown,
 ): Promise<void> {
   // Kept for the operator tools (never answered: query-instance.ts answers a fixed reason).
-  const reason =
-    error instanceof KooGalleryError
-      ? (error.detail ?? error.message)
-      : error instanceof OrderUnavailableError
-        ? error.message
-        : 'provisioning failed';
+  const reason = failureReason(error, 'provisioning failed');
   ctx.log.warn('provisioning attempt failed; claim released for the next retry', {
     instanceId: claimed.instanceId,
     orderId: claimed.orderId,
@@ -141,7 +132,7 @@ async function releaseClaim(
   });
   try {
     await ctx.ports.store.updateInstance(
-      nextVersion(ctx, claimed, { lease: undefined, lastError: shorten(reason, MAX_LAST_ERROR) }),
+      nextVersion(ctx, claimed, { lease: undefined, lastError: reason }),
     );
   } catch {
     // The store is down too: the claim expires on its own after the lease time.

@@ -11,8 +11,9 @@ import {
   type Placement,
   placeOrder,
   rememberOrder,
+  settledMessage,
 } from './order-sequence';
-import { readChangeFacts } from './orders';
+import { orderUnreadable, readChangeFacts } from './orders';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 import { changeStatus } from './update-instance-status';
 
@@ -43,7 +44,7 @@ export async function renew(
     renewed = await applyRenewal(r, ctx);
   } catch (error) {
     if (error instanceof OrderUnavailableError) {
-      return { resultCode: '000004', resultMsg: 'order details are not readable yet, retry later' };
+      return orderUnreadable();
     }
     throw error;
   }
@@ -71,9 +72,9 @@ function applyRenewal(
   ctx.annotate({ instanceId: r.instanceId, orderId: r.orderId });
   const key = orderKey(r.orderId, r.orderLineId);
   const facts = readChangeFacts(ctx, r);
-  return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current) => {
+  return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current, step) => {
     if (isRecentOrder(current, key)) {
-      return { kind: 'answer', result: success('success (order already applied)') };
+      return { kind: 'answer', result: success(settledMessage('same')) };
     }
     const unavailable = unavailableAnswer(current, r.test);
     if (unavailable || !current) return unavailable ?? { kind: 'answer', result: success() };
@@ -81,27 +82,29 @@ function applyRenewal(
     const marks = current.watermarks ?? {};
     const expiryPlace = placeOrder(marks.expiry, key, createdAt);
     const changesSpec = r.scene === RENEWAL_SCENES.RENEWAL_CHANGE && specification !== undefined;
-    const specPlace = changesSpec ? placeOrder(marks.specification, key, createdAt) : 'same';
+    // A product change is a specification change: ordered by the specification watermark.
+    const specPlace =
+      changesSpec || r.productId ? placeOrder(marks.specification, key, createdAt) : 'same';
     if (isSettled(expiryPlace) && isSettled(specPlace)) {
-      const why = expiryPlace === 'same' ? 'order already applied' : 'a later order decided';
-      return { kind: 'answer', result: success(`success (${why})`) };
+      return { kind: 'answer', result: success(settledMessage(expiryPlace)) };
     }
     const expireTime = expiryAfter(r, expiryPlace, current.expireTime);
+    const productId = !isSettled(specPlace) ? r.productId : undefined;
     let entitlement = current.entitlement;
-    if (!isSettled(expiryPlace) && r.productId) {
-      entitlement = { ...entitlement, productId: r.productId };
-    }
-    if (!isSettled(specPlace)) entitlement = { ...entitlement, ...specification };
-    await ctx.ports.provisioner.renew({
-      instance: current,
-      orderId: r.orderId,
-      orderLineId: r.orderLineId,
-      scene: r.scene,
-      expireTime,
-      entitlement,
-      orderCreatedAt: createdAt,
-      ...(r.productId ? { productId: r.productId } : {}),
-    });
+    if (productId) entitlement = { ...entitlement, productId };
+    if (changesSpec && !isSettled(specPlace)) entitlement = { ...entitlement, ...specification };
+    await step('renew', () =>
+      ctx.ports.provisioner.renew({
+        instance: current,
+        orderId: r.orderId,
+        orderLineId: r.orderLineId,
+        scene: r.scene,
+        expireTime,
+        entitlement,
+        orderCreatedAt: createdAt,
+        ...(productId ? { productId } : {}),
+      }),
+    );
     const watermarks = { ...marks };
     if (!isSettled(expiryPlace)) watermarks.expiry = advanceMark(marks.expiry, key, createdAt);
     if (!isSettled(specPlace)) {

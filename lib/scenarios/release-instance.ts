@@ -23,7 +23,7 @@ export function release(
   ctx: ScenarioContext<'store' | 'provisioner'>,
 ): Promise<ScenarioResult> {
   ctx.annotate({ instanceId: r.instanceId, orderId: r.orderId });
-  return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current) => {
+  return changeInstance(ctx, namespaceOf(r.test), r.instanceId, async (current, step) => {
     if (!current) {
       if (r.test) return { kind: 'answer', result: success() };
       throw new InstanceNotFoundError();
@@ -37,7 +37,7 @@ export function release(
       }
       return { kind: 'write', next: nextVersion(ctx, current, { extra }), result: again };
     }
-    await ctx.ports.provisioner.release(current);
+    await step('release', () => ctx.ports.provisioner.release(current));
     // Remembered once (a release naming the purchase order does not add it twice), bounded.
     const applied = r.orderId
       ? rememberOrder(current.appliedOrders, orderKey(r.orderId, r.orderLineId))

@@ -17,7 +17,7 @@ export function changeStatus(
   ctx: ScenarioContext<'store' | 'provisioner'>,
 ): Promise<ScenarioResult> {
   ctx.annotate({ instanceId: u.instanceId });
-  return changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current) => {
+  return changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current, step) => {
     const unavailable = unavailableAnswer(
       current,
       u.test,
@@ -32,8 +32,8 @@ export function changeStatus(
       return { kind: 'answer', result: success('success (stale status change ignored)') };
     }
     await (u.freeze
-      ? ctx.ports.provisioner.freeze(current)
-      : ctx.ports.provisioner.unfreeze(current));
+      ? step('freeze', () => ctx.ports.provisioner.freeze(current))
+      : step('unfreeze', () => ctx.ports.provisioner.unfreeze(current)));
     return {
       kind: 'write',
       next: nextVersion(ctx, current, { status: target, statusChangedAt: ctx.requestTimestampMs }),

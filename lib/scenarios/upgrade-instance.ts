@@ -3,8 +3,15 @@ import { unavailableAnswer } from './availability';
 import type { UpgradeCommand } from './commands';
 import { changeInstance, nextVersion } from './instance-writes';
 import { namespaceOf, orderKey } from './namespaces';
-import { advanceMark, isRecentOrder, isSettled, placeOrder, rememberOrder } from './order-sequence';
-import { readChangeFacts } from './orders';
+import {
+  advanceMark,
+  isRecentOrder,
+  isSettled,
+  placeOrder,
+  rememberOrder,
+  settledMessage,
+} from './order-sequence';
+import { orderUnreadable, readChangeFacts } from './orders';
 import { type ScenarioContext, type ScenarioResult, success } from './scenario';
 
 /**
@@ -25,9 +32,9 @@ export async function upgrade(
   const key = orderKey(u.orderId, u.orderLineId);
   // Read with no effect, started alongside the replay token and the instance read.
   const facts = readChangeFacts(ctx, u);
-  const work = changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current) => {
+  const work = changeInstance(ctx, namespaceOf(u.test), u.instanceId, async (current, step) => {
     if (isRecentOrder(current, key)) {
-      return { kind: 'answer', result: success('success (order already applied)') };
+      return { kind: 'answer', result: success(settledMessage('same')) };
     }
     const unavailable = unavailableAnswer(current, u.test);
     if (unavailable || !current) return unavailable ?? { kind: 'answer', result: success() };
@@ -35,17 +42,18 @@ export async function upgrade(
     const marks = current.watermarks ?? {};
     const placement = placeOrder(marks.specification, key, createdAt);
     if (isSettled(placement)) {
-      const why = placement === 'same' ? 'order already applied' : 'a later order decided';
-      return { kind: 'answer', result: success(`success (${why})`) };
+      return { kind: 'answer', result: success(settledMessage(placement)) };
     }
     const merged = { ...current.entitlement, ...(u.entitlement ?? specification) };
-    await ctx.ports.provisioner.upgrade({
-      instance: current,
-      orderId: u.orderId,
-      orderLineId: u.orderLineId,
-      entitlement: merged,
-      orderCreatedAt: createdAt,
-    });
+    await step('upgrade', () =>
+      ctx.ports.provisioner.upgrade({
+        instance: current,
+        orderId: u.orderId,
+        orderLineId: u.orderLineId,
+        entitlement: merged,
+        orderCreatedAt: createdAt,
+      }),
+    );
     return {
       kind: 'write',
       next: nextVersion(ctx, current, {
@@ -63,7 +71,7 @@ export async function upgrade(
     return await work;
   } catch (error) {
     if (error instanceof OrderUnavailableError) {
-      return { resultCode: '000004', resultMsg: 'order details are not readable yet, retry later' };
+      return orderUnreadable();
     }
     throw error;
   }

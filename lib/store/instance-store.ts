@@ -110,7 +110,10 @@ export interface InstanceRecord {
   sealedAppInfo?: string;
   /** The signed request timestamp of the last status change, to ignore stale FREEZE/UNFREEZE. */
   statusChangedAt?: number;
-  /** The last failure while provisioning, for operators (never a secret). */
+  /**
+   * The last failure while provisioning, or of a later step's provisioner call (renew, upgrade,
+   * freeze, unfreeze, release), for operators (never a secret); the next successful write clears it.
+   */
   lastError?: string;
   /**
    * True when the purchase request carried the order (SaaS V1.0, License 1.0): `entitlement` and

@@ -283,6 +283,43 @@ describe('webhook provisioner through HTTP (#12)', () => {
     });
   });
 
+  it('keeps a renewal whose delivery keeps failing visible as lastError, and clears it once the retry succeeds (#12)', async () => {
+    const created = await svc.send(purchase());
+    const instanceId = created.json.instanceId as string;
+    const before = await svc.store.getInstance('real', instanceId);
+    const orderId = `${orderOf()}R`;
+    const renewal = {
+      activity: 'refreshInstance',
+      scene: 'RENEWAL',
+      orderId,
+      orderLineId: `${orderId}-000001`,
+      instanceId,
+      expireTime: '20991231235959',
+    };
+    receiver.setBehaviour({ failTimes: 1, only: ['instance.renew'] });
+
+    const failed = await svc.send(renewal);
+    const pending = await svc.store.getInstance('real', instanceId);
+    const retried = await svc.send(renewal);
+    const done = await svc.store.getInstance('real', instanceId);
+
+    expect(failed.json).toEqual({
+      resultCode: '000004',
+      resultMsg: 'request is being processed, retry later',
+    });
+    expect(pending).toMatchObject({
+      status: 'ACTIVE',
+      expireTime: before?.expireTime,
+      lastError: expect.stringMatching(/^renew: webhook instance\.renew failed: .*HTTP 500/),
+    });
+    expect(retried.json.resultCode).toBe('000000');
+    expect(done?.expireTime).toBe(Date.UTC(2099, 11, 31, 23, 59, 59));
+    expect(done?.lastError).toBeUndefined();
+    const renews = deliveriesFor(receiver, instanceId, 'instance.renew');
+    expect(renews.map((d) => d.status)).toEqual([500, 200]);
+    expect(idsOf(renews)).toHaveLength(1);
+  });
+
   it('gives a renewal with a change of specification the new productId and skuCode', async () => {
     const created = await svc.send(purchase());
     const instanceId = created.json.instanceId as string;

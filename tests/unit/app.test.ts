@@ -1,7 +1,11 @@
 import { CALL_LOG_MESSAGE, createApp, LATE_LOG_MESSAGE } from '../../lib/app';
+import { verifyBodySign } from '../../lib/protocol/body-sign';
 import { appHarness } from './helpers/app-harness';
 import { signedPost } from './helpers/requests';
 import { UNIT_ACCESS_KEY, unitDeps } from './helpers/unit-deps';
+
+/** The access key before a rotation, still accepted. */
+const PREVIOUS_KEY = 'unit-test-previous-access-key-0123456789';
 
 /** A promise and the function that resolves it. */
 function latch(): { done: Promise<void>; open: () => void } {
@@ -162,12 +166,26 @@ describe('createApp', () => {
     });
 
     it('signs every answer with the key that verified the request', async () => {
-      const h = appHarness();
+      const h = appHarness({ KOOGALLERY_PREVIOUS_ACCESS_KEY: PREVIOUS_KEY });
 
-      const answer = await h.v2(purchase('A-S'));
+      const answer = await h.app(signedPost(UNIT_ACCESS_KEY, h.clock.now(), purchase('A-S')));
 
-      expect(answer.headers['Body-Sign']).toMatch(/^sign_type="HMAC-SHA256", signature= "/);
+      const sign = answer.headers['Body-Sign'];
+      expect(sign).toMatch(/^sign_type="HMAC-SHA256", signature= "/);
+      expect(verifyBodySign(sign, UNIT_ACCESS_KEY, answer.body)).toEqual({ ok: true });
+      expect(verifyBodySign(sign, PREVIOUS_KEY, answer.body).ok).toBe(false);
       expect(answer.headers['Content-Type']).toBe('application/json;charset=UTF-8');
+    });
+
+    it('signs the answer with the previous key when the previous key verified the request (rotation)', async () => {
+      const h = appHarness({ KOOGALLERY_PREVIOUS_ACCESS_KEY: PREVIOUS_KEY });
+
+      const answer = await h.app(signedPost(PREVIOUS_KEY, h.clock.now(), purchase('A-P')));
+
+      expect(JSON.parse(answer.body)).toMatchObject({ resultCode: '000000' });
+      const sign = answer.headers['Body-Sign'];
+      expect(verifyBodySign(sign, PREVIOUS_KEY, answer.body)).toEqual({ ok: true });
+      expect(verifyBodySign(sign, UNIT_ACCESS_KEY, answer.body).ok).toBe(false);
     });
   });
 });

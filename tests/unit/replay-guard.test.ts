@@ -38,7 +38,6 @@ function setup() {
     orders: { queryOrder: async () => ({ orderId: 'o', orderLine: [] }) },
     vault: { seal: () => 'sealed', open: () => ({ frontEndUrl: 'https://x' }) },
     usage: { getTotals: async () => [] },
-    audit: { recordAudit: async () => 'written' },
   } as unknown as Ports;
   return { store, calls, ports };
 }
@@ -121,6 +120,8 @@ describe('PORT_GATES', () => {
     expect(PORT_GATES.store.updateInstance).toBe('write');
     expect(PORT_GATES.licenseIssuer.issue).toBe('write');
     expect(PORT_GATES.orders.queryOrder).toBe('read');
+    const kinds = Object.values(PORT_GATES).flatMap((gates) => Object.values(gates));
+    expect([...new Set(kinds)].sort()).toEqual(['read', 'write']);
   });
 
   it('lets read methods of a gated port through at once, even when the token is a replay', async () => {

@@ -3,7 +3,7 @@
  * app chooses them, a clock the test moves (and that `sleep` moves, so waiting takes no real
  * time), and the annotations the call's log line would carry.
  */
-import { portsFor } from '../../../lib/deps';
+import { portsFor, scenarioContextOf } from '../../../lib/deps';
 import type { LogFields } from '../../../lib/log';
 import type { Provisioner } from '../../../lib/provisioner/provisioner';
 import type { ScenarioContext } from '../../../lib/scenarios/scenario';
@@ -19,26 +19,25 @@ export interface ContextOptions {
   budgetMs?: number;
 }
 
-/** A context and the log fields the scenario annotated. */
+/**
+ * A context and the log fields the scenario annotated: built by the app's own `scenarioContextOf`,
+ * with the test's clock, and a `sleep` that moves that clock instead of waiting.
+ */
 export function scenarioContext(
   u: UnitDeps,
   o: ContextOptions = {},
 ): { ctx: ScenarioContext; annotations: LogFields } {
   const annotations: LogFields = {};
-  const ctx: ScenarioContext = {
-    ports: portsFor(u.deps, o.test ?? false),
-    clock: u.clock,
-    ids: u.deps.ids,
-    log: u.deps.log,
-    settings: {
-      provisioningLeaseMs: u.deps.config.provisioningLeaseMs,
-      credentialsPlaintext: u.deps.config.credentialsPlaintext,
+  const built = scenarioContextOf(
+    { ...u.deps, clock: u.clock },
+    portsFor(u.deps, o.test ?? false),
+    {
+      requestTimestampMs: o.requestTimestampMs ?? u.clock.now(),
+      deadline: u.clock.now() + (o.budgetMs ?? 3000),
+      annotate: (fields) => Object.assign(annotations, fields),
     },
-    requestTimestampMs: o.requestTimestampMs ?? u.clock.now(),
-    deadline: u.clock.now() + (o.budgetMs ?? 3000),
-    sleep: async (ms) => u.clock.advance(ms),
-    annotate: (fields) => Object.assign(annotations, fields),
-  };
+  );
+  const ctx: ScenarioContext = { ...built, sleep: async (ms) => u.clock.advance(ms) };
   return { ctx, annotations };
 }
 

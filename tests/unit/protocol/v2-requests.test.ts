@@ -62,6 +62,18 @@ describe('parseV2Request', () => {
     expect(rejects({ ...base, productInfo: 'null' })).toBe('missing required field: productInfo');
   });
 
+  it('refuses a lone surrogate escaped inside productInfo sent as a JSON string (#14)', () => {
+    const base = { activity: 'changeInstanceCheck', instanceId: 'i' };
+    // The outer body is well-formed text; the surrogate appears only once productInfo is parsed.
+    const productInfo = '{"productId":"P","skuCode":"S","productName":"N\\udfff"}';
+    expect(productInfo).not.toMatch(/[\uD800-\uDFFF]/);
+    expect(rejects({ ...base, productInfo })).toMatch(
+      /^field productInfo productName holds an unpaired UTF-16 surrogate/,
+    );
+    const key = '{"productId":"P","skuCode":"S","productName":"N","\\ud800":1}';
+    expect(rejects({ ...base, productInfo: key })).toMatch(/unpaired UTF-16 surrogate/);
+  });
+
   it('names the missing field, the wrong type and the over-long value', () => {
     expect(rejects({ activity: 'newInstance', orderId: 'o', orderLineId: 'l' })).toMatch(
       /businessId/,

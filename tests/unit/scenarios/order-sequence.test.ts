@@ -6,6 +6,7 @@ import {
   MAX_RECENT_ORDERS,
   placeOrder,
   rememberOrder,
+  settledMessage,
 } from '../../../lib/scenarios/order-sequence';
 import { renew } from '../../../lib/scenarios/refresh-instance';
 import { upgrade } from '../../../lib/scenarios/upgrade-instance';
@@ -98,6 +99,11 @@ describe('placeOrder and rememberOrder (order-sequence.ts)', () => {
       false,
       false,
     ]);
+  });
+
+  it('answers a settled change with why nothing changed', () => {
+    expect(settledMessage('same')).toBe('success (order already applied)');
+    expect(settledMessage('older')).toBe('success (a later order decided)');
   });
 
   it('advances the watermark only to an order whose creation time is known', () => {
@@ -260,6 +266,82 @@ describe('renewals ordered by order creation time (#14)', () => {
     expect(late).toEqual({ resultCode: '000000', resultMsg: 'success (a later order decided)' });
     expect((await w.store.getInstance('real', 'i'))?.entitlement.skuCode).toBe('SKU-B');
     expect(w.provisioner.calls.map((c) => c.method)).toEqual(['upgrade']);
+  });
+  it("keeps a later upgrade's product and SKU when an earlier RENEWAL_CHANGE arrives late", async () => {
+    // purchase, upgrade U (created t2: P-U/SKU-U), then RENEWAL_CHANGE RC (created t1: P-RC/SKU-RC).
+    const specOf: Record<string, [number, string, string]> = {
+      RC: [1 * MIN, 'P-RC', 'SKU-RC'],
+      U: [2 * MIN, 'P-U', 'SKU-U'],
+    };
+    const renewed: string[] = [];
+    const w = scenarioSetup({
+      provisioner: {
+        renew: async (req) => {
+          renewed.push(req.productId ?? '-');
+        },
+      },
+      orders: async (orderId, orderLineId) => ({
+        orderId,
+        createdAt: specOf[orderId]?.[0],
+        orderLine: [
+          {
+            orderLineId: orderLineId ?? `${orderId}-000001`,
+            productInfo: [{ productId: specOf[orderId]?.[1], skuCode: specOf[orderId]?.[2] }],
+          },
+        ],
+      }),
+    });
+    await w.store.createInstance(purchased(0, Y(2027)));
+
+    await upgrade(
+      {
+        test: false,
+        instanceId: 'i',
+        orderId: 'U',
+        orderLineId: 'U-000001',
+        creationTime: 'required',
+      },
+      w.context().ctx,
+    );
+    const late = await renew(
+      {
+        ...command({ orderId: 'RC', createdAt: MIN, scene: 'RENEWAL_CHANGE', expireTime: Y(2028) }),
+        productId: 'P-RC',
+      },
+      w.context().ctx,
+    );
+    const stored = await w.store.getInstance('real', 'i');
+
+    expect(late.resultCode).toBe('000000');
+    // The expiry is RC's (the latest-created expiry change); the specification stays U's.
+    expect(stored?.expireTime).toBe(Y(2028));
+    expect(stored?.entitlement).toMatchObject({ productId: 'P-U', skuCode: 'SKU-U' });
+    expect(stored?.watermarks?.specification?.key).toBe('U/U-000001');
+    expect(renewed).toEqual(['-']);
+  });
+
+  it("applies a renewal's product by the specification watermark when it is the latest change", async () => {
+    const w = scenarioSetup({
+      orders: async (orderId, orderLineId) => ({
+        orderId,
+        createdAt: 3 * MIN,
+        orderLine: [{ orderLineId: orderLineId ?? `${orderId}-000001`, productInfo: [] }],
+      }),
+    });
+    await w.store.createInstance(purchased(0, Y(2027)));
+
+    const result = await renew(
+      {
+        ...command({ orderId: 'R', createdAt: 3 * MIN, scene: 'RENEWAL', expireTime: Y(2028) }),
+        productId: 'P-2',
+      },
+      w.context().ctx,
+    );
+    const stored = await w.store.getInstance('real', 'i');
+
+    expect(result.resultCode).toBe('000000');
+    expect(stored?.entitlement).toMatchObject({ productId: 'P-2', skuCode: 'SKU-1' });
+    expect(stored?.watermarks?.specification).toEqual({ createdAt: 3 * MIN, key: 'R/R-000001' });
   });
 });
 

@@ -1,5 +1,6 @@
 import { InstanceNotFoundError, OrderUnavailableError } from '../../../lib/errors';
 
+import { WebhookDeliveryError } from '../../../lib/provisioner/webhook-provisioner';
 import type { RenewCommand } from '../../../lib/scenarios/commands';
 import { renew } from '../../../lib/scenarios/refresh-instance';
 import { record } from '../helpers/scenario-context';
@@ -234,5 +235,33 @@ describe('renew: what the order says (#9, #14)', () => {
     await expect(renew(cmd({ creationTime: 'if-readable' }), w.context().ctx)).rejects.toThrow(
       'bug',
     );
+  });
+
+  it('records a failing provisioner step as lastError, state unchanged, and clears it when the retry succeeds (#12)', async () => {
+    let failures = 1;
+    const w = scenarioSetup({
+      provisioner: {
+        renew: async () => {
+          if (failures-- > 0) throw new WebhookDeliveryError('instance.renew', 'HTTP 503');
+        },
+      },
+    });
+    const before = Date.UTC(2026, 5, 1);
+    await w.store.createInstance(record({ instanceId: 'i', expireTime: before }));
+
+    await expect(renew(cmd(), w.context().ctx)).rejects.toBeInstanceOf(WebhookDeliveryError);
+    const failed = await w.store.getInstance('real', 'i');
+    const retried = await renew(cmd(), w.context().ctx);
+    const done = await w.store.getInstance('real', 'i');
+
+    expect(failed).toMatchObject({ status: 'ACTIVE', expireTime: before, version: 2 });
+    expect(failed?.appliedOrders).toEqual(['O-1/O-1-000001']);
+    expect(failed?.lastError).toBe(
+      'renew: webhook instance.renew failed: HTTP 503; retried with the same event id',
+    );
+    expect(retried.resultCode).toBe('000000');
+    expect(done).toMatchObject({ expireTime: Date.UTC(2027, 0, 1), version: 3 });
+    expect(done?.lastError).toBeUndefined();
+    expect(w.provisioner.calls.map((c) => c.method)).toEqual(['renew', 'renew']);
   });
 });

@@ -25,6 +25,23 @@ describe('release (release-instance.ts)', () => {
     expect(w.provisioner.calls).toEqual([{ method: 'release', instanceId: 'i' }]);
   });
 
+  it('keeps the instance and records why when the provisioner fails to release it (#12)', async () => {
+    const w = scenarioSetup({
+      provisioner: { release: async () => Promise.reject(new Error('tenant locked')) },
+    });
+    await w.store.createInstance(record({ instanceId: 'i', sealedAppInfo: 'sealed' }));
+
+    await expect(release({ test: false, instanceId: 'i' }, w.context().ctx)).rejects.toThrow(
+      'tenant locked',
+    );
+
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({
+      status: 'ACTIVE',
+      sealedAppInfo: 'sealed',
+      lastError: 'release: the provisioner failed',
+    });
+  });
+
   it('drops license material, sealed or plain, and keeps the rest of extra (#14)', async () => {
     const w = scenarioSetup();
     await w.store.createInstance(

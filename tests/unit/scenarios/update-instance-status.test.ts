@@ -162,3 +162,67 @@ describe('expire (expire-instance.ts)', () => {
     expect(result.resultMsg).toBe('success (instance was released)');
   });
 });
+
+describe('a failing provisioner step (instance-writes.ts, #12)', () => {
+  it('records a generic reason for a foreign error (its message may hold a secret) and keeps the status', async () => {
+    const w = scenarioSetup({
+      provisioner: {
+        freeze: async () => {
+          throw new Error('password=hunter2 rejected by https://saas.example');
+        },
+      },
+    });
+    await w.store.createInstance(record({ instanceId: 'i' }));
+
+    await expect(
+      changeStatus({ test: false, instanceId: 'i', freeze: true }, w.context().ctx),
+    ).rejects.toThrow('hunter2');
+
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({
+      status: 'ACTIVE',
+      lastError: 'freeze: the provisioner failed',
+    });
+  });
+
+  it('records nothing for a refusal that is not a provisioner call (an instance still provisioning keeps its own lastError)', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(
+      record({ instanceId: 'p', status: 'PROVISIONING', lastError: 'order unreadable' }),
+    );
+
+    await expect(
+      changeStatus({ test: false, instanceId: 'p', freeze: true }, w.context().ctx),
+    ).rejects.toBeInstanceOf(InProgressError);
+
+    expect(await w.store.getInstance('real', 'p')).toMatchObject({
+      version: 1,
+      lastError: 'order unreadable',
+    });
+  });
+
+  it("answers the step's failure even when the store cannot record it", async () => {
+    const w = scenarioSetup({
+      provisioner: { unfreeze: async () => Promise.reject(new InProgressError('receiver down')) },
+    });
+    await w.store.createInstance(record({ instanceId: 'i', status: 'FROZEN' }));
+    w.faulty.on('updateInstance', 'every', { kind: 'fail', error: new Error('store down') });
+
+    await expect(
+      changeStatus({ test: false, instanceId: 'i', freeze: false }, w.context().ctx),
+    ).rejects.toThrow('receiver down');
+
+    expect(w.faulty.count.updateInstance).toBe(1);
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({ status: 'FROZEN', version: 1 });
+  });
+
+  it('is cleared by the next successful write of the instance', async () => {
+    const w = scenarioSetup();
+    await w.store.createInstance(record({ instanceId: 'i', lastError: 'renew: failed before' }));
+
+    await changeStatus({ test: false, instanceId: 'i', freeze: true }, w.context().ctx);
+
+    const stored = await w.store.getInstance('real', 'i');
+    expect(stored?.status).toBe('FROZEN');
+    expect(stored?.lastError).toBeUndefined();
+  });
+});

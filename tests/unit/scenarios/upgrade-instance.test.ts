@@ -106,6 +106,10 @@ describe('upgrade (upgrade-instance.ts)', () => {
         w.context().ctx,
       ),
     ).rejects.toThrow('x');
+    expect(await w.store.getInstance('real', 'i')).toMatchObject({
+      entitlement: { productId: 'P-1' },
+      lastError: 'upgrade: the provisioner failed',
+    });
   });
 
   it('answers a test upgrade of an unknown instance with success', async () => {
