@@ -4,6 +4,7 @@ import {
   subjectsOf,
 } from '../../../lib/audit/audit-trail';
 import { callAuditInput, peekCallFields } from '../../../lib/audit/call-entry';
+import { instanceIdFor } from '../../../lib/ids';
 import type { LogFields } from '../../../lib/log';
 import type { AuditStore } from '../../../lib/store/audit-store';
 import { createMemoryAuditStore } from '../../../lib/store/memory-audit-store';
@@ -58,6 +59,33 @@ describe('createAuditTrail (#13)', () => {
     expect(byInstance).toEqual(byOrder);
     expect(byInstance).toMatchObject({ time: T0, activity: 'newInstance', resultCode: '000000' });
     expect(byInstance?.id).toMatch(/^[0-9a-z]+-000001-00000000$/);
+  });
+
+  it('files a query naming 5 instances under each full instance id, none cut', async () => {
+    // queryInstance annotates up to 5 ids, comma-separated: 5 × 36 characters pass the 128 kept.
+    const store = createMemoryAuditStore();
+    const { trail } = trailOn(store);
+    const ids = [1, 2, 3, 4, 5].map((n) => instanceIdFor('real', `O-${n}`, `O-${n}-000001`));
+
+    const outcome = await trail.recordAudit({
+      kind: 'call',
+      requestId: 'r-q',
+      activity: 'queryInstance',
+      instanceId: ids.join(','),
+      resultCode: '000000',
+    });
+
+    expect(outcome).toBe('written');
+    for (const id of ids) {
+      const entries = await store.readEntries({ kind: 'instance', id }, ['20261129']);
+      expect(entries).toEqual([
+        expect.objectContaining({ requestId: 'r-q', instanceId: ids.join(',') }),
+      ]);
+    }
+    const [entry] = await store.readEntries({ kind: 'instance', id: ids[4] as string }, [
+      '20261129',
+    ]);
+    expect(subjectsOf(entry as never)).toEqual(ids.map((id) => ({ kind: 'instance', id })));
   });
 
   it('files an unverified call only under the unattributed day, whatever it names', async () => {
