@@ -11,6 +11,7 @@ import type { AdminIo } from '../../lib/admin/command';
 import { resolveAdminSettings } from '../../lib/admin/settings';
 import { loadConfig } from '../../lib/config';
 import { instanceIdFor } from '../../lib/ids';
+import { formatKooTime } from '../../lib/protocol/koo-time';
 import type { AppInfo, Provisioner } from '../../lib/provisioner/provisioner';
 import { startWebhookReceiver } from '../../lib/sim/webhook-receiver';
 import { createDynamooseAuditStore } from '../../lib/store/dynamoose-audit-store';
@@ -291,6 +292,35 @@ describe('koogallery-admin reconcile (#13)', () => {
       activity: 'reconcile --apply',
       detail: { field: 'expireTime', to: '2099-12-31T23:59:59.000Z' },
     });
+  });
+
+  it('reports no drift for an instance whose renewal was cancelled (it stays ACTIVE) (#13)', async () => {
+    const svc = await service();
+    const bought = await buy(svc);
+    const cancel = `AUDC${tag()}`;
+    const expireTime = Date.UTC(2095, 0, 1);
+    svc.standIn.defineOrder(cancel, {
+      createTime: Date.now(),
+      orderType: 'UNSUBSCRIBE',
+      expireTime,
+    });
+    const cancelled = await svc.send({
+      activity: 'refreshInstance',
+      scene: 'UNSUBSCRIBE_RENEWAL_PERIOD',
+      orderId: cancel,
+      orderLineId: `${cancel}-000001`,
+      instanceId: bought.instanceId,
+      expireTime: formatKooTime(expireTime),
+    });
+    const record = await svc.store.getInstance(NAMESPACE.REAL, bought.instanceId);
+
+    const report = await admin(svc, ['reconcile', '--json']);
+
+    expect(cancelled.json.resultCode).toBe('000000');
+    expect(record).toMatchObject({ status: STATUS.ACTIVE, expireTime });
+    expect(record?.appliedOrders.at(-1)).toBe(`${cancel}/${cancel}-000001`);
+    expect(report.json()).toEqual({ checked: 1, drift: [] });
+    expect(report.code).toBe(0);
   });
 
   it('reaches Query Order through KOOGALLERY_API_FALLBACK_ENDPOINT when the primary endpoint refuses connections (#13)', async () => {

@@ -25,8 +25,8 @@ usage
 Reads the latest order applied to every live real instance (not RELEASED, not a test instance,
 not one whose order came inside a V1.0 or License request) through Query Order and reports each
 disagreement:
-  status      KooGallery's order is an unsubscription (UNSUBSCRIBED) but the instance is not
-              released, or its expiry has passed (EXPIRED) but the instance is still ACTIVE
+  status      the order's expiry has passed (EXPIRED) but the instance is still ACTIVE (a
+              cancelled renewal, order type UNSUBSCRIBE, keeps the instance ACTIVE: no drift)
   expireTime  the order line's expiry differs from ours (to the second)
   productId, skuCode   the order line's product differs from ours
   order       KooGallery no longer has the order (Query Order answers *.9001)
@@ -88,8 +88,10 @@ export function driftOf(
     if (ours !== koogallery)
       drift.push({ instanceId: r.instanceId, orderId, field, ours, koogallery });
   };
-  if (order.orderType === 'UNSUBSCRIBE') add('status', r.status, 'UNSUBSCRIBED');
-  else if (r.status === STATUS.ACTIVE && line?.expireTime !== undefined && line.expireTime < now) {
+  // An UNSUBSCRIBE order is a cancelled renewal (scene UNSUBSCRIBE_RENEWAL_PERIOD): the instance
+  // stays ACTIVE until its (earlier) expiry, so the order type itself is no drift. A release is its
+  // own call, and released instances are not checked.
+  if (r.status === STATUS.ACTIVE && line?.expireTime !== undefined && line.expireTime < now) {
     add('status', r.status, 'EXPIRED');
   }
   if (line?.expireTime !== undefined) {
