@@ -101,15 +101,9 @@ function createFinish(deps: Deps): Finish {
     deps.background.track(
       deps.audit.recordAudit(
         callAuditInput({
-          http: call.http,
-          family: call.frontEnd.family,
+          fields,
           startedAt: call.startedAt,
-          latencyMs: fields.latencyMs,
-          resultCode: String(answer.resultCode),
-          reason: answer.resultMsg,
-          log: call.log,
           verified: call.auth !== undefined,
-          parsed: call.command !== undefined,
         }),
       ),
     );

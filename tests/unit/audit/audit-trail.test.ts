@@ -202,39 +202,57 @@ describe('callAuditInput and peekCallFields (#13)', () => {
     });
   });
 
-  it('prefers the command fields of a parsed call and marks an unverified one', () => {
+  it("takes the call line's fields as they are, and marks an unverified call", () => {
     const parsed = callAuditInput({
-      http: http('{"activity":"other"}'),
-      family: 'v2',
+      fields: {
+        requestId: 'req-1',
+        activity: 'newInstance',
+        test: false,
+        instanceId: 'i-1',
+        family: 'v2',
+        resultCode: '000000',
+        latencyMs: 5,
+      },
       startedAt: T0,
-      latencyMs: 5,
-      resultCode: '000000',
-      reason: 'ignored for 000000',
-      log: { requestId: 'req-1', activity: 'newInstance', test: false, instanceId: 'i-1' },
       verified: true,
-      parsed: true,
     });
     const refused = callAuditInput({
-      http: http('{"activity":"newInstance","testFlag":"1"}'),
-      family: 'v2',
+      fields: {
+        requestId: 'req-2',
+        ...peekCallFields(http('{"activity":"newInstance","testFlag":"1","password":"p"}')),
+        verified: false,
+        family: 'v2',
+        resultCode: '000001',
+        latencyMs: 1,
+        reason: 'authentication failed: signature mismatch',
+        detail: 'signature mismatch: expected abc',
+      },
       startedAt: T0,
-      latencyMs: 1,
-      resultCode: '000001',
-      reason: 'authentication failed: signature mismatch',
-      log: { requestId: 'req-2' },
       verified: false,
-      parsed: false,
     });
 
-    expect(parsed).toMatchObject({ activity: 'newInstance', instanceId: 'i-1', test: false });
-    expect(parsed.reason).toBeUndefined();
-    expect(parsed.verified).toBeUndefined();
-    expect(refused).toMatchObject({
+    expect(parsed).toEqual({
+      kind: 'call',
+      time: T0,
+      requestId: 'req-1',
+      family: 'v2',
+      activity: 'newInstance',
+      test: false,
+      instanceId: 'i-1',
+      resultCode: '000000',
+      latencyMs: 5,
+    });
+    expect(refused).toEqual({
+      kind: 'call',
+      time: T0,
+      requestId: 'req-2',
+      family: 'v2',
       activity: 'newInstance',
       test: true,
-      verified: false,
       resultCode: '000001',
+      latencyMs: 1,
       reason: 'authentication failed: signature mismatch',
+      verified: false,
     });
   });
 });
