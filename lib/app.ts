@@ -1,5 +1,4 @@
 import middy, { type MiddlewareObj } from '@middy/core';
-import { fitResultMsg } from './answer-limits';
 import { callAuditInput, peekCallFields } from './audit/call-entry';
 import { type Deps, portsFor, scenarioContextOf } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
@@ -107,12 +106,8 @@ function createFinish(deps: Deps): Finish {
         }),
       ),
     );
-    // Every protocol's resultMsg fits its 255 characters, whatever the front end's shape does.
-    const fitted =
-      answer.resultMsg === undefined
-        ? answer
-        : { ...answer, resultMsg: fitResultMsg(answer.resultMsg) };
-    const body = toAsciiJson(call.frontEnd.shape(fitted));
+    // The front end's shape fits resultMsg to its 255 characters (shapeV2, wire-answers.ts).
+    const body = toAsciiJson(call.frontEnd.shape(answer));
     // The key that verified the request or, when none did, the family's current key.
     const key = call.auth?.accessKey ?? call.frontEnd.keys(deps.config)[0];
     const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE, ...SECURITY_HEADERS };
