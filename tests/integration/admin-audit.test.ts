@@ -665,6 +665,7 @@ describe('webhook deliveries, stuck and retry (#13)', () => {
 
       const stuck = await admin(svc, ['stuck', '--json']);
       const retried = await admin(svc, ['retry', instanceId, '--json']);
+      const stuckAfter = await admin(svc, ['stuck', '--json']);
       const shown = await admin(svc, ['show', instanceId, '--json']);
 
       const delivered = receiver.deliveries.filter((d) => d.event?.data.instanceId === instanceId);
@@ -672,7 +673,18 @@ describe('webhook deliveries, stuck and retry (#13)', () => {
       expect(stuck.json().stuck.map((s: { instanceId: string }) => s.instanceId)).toEqual([
         instanceId,
       ]);
+      expect(stuck.json().failingWebhooks).toEqual([
+        expect.objectContaining({
+          instanceId,
+          orderId,
+          event: delivered[0]?.event?.type,
+          failures: 1,
+          lastReason: expect.any(String),
+        }),
+      ]);
       expect(retried.json()).toMatchObject({ outcome: 'ready', instance: { status: 'ACTIVE' } });
+      expect(stuckAfter.code).toBe(0);
+      expect(stuckAfter.json()).toEqual({ stuck: [], failingWebhooks: [] });
       expect(delivered).toHaveLength(2);
       expect(new Set(delivered.map((d) => d.event?.id)).size).toBe(1);
       const webhooks = shown
