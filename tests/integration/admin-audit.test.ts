@@ -550,7 +550,10 @@ describe('koogallery-admin stuck and retry (#13)', () => {
     const instanceId = instanceIdFor('real', orderId, `${orderId}-000001`);
     await svc.deps.background.drain();
 
-    const stuck = await admin(svc, ['stuck', '--json']);
+    // One clock for both, so the ages they print agree to the minute.
+    const at = Date.now();
+    const stuck = await admin(svc, ['stuck', '--json'], () => at);
+    const health = await admin(svc, ['health', '--json'], () => at);
     const retried = await admin(svc, ['retry', instanceId, '--json']);
     const poll = await svc.send({ activity: 'queryInstance', instanceId });
     const stuckAfter = await admin(svc, ['stuck', '--json']);
@@ -569,6 +572,10 @@ describe('koogallery-admin stuck and retry (#13)', () => {
       }),
     ]);
     expect(stuck.json().stuck[0].minutesToRefund).toBeGreaterThan(170);
+    const { since, ageMinutes, minutesToRefund, lastError } = stuck.json().stuck[0];
+    expect(health.json().pendingPurchases).toEqual([
+      { instanceId, orderId, since, ageMinutes, minutesToRefund, lastError },
+    ]);
     expect(retried.code).toBe(0);
     expect(retried.json()).toMatchObject({ outcome: 'ready', instance: { status: STATUS.ACTIVE } });
     expect(poll.json.resultCode).toBe('000000');
