@@ -1,9 +1,8 @@
 import middy, { type MiddlewareObj } from '@middy/core';
-import { fitResultMsg } from './answer-limits';
 import { callAuditInput, peekCallFields } from './audit/call-entry';
 import { type Deps, portsFor, scenarioContextOf } from './deps';
 import { describeError, InvalidRequestError, KooGalleryError, SignatureError } from './errors';
-import { ALL_FRONT_ENDS } from './front-ends';
+import { ALL_FRONT_ENDS, KNOWN_ACTIVITIES } from './front-ends';
 import type { Answer, Authenticated, FrontEnd, RunContext } from './front-ends/front-end';
 import { type HttpRequest, type HttpResponse, SECURITY_HEADERS } from './http';
 import type { LogFields } from './log';
@@ -20,6 +19,9 @@ export const CALL_LOG_MESSAGE = 'call';
  * sent: same `requestId`, and the result code the work would have answered.
  */
 export const LATE_LOG_MESSAGE = 'call completed after deadline';
+
+/** The `activity` a refused call's line and entry carry when its body names an unknown one. */
+export const UNKNOWN_ACTIVITY = 'other';
 
 /** The answer's content type (docs/protocol.md, decision 5). */
 export const CONTENT_TYPE = 'application/json;charset=UTF-8';
@@ -68,8 +70,14 @@ function createFinish(deps: Deps): Finish {
     const unexpected = error !== undefined && !(error instanceof KooGalleryError);
     if (!late && call.command === undefined) {
       // Refused before its command was complete: the line names what the body still names (#13),
-      // so a failed probe or debugger call is counted as a failed test call by the metrics.
-      Object.assign(call.log, peekCallFields(call.http), call.auth ? {} : { verified: false });
+      // so a failed probe or debugger call is counted as a failed test call by the metrics. An
+      // activity no front end knows is named `other`: `activity` is a metric dimension, and every
+      // distinct value a sender makes up would be one more billed metric (serverless.yml, Calls).
+      const peeked = peekCallFields(call.http);
+      if (peeked.activity !== undefined && !KNOWN_ACTIVITIES.has(peeked.activity)) {
+        peeked.activity = UNKNOWN_ACTIVITY;
+      }
+      Object.assign(call.log, peeked, call.auth ? {} : { verified: false });
     }
     const fields = {
       ...call.log,
@@ -92,24 +100,14 @@ function createFinish(deps: Deps): Finish {
     deps.background.track(
       deps.audit.recordAudit(
         callAuditInput({
-          http: call.http,
-          family: call.frontEnd.family,
+          fields,
           startedAt: call.startedAt,
-          latencyMs: fields.latencyMs,
-          resultCode: String(answer.resultCode),
-          reason: answer.resultMsg,
-          log: call.log,
           verified: call.auth !== undefined,
-          parsed: call.command !== undefined,
         }),
       ),
     );
-    // Every protocol's resultMsg fits its 255 characters, whatever the front end's shape does.
-    const fitted =
-      answer.resultMsg === undefined
-        ? answer
-        : { ...answer, resultMsg: fitResultMsg(answer.resultMsg) };
-    const body = toAsciiJson(call.frontEnd.shape(fitted));
+    // The front end's shape fits resultMsg to its 255 characters (shapeV2, wire-answers.ts).
+    const body = toAsciiJson(call.frontEnd.shape(answer));
     // The key that verified the request or, when none did, the family's current key.
     const key = call.auth?.accessKey ?? call.frontEnd.keys(deps.config)[0];
     const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPE, ...SECURITY_HEADERS };

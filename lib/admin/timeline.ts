@@ -11,6 +11,7 @@ import {
   daysBetween,
 } from '../store/audit-store';
 import type { InstanceRecord } from '../store/instance-store';
+import { AdminUsageError } from './settings';
 
 const DAY_MS = 86_400_000;
 /** Unattributed entries are read for the subject's own days and for this many recent days. */
@@ -145,9 +146,19 @@ export async function orderTimeline(
   return { entries, instanceIds };
 }
 
-/** `AUDIT_RETENTION_DAYS` from the settings (default 400). */
+/**
+ * `AUDIT_RETENTION_DAYS` from the settings (default 400), read as the function reads it
+ * (lib/config.ts): a value that is not an integer from 1 to 3650 is refused, naming the setting,
+ * rather than silently replaced by the default.
+ */
 export function retentionDaysOf(lookup: (key: string) => string | undefined): number {
-  const raw = lookup('AUDIT_RETENTION_DAYS');
-  const n = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isInteger(n) && n >= 1 && n <= 3650 ? n : 400;
+  const raw = lookup('AUDIT_RETENTION_DAYS')?.trim();
+  if (raw === undefined || raw === '') return 400;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 3650) {
+    throw new AdminUsageError(
+      `AUDIT_RETENTION_DAYS must be an integer from 1 to 3650, got "${raw}"`,
+    );
+  }
+  return n;
 }

@@ -28,6 +28,8 @@ export const AUDIT_FULL_LOG_MESSAGE = 'audit bucket full: entry not kept';
 const DAY_MS = 86_400_000;
 /** Longest id, activity or family kept; a longer one is cut (a hostile body cannot grow entries). */
 const MAX_NAME = 128;
+/** Most instances one entry names (`queryInstance` annotates up to 5, comma-separated). */
+const MAX_INSTANCE_IDS = 5;
 /** Longest reason kept. */
 const MAX_REASON = 300;
 const MAX_DETAIL_KEYS = 12;
@@ -80,6 +82,21 @@ function text(value: unknown, max = MAX_NAME): string | undefined {
   const clean = value.replace(/\p{Cc}/gu, ' ').trim();
   if (clean === '') return undefined;
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/**
+ * The instance ids an input names, each cleaned and cut on its own: a comma-separated list is split
+ * before anything is shortened, so a long list never files an entry under a cut, made-up id.
+ */
+function instanceIdsOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ids = new Set<string>();
+  for (const part of value.split(',')) {
+    const id = text(part);
+    if (id !== undefined) ids.add(id);
+    if (ids.size === MAX_INSTANCE_IDS) break;
+  }
+  return ids.size > 0 ? [...ids].join(',') : undefined;
 }
 
 function detailOf(
@@ -166,7 +183,7 @@ export function createAuditTrail(options: AuditTrailOptions): AuditTrail {
           test: typeof input.test === 'boolean' ? input.test : undefined,
           orderId: text(input.orderId),
           orderLineId: text(input.orderLineId),
-          instanceId: text(input.instanceId),
+          instanceId: instanceIdsOf(input.instanceId),
           resultCode: text(input.resultCode, 32),
           latencyMs: Number.isFinite(input.latencyMs) ? input.latencyMs : undefined,
           ...(reason === undefined ? {} : { reason }),

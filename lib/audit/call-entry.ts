@@ -63,19 +63,16 @@ export function peekCallFields(http: Pick<HttpRequest, 'body' | 'query'>): Peeke
 
 /** What the app knows about a call when it answers. */
 export interface AnsweredCall {
-  http: Pick<HttpRequest, 'body' | 'query' | 'requestId'>;
-  family: string;
+  /**
+   * The fields of the call's `call` log line: the command's names (`describe`) and the scenario's
+   * annotations or, for a call refused before its command was complete, what its body named
+   * ({@link peekCallFields}, read once by the app); with `family`, `resultCode`, `latencyMs` and
+   * the `reason` (only on a non-`000000` answer).
+   */
+  fields: LogFields;
   startedAt: number;
-  latencyMs: number;
-  resultCode: string;
-  /** The short reason sent with a non-`000000` answer. */
-  reason?: string;
-  /** The call's log fields: the command's names (`describe`) and the scenario's annotations. */
-  log: LogFields;
   /** True once the request's signature was verified. */
   verified: boolean;
-  /** True once the body parsed into a command. */
-  parsed: boolean;
 }
 
 function str(value: unknown): string | undefined {
@@ -83,26 +80,25 @@ function str(value: unknown): string | undefined {
 }
 
 /**
- * The audit input of an answered call: the command's names when it parsed, the body's otherwise
- * (with `verified: false` when even the signature failed, so the entry is never filed under an
- * instance or order the sender merely named).
+ * The audit input of an answered call, from its call line's fields (with `verified: false` when
+ * even the signature failed, so the entry is never filed under an instance or order the sender
+ * merely named).
  */
 export function callAuditInput(call: AnsweredCall): AuditInput {
-  const peeked: PeekedFields = call.parsed ? {} : peekCallFields(call.http);
-  const log = call.log;
+  const f = call.fields;
   return {
     kind: AUDIT_KIND.CALL,
     time: call.startedAt,
-    requestId: str(log.requestId) ?? call.http.requestId,
-    family: call.family,
-    activity: str(log.activity) ?? peeked.activity,
-    test: typeof log.test === 'boolean' ? log.test : peeked.test,
-    orderId: str(log.orderId) ?? peeked.orderId,
-    orderLineId: str(log.orderLineId) ?? peeked.orderLineId,
-    instanceId: str(log.instanceId) ?? peeked.instanceId,
-    resultCode: call.resultCode,
-    latencyMs: call.latencyMs,
-    reason: call.resultCode === '000000' ? undefined : call.reason,
+    requestId: str(f.requestId),
+    family: str(f.family),
+    activity: str(f.activity),
+    test: typeof f.test === 'boolean' ? f.test : undefined,
+    orderId: str(f.orderId),
+    orderLineId: str(f.orderLineId),
+    instanceId: str(f.instanceId),
+    resultCode: String(f.resultCode),
+    latencyMs: typeof f.latencyMs === 'number' ? f.latencyMs : undefined,
+    reason: str(f.reason),
     verified: call.verified ? undefined : false,
   };
 }

@@ -1,7 +1,8 @@
+import { V2_ACTIVITIES } from '../protocol/v2-requests';
 import type { FrontEnd } from './front-end';
-import { licenseV1FrontEnd } from './license-v1';
-import { licenseV2FrontEnd } from './license-v2';
-import { saasV1FrontEnd } from './saas-v1';
+import { LICENSE_V1_ACTIVITIES, licenseV1FrontEnd } from './license-v1';
+import { LICENSE_V2_ACTIVITIES, licenseV2FrontEnd } from './license-v2';
+import { SAAS_V1_ACTIVITIES, saasV1FrontEnd } from './saas-v1';
 import { saasV2FrontEnd } from './saas-v2';
 
 /**
@@ -24,3 +25,11 @@ export const ALL_FRONT_ENDS: readonly FrontEnd[] = [
   saasV1FrontEnd,
   saasV2FrontEnd,
 ];
+
+/** Every activity name a front end accepts (SaaS V2.0 and V1.0, License 2.0 and 1.0). */
+export const KNOWN_ACTIVITIES: ReadonlySet<string> = new Set<string>([
+  ...V2_ACTIVITIES,
+  ...SAAS_V1_ACTIVITIES,
+  ...LICENSE_V2_ACTIVITIES,
+  ...LICENSE_V1_ACTIVITIES,
+]);

@@ -11,6 +11,7 @@ import type { AdminIo } from '../../lib/admin/command';
 import { resolveAdminSettings } from '../../lib/admin/settings';
 import { loadConfig } from '../../lib/config';
 import { instanceIdFor } from '../../lib/ids';
+import { formatKooTime } from '../../lib/protocol/koo-time';
 import type { AppInfo, Provisioner } from '../../lib/provisioner/provisioner';
 import { startWebhookReceiver } from '../../lib/sim/webhook-receiver';
 import { createDynamooseAuditStore } from '../../lib/store/dynamoose-audit-store';
@@ -293,6 +294,145 @@ describe('koogallery-admin reconcile (#13)', () => {
     });
   });
 
+  it('reports no drift for an instance whose renewal was cancelled (it stays ACTIVE) (#13)', async () => {
+    const svc = await service();
+    const bought = await buy(svc);
+    const cancel = `AUDC${tag()}`;
+    const expireTime = Date.UTC(2095, 0, 1);
+    svc.standIn.defineOrder(cancel, {
+      createTime: Date.now(),
+      orderType: 'UNSUBSCRIBE',
+      expireTime,
+    });
+    const cancelled = await svc.send({
+      activity: 'refreshInstance',
+      scene: 'UNSUBSCRIBE_RENEWAL_PERIOD',
+      orderId: cancel,
+      orderLineId: `${cancel}-000001`,
+      instanceId: bought.instanceId,
+      expireTime: formatKooTime(expireTime),
+    });
+    const record = await svc.store.getInstance(NAMESPACE.REAL, bought.instanceId);
+
+    const report = await admin(svc, ['reconcile', '--json']);
+
+    expect(cancelled.json.resultCode).toBe('000000');
+    expect(record).toMatchObject({ status: STATUS.ACTIVE, expireTime });
+    expect(record?.appliedOrders.at(-1)).toBe(`${cancel}/${cancel}-000001`);
+    expect(report.json()).toEqual({ checked: 1, drift: [] });
+    expect(report.code).toBe(0);
+  });
+
+  it('measures the expiry against the order that set it, not a late older change applied last (#13, #14)', async () => {
+    const svc = await service();
+    const t0 = Date.UTC(2026, 0, 1);
+    const purchase = `AUDP${tag()}`;
+    const renewal = `AUDR${tag()}`;
+    const change = `AUDX${tag()}`;
+    svc.standIn.defineOrder(purchase, {
+      createTime: t0,
+      orderType: 'NEW',
+      expireTime: Date.UTC(2090, 0, 1),
+    });
+    // Created after the purchase and before the renewal, delivered last: it changes the SKU
+    // (newer than the purchase's specification) but not the expiry (older than the renewal's).
+    svc.standIn.defineOrder(change, {
+      createTime: t0 + 60_000,
+      orderType: 'CHANGE',
+      expireTime: Date.UTC(2091, 0, 1),
+      skuCode: 'sku-bigger',
+    });
+    svc.standIn.defineOrder(renewal, {
+      createTime: t0 + 120_000,
+      orderType: 'RENEW',
+      expireTime: Date.UTC(2092, 0, 1),
+    });
+    const { instanceId } = await buy(svc, purchase);
+    const refresh = (orderId: string, scene: string, expireTime: number) =>
+      svc.send({
+        activity: 'refreshInstance',
+        scene,
+        orderId,
+        orderLineId: `${orderId}-000001`,
+        instanceId,
+        expireTime: formatKooTime(expireTime),
+      });
+    const renewed = await refresh(renewal, 'RENEWAL', Date.UTC(2092, 0, 1));
+    const changed = await refresh(change, 'RENEWAL_CHANGE', Date.UTC(2091, 0, 1));
+    const record = await svc.store.getInstance(NAMESPACE.REAL, instanceId);
+
+    const report = await admin(svc, ['reconcile', '--json']);
+    const applied = await admin(svc, ['reconcile', '--apply', '--json']);
+    const after = await svc.store.getInstance(NAMESPACE.REAL, instanceId);
+
+    expect([renewed.json.resultCode, changed.json.resultCode]).toEqual(['000000', '000000']);
+    expect(record?.appliedOrders.at(-1)).toBe(`${change}/${change}-000001`);
+    expect(record).toMatchObject({
+      expireTime: Date.UTC(2092, 0, 1),
+      entitlement: { skuCode: 'sku-bigger' },
+    });
+    expect(report.json()).toEqual({ checked: 1, drift: [] });
+    expect(applied.json()).toEqual({ checked: 1, drift: [], applied: [] });
+    expect(after?.expireTime).toBe(Date.UTC(2092, 0, 1));
+    expect(after?.version).toBe(record?.version);
+  });
+
+  it('reports expiry drift against the expiry order and SKU drift against the specification order (#13)', async () => {
+    const svc = await service();
+    const t0 = Date.UTC(2026, 0, 1);
+    const purchase = `AUDP${tag()}`;
+    const renewal = `AUDR${tag()}`;
+    const change = `AUDX${tag()}`;
+    svc.standIn.defineOrder(purchase, { createTime: t0, expireTime: Date.UTC(2090, 0, 1) });
+    svc.standIn.defineOrder(change, {
+      createTime: t0 + 60_000,
+      orderType: 'CHANGE',
+      expireTime: Date.UTC(2091, 0, 1),
+      skuCode: 'sku-bigger',
+    });
+    svc.standIn.defineOrder(renewal, {
+      createTime: t0 + 120_000,
+      orderType: 'RENEW',
+      expireTime: Date.UTC(2092, 0, 1),
+    });
+    const { instanceId } = await buy(svc, purchase);
+    for (const [orderId, scene, expireTime] of [
+      [renewal, 'RENEWAL', Date.UTC(2092, 0, 1)],
+      [change, 'RENEWAL_CHANGE', Date.UTC(2091, 0, 1)],
+    ] as const) {
+      const answer = await svc.send({
+        activity: 'refreshInstance',
+        scene,
+        orderId,
+        orderLineId: `${orderId}-000001`,
+        instanceId,
+        expireTime: formatKooTime(expireTime),
+      });
+      expect(answer.json.resultCode).toBe('000000');
+    }
+    svc.standIn.orders.patch(renewal, { expireTime: '20930101000000', skuCode: 'sku-ignored' });
+    svc.standIn.orders.patch(change, { expireTime: '20940101000000', skuCode: 'sku-other' });
+
+    const report = await admin(svc, ['reconcile', '--json']);
+
+    expect(report.json().drift).toEqual([
+      {
+        instanceId,
+        orderId: renewal,
+        field: 'expireTime',
+        ours: '2092-01-01T00:00:00.000Z',
+        koogallery: '2093-01-01T00:00:00.000Z',
+      },
+      {
+        instanceId,
+        orderId: change,
+        field: 'skuCode',
+        ours: 'sku-bigger',
+        koogallery: 'sku-other',
+      },
+    ]);
+  });
+
   it('reaches Query Order through KOOGALLERY_API_FALLBACK_ENDPOINT when the primary endpoint refuses connections (#13)', async () => {
     const svc = await startTestService({ primaryApiRefuses: true });
     services.push(svc);
@@ -410,7 +550,10 @@ describe('koogallery-admin stuck and retry (#13)', () => {
     const instanceId = instanceIdFor('real', orderId, `${orderId}-000001`);
     await svc.deps.background.drain();
 
-    const stuck = await admin(svc, ['stuck', '--json']);
+    // One clock for both, so the ages they print agree to the minute.
+    const at = Date.now();
+    const stuck = await admin(svc, ['stuck', '--json'], () => at);
+    const health = await admin(svc, ['health', '--json'], () => at);
     const retried = await admin(svc, ['retry', instanceId, '--json']);
     const poll = await svc.send({ activity: 'queryInstance', instanceId });
     const stuckAfter = await admin(svc, ['stuck', '--json']);
@@ -429,6 +572,10 @@ describe('koogallery-admin stuck and retry (#13)', () => {
       }),
     ]);
     expect(stuck.json().stuck[0].minutesToRefund).toBeGreaterThan(170);
+    const { since, ageMinutes, minutesToRefund, lastError } = stuck.json().stuck[0];
+    expect(health.json().pendingPurchases).toEqual([
+      { instanceId, orderId, since, ageMinutes, minutesToRefund, lastError },
+    ]);
     expect(retried.code).toBe(0);
     expect(retried.json()).toMatchObject({ outcome: 'ready', instance: { status: STATUS.ACTIVE } });
     expect(poll.json.resultCode).toBe('000000');
@@ -525,6 +672,7 @@ describe('webhook deliveries, stuck and retry (#13)', () => {
 
       const stuck = await admin(svc, ['stuck', '--json']);
       const retried = await admin(svc, ['retry', instanceId, '--json']);
+      const stuckAfter = await admin(svc, ['stuck', '--json']);
       const shown = await admin(svc, ['show', instanceId, '--json']);
 
       const delivered = receiver.deliveries.filter((d) => d.event?.data.instanceId === instanceId);
@@ -532,7 +680,18 @@ describe('webhook deliveries, stuck and retry (#13)', () => {
       expect(stuck.json().stuck.map((s: { instanceId: string }) => s.instanceId)).toEqual([
         instanceId,
       ]);
+      expect(stuck.json().failingWebhooks).toEqual([
+        expect.objectContaining({
+          instanceId,
+          orderId,
+          event: delivered[0]?.event?.type,
+          failures: 1,
+          lastReason: expect.any(String),
+        }),
+      ]);
       expect(retried.json()).toMatchObject({ outcome: 'ready', instance: { status: 'ACTIVE' } });
+      expect(stuckAfter.code).toBe(0);
+      expect(stuckAfter.json()).toEqual({ stuck: [], failingWebhooks: [] });
       expect(delivered).toHaveLength(2);
       expect(new Set(delivered.map((d) => d.event?.id)).size).toBe(1);
       const webhooks = shown

@@ -11,17 +11,10 @@ import { NAMESPACE, STATUS } from '../../store/instance-store';
 import type { UsageHour } from '../../store/usage-store';
 import { scanAuditSince } from '../audit-scan';
 import { ADMIN_EXIT, type AdminCommand, commandArgs } from '../command';
-import {
-  iso,
-  minutes,
-  print,
-  REFUND_LIMIT_MS,
-  renderTable,
-  tablePortsOf,
-  walkInstances,
-} from '../operator';
+import { iso, print, renderTable, tablePortsOf, walkInstances } from '../operator';
 import { AdminUsageError } from '../settings';
 import { type TimelineRow, timelineRow } from '../timeline';
+import { type StuckInstance, stuckOf } from './stuck';
 
 const HELP = `koogallery-admin health: is anything failing that KooGallery will penalise?
 
@@ -93,24 +86,18 @@ export const healthCommand: AdminCommand = {
     const failures: TimelineRow[] = tests.filter((e) => e.resultCode !== '000000').map(timelineRow);
     const internalErrors = entries.filter((e) => e.resultCode === '000005').map(timelineRow);
 
-    const pendingPurchases: {
-      instanceId: string;
-      orderId: string;
-      since: string | null;
-      ageMinutes: number;
-      minutesToRefund: number;
-      lastError: string | null;
-    }[] = [];
+    const pendingPurchases: Pick<
+      StuckInstance,
+      'instanceId' | 'orderId' | 'since' | 'ageMinutes' | 'minutesToRefund' | 'lastError'
+    >[] = [];
     await walkInstances(ports.store, io, { label: 'health: instances', quiet }, (r) => {
       if (r.namespace !== NAMESPACE.REAL || r.status !== STATUS.PROVISIONING) return;
-      pendingPurchases.push({
-        instanceId: r.instanceId,
-        orderId: r.orderId,
-        since: iso(r.createdAt),
-        ageMinutes: minutes(now - r.createdAt),
-        minutesToRefund: Math.ceil((r.createdAt + REFUND_LIMIT_MS - now) / 60_000),
-        lastError: r.lastError ?? null,
-      });
+      // The same age and refund clock as `stuck`, lease or not (a purchase still provisioning).
+      const { instanceId, orderId, since, ageMinutes, minutesToRefund, lastError } = stuckOf(
+        r,
+        now,
+      );
+      pendingPurchases.push({ instanceId, orderId, since, ageMinutes, minutesToRefund, lastError });
     });
     pendingPurchases.sort((a, b) => b.ageMinutes - a.ageMinutes);
 

@@ -22,11 +22,12 @@ const HELP = `koogallery-admin reconcile: our instances against KooGallery's ord
 usage
   koogallery-admin reconcile [--apply] [--json]
 
-Reads the latest order applied to every live real instance (not RELEASED, not a test instance,
-not one whose order came inside a V1.0 or License request) through Query Order and reports each
-disagreement:
-  status      KooGallery's order is an unsubscription (UNSUBSCRIBED) but the instance is not
-              released, or its expiry has passed (EXPIRED) but the instance is still ACTIVE
+Reads, for every live real instance (not RELEASED, not a test instance, not one whose order came
+inside a V1.0 or License request), the order whose expiry it holds and the order whose product and
+SKU it holds (the latest-created order applied for each; the last order applied when the instance
+does not say) through Query Order and reports each disagreement:
+  status      the order's expiry has passed (EXPIRED) but the instance is still ACTIVE (a
+              cancelled renewal, order type UNSUBSCRIBE, keeps the instance ACTIVE: no drift)
   expireTime  the order line's expiry differs from ours (to the second)
   productId, skuCode   the order line's product differs from ours
   order       KooGallery no longer has the order (Query Order answers *.9001)
@@ -59,12 +60,40 @@ export interface Drift {
   koogallery: string | null;
 }
 
+/** One order line, as `appliedOrders` and the watermarks name it (`orderId/orderLineId`). */
+export interface OrderRef {
+  orderId: string;
+  orderLineId: string;
+}
+
+function refOf(key: string | undefined): OrderRef | undefined {
+  const at = key?.lastIndexOf('/') ?? -1;
+  if (key === undefined || at <= 0) return undefined;
+  return { orderId: key.slice(0, at), orderLineId: key.slice(at + 1) };
+}
+
 /** The latest order applied to an instance: `orderId` and `orderLineId`. */
-export function latestOrderOf(r: InstanceRecord): { orderId: string; orderLineId: string } {
-  const last = r.appliedOrders[r.appliedOrders.length - 1];
-  const at = last?.lastIndexOf('/') ?? -1;
-  if (last === undefined || at <= 0) return { orderId: r.orderId, orderLineId: r.orderLineId };
-  return { orderId: last.slice(0, at), orderLineId: last.slice(at + 1) };
+export function latestOrderOf(r: InstanceRecord): OrderRef {
+  return (
+    refOf(r.appliedOrders[r.appliedOrders.length - 1]) ?? {
+      orderId: r.orderId,
+      orderLineId: r.orderLineId,
+    }
+  );
+}
+
+/**
+ * The orders an instance is compared with: the one whose expiry it holds and the one whose
+ * specification it holds (its watermarks, #14: changes are ordered by when KooGallery created each
+ * order, so the last order applied may be an older one that changed only part of it), each the
+ * latest applied order when the instance has no such watermark.
+ */
+export function ordersOf(r: InstanceRecord): { expiry: OrderRef; specification: OrderRef } {
+  const latest = latestOrderOf(r);
+  return {
+    expiry: refOf(r.watermarks?.expiry?.key) ?? latest,
+    specification: refOf(r.watermarks?.specification?.key) ?? latest,
+  };
 }
 
 /** True when Query Order said the order does not exist (not that it could not be read). */
@@ -72,35 +101,50 @@ export function isOrderGone(error: unknown): boolean {
   return error instanceof OrderUnavailableError && /\.9001$/.test(error.code ?? '');
 }
 
-/** The disagreements between a record and its latest order, read at `now`. */
+function lineOf(order: OrderInfo, orderLineId: string): OrderLine | undefined {
+  return order.orderLine.find((l) => l.orderLineId === orderLineId) ?? order.orderLine[0];
+}
+
+/**
+ * The disagreements between a record and its orders, read at `now`: status and expiry against the
+ * order whose expiry the instance holds, product and SKU against the order whose specification it
+ * holds (the same order when one set both).
+ */
 export function driftOf(
   r: InstanceRecord,
-  orderId: string,
-  order: OrderInfo,
-  orderLineId: string,
+  expiry: { ref: OrderRef; order: OrderInfo },
+  specification: { ref: OrderRef; order: OrderInfo },
   now: number,
 ): Drift[] {
-  const line: OrderLine | undefined =
-    order.orderLine.find((l) => l.orderLineId === orderLineId) ?? order.orderLine[0];
-  const product = line?.productInfo[0];
   const drift: Drift[] = [];
-  const add = (field: Drift['field'], ours: string | null, koogallery: string | null) => {
+  const add = (
+    orderId: string,
+    field: Drift['field'],
+    ours: string | null,
+    koogallery: string | null,
+  ) => {
     if (ours !== koogallery)
       drift.push({ instanceId: r.instanceId, orderId, field, ours, koogallery });
   };
-  if (order.orderType === 'UNSUBSCRIBE') add('status', r.status, 'UNSUBSCRIBED');
-  else if (r.status === STATUS.ACTIVE && line?.expireTime !== undefined && line.expireTime < now) {
-    add('status', r.status, 'EXPIRED');
+  const line = lineOf(expiry.order, expiry.ref.orderLineId);
+  const expiryOrderId = expiry.ref.orderId;
+  // An UNSUBSCRIBE order is a cancelled renewal (scene UNSUBSCRIBE_RENEWAL_PERIOD): the instance
+  // stays ACTIVE until its (earlier) expiry, so the order type itself is no drift. A release is its
+  // own call, and released instances are not checked.
+  if (r.status === STATUS.ACTIVE && line?.expireTime !== undefined && line.expireTime < now) {
+    add(expiryOrderId, 'status', r.status, 'EXPIRED');
   }
   if (line?.expireTime !== undefined) {
     const ours = r.expireTime === undefined ? undefined : Math.floor(r.expireTime / 1000) * 1000;
-    add('expireTime', iso(ours), iso(Math.floor(line.expireTime / 1000) * 1000));
+    add(expiryOrderId, 'expireTime', iso(ours), iso(Math.floor(line.expireTime / 1000) * 1000));
   }
+  const product = lineOf(specification.order, specification.ref.orderLineId)?.productInfo[0];
+  const specOrderId = specification.ref.orderId;
   if (product?.productId !== undefined) {
-    add('productId', r.entitlement.productId ?? null, product.productId);
+    add(specOrderId, 'productId', r.entitlement.productId ?? null, product.productId);
   }
   if (product?.skuCode !== undefined)
-    add('skuCode', r.entitlement.skuCode ?? null, product.skuCode);
+    add(specOrderId, 'skuCode', r.entitlement.skuCode ?? null, product.skuCode);
   return drift;
 }
 
@@ -161,27 +205,47 @@ export const reconcileCommand: AdminCommand = {
       Array.from({ length: Math.min(CONCURRENCY, live.length) }, async () => {
         for (let i = next++; i < live.length; i = next++) {
           const r = live[i] as InstanceRecord;
-          const { orderId, orderLineId } = latestOrderOf(r);
-          let found: Drift[];
-          try {
-            const order = await orders.queryOrder(orderId, orderLineId);
-            found = driftOf(r, orderId, order, orderLineId, now);
-          } catch (error) {
-            if (!isOrderGone(error)) {
+          const refs = ordersOf(r);
+          const same =
+            refs.expiry.orderId === refs.specification.orderId &&
+            refs.expiry.orderLineId === refs.specification.orderLineId;
+          const wanted = same ? [refs.expiry] : [refs.expiry, refs.specification];
+          const read: (OrderInfo | undefined)[] = [];
+          const found: Drift[] = [];
+          let failed = false;
+          for (const ref of wanted) {
+            try {
+              read.push(await orders.queryOrder(ref.orderId, ref.orderLineId));
+            } catch (error) {
+              read.push(undefined);
+              if (isOrderGone(error)) {
+                found.push({
+                  instanceId: r.instanceId,
+                  orderId: ref.orderId,
+                  field: 'order',
+                  ours: ref.orderId,
+                  koogallery: null,
+                });
+                continue;
+              }
               unreadable.push(
-                `${r.instanceId} (order ${orderId}): ${error instanceof Error ? error.message : String(error)}`,
+                `${r.instanceId} (order ${ref.orderId}): ${error instanceof Error ? error.message : String(error)}`,
               );
-              continue;
+              failed = true;
+              break;
             }
-            found = [
-              {
-                instanceId: r.instanceId,
-                orderId,
-                field: 'order',
-                ours: orderId,
-                koogallery: null,
-              },
-            ];
+          }
+          if (failed) continue;
+          const [expiryOrder, specOrder = expiryOrder] = read;
+          if (expiryOrder && specOrder) {
+            found.push(
+              ...driftOf(
+                r,
+                { ref: refs.expiry, order: expiryOrder },
+                { ref: refs.specification, order: specOrder },
+                now,
+              ),
+            );
           }
           checked += 1;
           drift.push(...found);

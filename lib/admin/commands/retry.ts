@@ -15,7 +15,6 @@ import { AUDIT_KIND } from '../../store/audit-store';
 import { STATUS } from '../../store/instance-store';
 import { ADMIN_EXIT, type AdminCommand, commandArgs } from '../command';
 import { findInstance, idArgument, instanceView, iso, print, tablePortsOf } from '../operator';
-import { retentionDaysOf } from '../timeline';
 
 const HELP = `koogallery-admin retry: drive a stuck purchase once more
 
@@ -75,12 +74,24 @@ export const retryCommand: AdminCommand = {
       return ADMIN_EXIT.FAILED;
     }
 
-    // The function's own adapters (provisioner, Query Order, vault) from the same settings.
+    // The function's own adapters (provisioner, Query Order, vault) from the same settings, over
+    // the table ports already open (one client), with one audit trail for the webhook provisioner's
+    // deliveries and this command's own notes.
     const log = createJsonLogger('warn', (line) => io.stderr.write(`${line}\n`));
-    const deps = buildDeps(loadConfig(ports.settings.lookup), {
+    const config = loadConfig(ports.settings.lookup);
+    const clock = { now: io.now };
+    const deps = buildDeps(config, {
       store: ports.store,
+      usage: ports.usage,
+      audit: createAuditTrail({
+        store: ports.auditStore,
+        clock,
+        ids: cryptoIds,
+        log,
+        retentionDays: config.auditRetentionDays,
+      }),
       log,
-      clock: { now: io.now },
+      clock,
     });
     const test = record.namespace === 'test';
     const ctx = scenarioContextOf(
@@ -93,16 +104,9 @@ export const retryCommand: AdminCommand = {
       },
       { requestTimestampMs: now, deadline: now + deps.config.provisioningLeaseMs },
     );
-    const audit = createAuditTrail({
-      store: ports.auditStore,
-      clock: deps.clock,
-      ids: cryptoIds,
-      log,
-      retentionDays: retentionDaysOf(ports.settings.lookup),
-    });
     const started = io.now();
     const note = async (resultCode: string, reason?: string) =>
-      audit.recordAudit({
+      deps.audit.recordAudit({
         kind: AUDIT_KIND.OPERATOR,
         time: started,
         activity: 'retry',

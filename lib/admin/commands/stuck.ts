@@ -84,8 +84,11 @@ export function stuckOf(r: InstanceRecord, now: number): StuckInstance {
   };
 }
 
-/** Outcomes that end a step's deliveries: received, or refused by the seller's SaaS on purpose. */
-const DELIVERED = new Set(['000000', 'delivered', 'refused', 'accepted', 'ok']);
+/**
+ * Outcomes that end a step's deliveries: received, or refused by the seller's SaaS on purpose. A
+ * webhook entry's outcome is one of these or `failed` (lib/provisioner/webhook-provisioner.ts).
+ */
+const DELIVERED = new Set(['delivered', 'refused']);
 
 /** Webhook events whose latest delivery (by instance, order and event) did not succeed. */
 export function failingWebhooks(entries: readonly AuditEntry[], now: number): FailingWebhook[] {

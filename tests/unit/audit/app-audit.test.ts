@@ -3,7 +3,7 @@
  * call answers and never awaited by it (no store round trip added to the answer), never failing a
  * call, and logged under its own message with the request id when it cannot be kept.
  */
-import { CALL_LOG_MESSAGE, createApp } from '../../../lib/app';
+import { CALL_LOG_MESSAGE, createApp, UNKNOWN_ACTIVITY } from '../../../lib/app';
 import {
   AUDIT_FAILED_LOG_MESSAGE,
   type AuditInput,
@@ -125,6 +125,49 @@ describe('the app and the audit trail (#13)', () => {
       }),
     ]);
     expect(logs.filter((l) => l.message === CALL_LOG_MESSAGE)).toHaveLength(2);
+  });
+
+  it("names an activity no front end knows `other` on a refused call's line and entry (a metric dimension)", async () => {
+    const inputs: AuditInput[] = [];
+    const { deps, clock, logs } = unitDeps({
+      audit: {
+        recordAudit: async (input) => {
+          inputs.push(input);
+          return 'written';
+        },
+      },
+    });
+    const app = createApp(deps);
+    const made = 'x'.repeat(100);
+
+    const unsigned = await app(
+      signedPost('wrong-key', clock.now(), { activity: made, testFlag: '1' }, { requestId: 'r-u' }),
+    );
+    const signed = await app(
+      signedPost(UNIT_ACCESS_KEY, clock.now(), { activity: made }, { requestId: 'r-s' }),
+    );
+    const known = await app(
+      signedPost('wrong-key', clock.now(), { activity: 'queryInstance' }, { requestId: 'r-k' }),
+    );
+    await deps.background.drain();
+
+    expect([unsigned, signed, known].map((r) => JSON.parse(r.body).resultCode)).toEqual([
+      '000001',
+      '000002',
+      '000001',
+    ]);
+    const lines = logs.filter((l) => l.message === CALL_LOG_MESSAGE);
+    expect(lines.map((l) => [l.requestId, l.activity])).toEqual([
+      ['r-u', UNKNOWN_ACTIVITY],
+      ['r-s', UNKNOWN_ACTIVITY],
+      ['r-k', 'queryInstance'],
+    ]);
+    expect(inputs.map((i) => [i.requestId, i.activity])).toEqual([
+      ['r-u', UNKNOWN_ACTIVITY],
+      ['r-s', UNKNOWN_ACTIVITY],
+      ['r-k', 'queryInstance'],
+    ]);
+    expect(JSON.stringify([lines, inputs])).not.toContain(made);
   });
 
   it('never fails a call when the audit store fails, and logs it with the request id', async () => {

@@ -4,6 +4,7 @@ import {
   subjectsOf,
 } from '../../../lib/audit/audit-trail';
 import { callAuditInput, peekCallFields } from '../../../lib/audit/call-entry';
+import { instanceIdFor } from '../../../lib/ids';
 import type { LogFields } from '../../../lib/log';
 import type { AuditStore } from '../../../lib/store/audit-store';
 import { createMemoryAuditStore } from '../../../lib/store/memory-audit-store';
@@ -58,6 +59,33 @@ describe('createAuditTrail (#13)', () => {
     expect(byInstance).toEqual(byOrder);
     expect(byInstance).toMatchObject({ time: T0, activity: 'newInstance', resultCode: '000000' });
     expect(byInstance?.id).toMatch(/^[0-9a-z]+-000001-00000000$/);
+  });
+
+  it('files a query naming 5 instances under each full instance id, none cut', async () => {
+    // queryInstance annotates up to 5 ids, comma-separated: 5 × 36 characters pass the 128 kept.
+    const store = createMemoryAuditStore();
+    const { trail } = trailOn(store);
+    const ids = [1, 2, 3, 4, 5].map((n) => instanceIdFor('real', `O-${n}`, `O-${n}-000001`));
+
+    const outcome = await trail.recordAudit({
+      kind: 'call',
+      requestId: 'r-q',
+      activity: 'queryInstance',
+      instanceId: ids.join(','),
+      resultCode: '000000',
+    });
+
+    expect(outcome).toBe('written');
+    for (const id of ids) {
+      const entries = await store.readEntries({ kind: 'instance', id }, ['20261129']);
+      expect(entries).toEqual([
+        expect.objectContaining({ requestId: 'r-q', instanceId: ids.join(',') }),
+      ]);
+    }
+    const [entry] = await store.readEntries({ kind: 'instance', id: ids[4] as string }, [
+      '20261129',
+    ]);
+    expect(subjectsOf(entry as never)).toEqual(ids.map((id) => ({ kind: 'instance', id })));
   });
 
   it('files an unverified call only under the unattributed day, whatever it names', async () => {
@@ -174,39 +202,57 @@ describe('callAuditInput and peekCallFields (#13)', () => {
     });
   });
 
-  it('prefers the command fields of a parsed call and marks an unverified one', () => {
+  it("takes the call line's fields as they are, and marks an unverified call", () => {
     const parsed = callAuditInput({
-      http: http('{"activity":"other"}'),
-      family: 'v2',
+      fields: {
+        requestId: 'req-1',
+        activity: 'newInstance',
+        test: false,
+        instanceId: 'i-1',
+        family: 'v2',
+        resultCode: '000000',
+        latencyMs: 5,
+      },
       startedAt: T0,
-      latencyMs: 5,
-      resultCode: '000000',
-      reason: 'ignored for 000000',
-      log: { requestId: 'req-1', activity: 'newInstance', test: false, instanceId: 'i-1' },
       verified: true,
-      parsed: true,
     });
     const refused = callAuditInput({
-      http: http('{"activity":"newInstance","testFlag":"1"}'),
-      family: 'v2',
+      fields: {
+        requestId: 'req-2',
+        ...peekCallFields(http('{"activity":"newInstance","testFlag":"1","password":"p"}')),
+        verified: false,
+        family: 'v2',
+        resultCode: '000001',
+        latencyMs: 1,
+        reason: 'authentication failed: signature mismatch',
+        detail: 'signature mismatch: expected abc',
+      },
       startedAt: T0,
-      latencyMs: 1,
-      resultCode: '000001',
-      reason: 'authentication failed: signature mismatch',
-      log: { requestId: 'req-2' },
       verified: false,
-      parsed: false,
     });
 
-    expect(parsed).toMatchObject({ activity: 'newInstance', instanceId: 'i-1', test: false });
-    expect(parsed.reason).toBeUndefined();
-    expect(parsed.verified).toBeUndefined();
-    expect(refused).toMatchObject({
+    expect(parsed).toEqual({
+      kind: 'call',
+      time: T0,
+      requestId: 'req-1',
+      family: 'v2',
+      activity: 'newInstance',
+      test: false,
+      instanceId: 'i-1',
+      resultCode: '000000',
+      latencyMs: 5,
+    });
+    expect(refused).toEqual({
+      kind: 'call',
+      time: T0,
+      requestId: 'req-2',
+      family: 'v2',
       activity: 'newInstance',
       test: true,
-      verified: false,
       resultCode: '000001',
+      latencyMs: 1,
       reason: 'authentication failed: signature mismatch',
+      verified: false,
     });
   });
 });
