@@ -262,8 +262,9 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
         await audit(batch, 'accepted', started);
         return;
       }
-      if (failure.kind !== 'unreachable' && batch.length > 1) {
-        // One bad record must not hold the others back: halve the batch until it is found.
+      if (failure.kind !== 'unreachable' && !failure.requestRefused && batch.length > 1) {
+        // One bad record must not hold the others back: halve the batch until it is found. A
+        // refusal of the request itself (signature, credentials) is not a record's: no halving.
         const half = Math.ceil(batch.length / 2);
         await send(batch.slice(0, half));
         await send(batch.slice(half));
@@ -281,6 +282,16 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
           records: batch.length,
           reason: failure.message,
         });
+        stop = true;
+      } else if (failure.requestRefused) {
+        // Every other call would be refused the same way until the settings are fixed.
+        log.error(
+          'usage push refused as a whole (signature, credentials or permission): stopping this run. ' +
+            'Check HUAWEICLOUD_AK/HUAWEICLOUD_SK (an IAM key pair of the seller account), ' +
+            'KOOGALLERY_ACCESS_KEY (bound to the basic interface) and KOOGALLERY_API_ENDPOINT; ' +
+            'the records stay recorded and the next run sends them again',
+          { records: batch.length, code: failure.code, reason: failure.message },
+        );
         stop = true;
       } else {
         log.error(
