@@ -23,7 +23,7 @@ import { ConfigError } from '../errors';
 import { cryptoIds } from '../ids';
 import { createJsonLogger, type Logger, type LogLevel } from '../log';
 import type { DynamooseStoreOptions } from '../store/dynamoose-store';
-import { type PushReport, pushUsage } from './push-usage';
+import { type PushPorts, type PushReport, pushUsage } from './push-usage';
 
 /** What one scheduled run returns: the counts (the log line `usage push` carries the same). */
 export type PushSummary = Pick<
@@ -91,35 +91,35 @@ export function createUsagePushHandler<E, C>(
   getLookup: (event: E, context: C) => Promise<Lookup>,
   overrides: { log?: Logger } = {},
 ): (event: E, context: C) => Promise<PushSummary> {
-  let ready: Promise<{ settings: PushFunctionSettings; log: Logger }> | undefined;
+  const clock = systemClock;
+  // Settings, store clients (one connection pool) and the usage client: built once per container.
+  let ready: Promise<Omit<PushPorts, 'ids'>> | undefined;
   return async (event, context) => {
     ready ??= getLookup(event, context)
       .then((lookup) => {
         const settings = readPushSettings(lookup);
-        return { settings, log: overrides.log ?? createJsonLogger(settings.logLevel) };
+        const log = overrides.log ?? createJsonLogger(settings.logLevel);
+        const table = buildTablePorts(settings.table);
+        return {
+          usage: table.usage,
+          client: buildUsageClientFor(settings.push, clock),
+          clock,
+          log,
+          // Each call's outcome in the timeline of the instances it concerned (#13).
+          audit: createAuditTrail({
+            store: table.auditStore,
+            clock,
+            ids: cryptoIds,
+            log,
+            retentionDays: settings.auditRetentionDays,
+          }),
+        };
       })
       .catch((error: unknown) => {
         ready = undefined;
         throw error;
       });
-    const { settings, log } = await ready;
-    const clock = systemClock;
-    const table = buildTablePorts(settings.table);
-    const report = await pushUsage({
-      usage: table.usage,
-      client: buildUsageClientFor(settings.push, clock),
-      clock,
-      ids: cryptoIds,
-      log,
-      // Each call's outcome in the timeline of the instances it concerned (#13).
-      audit: createAuditTrail({
-        store: table.auditStore,
-        clock,
-        ids: cryptoIds,
-        log,
-        retentionDays: settings.auditRetentionDays,
-      }),
-    });
+    const report = await pushUsage({ ...(await ready), ids: cryptoIds });
     const { ran, pending, accepted, failed, outsideWindow, nearWindowUnsent, incomplete } = report;
     return { ran, pending, accepted, failed, outsideWindow, nearWindowUnsent, incomplete };
   };
