@@ -147,7 +147,11 @@ export const CONFIG_KEYS = {
   AUDIT_RETENTION_DAYS: 'days the audit trail keeps an entry (default 400, at most 3650)',
 } as const;
 
-class Reader {
+/**
+ * Reads settings by name, collecting every problem: `loadConfig` and the usage push function
+ * (`readPushSettings`) validate the settings they share with the same rules and messages.
+ */
+export class ConfigReader {
   readonly problems: string[] = [];
   constructor(private readonly lookup: Lookup) {}
 
@@ -156,9 +160,10 @@ class Reader {
     return v === undefined || v === '' ? undefined : v;
   }
 
-  required(key: keyof typeof CONFIG_KEYS): string {
+  /** The setting, or '' with a problem naming it and `meaning` (its {@link CONFIG_KEYS} text by default). */
+  required(key: keyof typeof CONFIG_KEYS, meaning: string = CONFIG_KEYS[key]): string {
     const v = this.optional(key);
-    if (v === undefined) this.problems.push(`${key} is missing (${CONFIG_KEYS[key]})`);
+    if (v === undefined) this.problems.push(`${key} is missing (${meaning})`);
     return v ?? '';
   }
 
@@ -205,7 +210,7 @@ class Reader {
   }
 }
 
-function tableCredentials(r: Reader): Config['dynamodbCredentials'] {
+export function tableCredentials(r: ConfigReader): Config['dynamodbCredentials'] {
   const accessKeyId = r.optional('DYNAMODB_ACCESS_KEY_ID');
   const secretAccessKey = r.optional('DYNAMODB_SECRET_ACCESS_KEY');
   if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey };
@@ -215,9 +220,82 @@ function tableCredentials(r: Reader): Config['dynamodbCredentials'] {
   return undefined;
 }
 
+/**
+ * The fallback open API host by the function's rule: `KOOGALLERY_API_FALLBACK_ENDPOINT` as given
+ * (without a trailing slash; `none` for none), else KooGallery's second host when `primary` is the
+ * default one, else none.
+ *
+ * @example fallbackEndpointFor(DEFAULT_API_ENDPOINT, undefined) // DEFAULT_API_FALLBACK_ENDPOINT
+ */
+export function fallbackEndpointFor(
+  primary: string,
+  setting: string | undefined,
+): string | undefined {
+  const given = setting?.trim().replace(/\/+$/, '');
+  if (given === undefined || given === '') {
+    return primary === DEFAULT_API_ENDPOINT ? DEFAULT_API_FALLBACK_ENDPOINT : undefined;
+  }
+  return given.toLowerCase() === 'none' ? undefined : given;
+}
+
+/**
+ * `KOOGALLERY_API_ENDPOINT` (default {@link DEFAULT_API_ENDPOINT}) and its fallback
+ * ({@link fallbackEndpointFor}), each refused unless https:// (http:// only on loopback).
+ */
+export function readApiEndpoints(r: ConfigReader): {
+  apiEndpoint: string;
+  apiFallbackEndpoint?: string;
+} {
+  const apiEndpoint = (r.optional('KOOGALLERY_API_ENDPOINT') ?? DEFAULT_API_ENDPOINT).replace(
+    /\/+$/,
+    '',
+  );
+  r.url('KOOGALLERY_API_ENDPOINT', apiEndpoint, {});
+  const apiFallbackEndpoint = fallbackEndpointFor(
+    apiEndpoint,
+    r.optional('KOOGALLERY_API_FALLBACK_ENDPOINT'),
+  );
+  r.url('KOOGALLERY_API_FALLBACK_ENDPOINT', apiFallbackEndpoint, {});
+  return apiFallbackEndpoint ? { apiEndpoint, apiFallbackEndpoint } : { apiEndpoint };
+}
+
+/** `TABLE_NAME`: required, 3-255 letters, digits, "_" or "-". */
+export function readTableName(r: ConfigReader): string {
+  const tableName = r.required('TABLE_NAME');
+  if (tableName && !/^[A-Za-z0-9_-]{3,255}$/.test(tableName)) {
+    r.problems.push(
+      `TABLE_NAME must be 3-255 letters, digits, "_" or "-" (GeminiDB refuses "."), got "${tableName}"`,
+    );
+  }
+  return tableName;
+}
+
+/** `DYNAMODB_ENDPOINT`, when set: a URL. */
+export function readDynamodbEndpoint(r: ConfigReader): string | undefined {
+  const dynamodbEndpoint = r.optional('DYNAMODB_ENDPOINT');
+  if (dynamodbEndpoint) {
+    try {
+      new URL(dynamodbEndpoint);
+    } catch {
+      r.problems.push(`DYNAMODB_ENDPOINT is not a URL: "${dynamodbEndpoint}"`);
+    }
+  }
+  return dynamodbEndpoint;
+}
+
+/** `LOG_LEVEL`: debug, info (default), warn or error. */
+export function readLogLevel(r: ConfigReader): Config['logLevel'] {
+  const logLevel = (r.optional('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    r.problems.push(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
+    return 'info';
+  }
+  return logLevel as Config['logLevel'];
+}
+
 /** Reads a 32-byte at-rest key (64 hex digits or base64); the value is a secret, never quoted. */
 function parseKey(
-  r: Reader,
+  r: ConfigReader,
   name: 'CREDENTIALS_KEY' | 'CREDENTIALS_PREVIOUS_KEY',
   raw: string | undefined,
 ): Buffer | undefined {
@@ -239,7 +317,10 @@ function parseKey(
 /** Shortest webhook secret accepted: a guessable secret makes every signature forgeable. */
 const MIN_WEBHOOK_SECRET_LENGTH = 16;
 
-function provisionerWebhook(r: Reader, leaseMs: number): ProvisionerWebhookConfig | undefined {
+function provisionerWebhook(
+  r: ConfigReader,
+  leaseMs: number,
+): ProvisionerWebhookConfig | undefined {
   const url = r.optional('PROVISIONER_WEBHOOK_URL');
   const secret = r.optional('PROVISIONER_WEBHOOK_SECRET');
   const previous = r.optional('PROVISIONER_WEBHOOK_PREVIOUS_SECRET');
@@ -294,7 +375,7 @@ function provisionerWebhook(r: Reader, leaseMs: number): ProvisionerWebhookConfi
   return { url, secrets, timeoutMs };
 }
 
-function parseSigningKey(r: Reader, raw: string | undefined): KeyObject | undefined {
+function parseSigningKey(r: ConfigReader, raw: string | undefined): KeyObject | undefined {
   if (raw === undefined) return undefined;
   let key: KeyObject;
   try {
@@ -320,7 +401,7 @@ function isBodyDigestSetting(value: string): value is BodyDigestSetting {
 }
 
 /** The usage report secrets, current first; each at least 16 characters (never quoted). */
-function usageReportSecrets(r: Reader): string[] {
+function usageReportSecrets(r: ConfigReader): string[] {
   const secrets: string[] = [];
   for (const key of ['USAGE_REPORT_SECRET', 'USAGE_REPORT_PREVIOUS_SECRET'] as const) {
     const v = r.optional(key);
@@ -344,40 +425,14 @@ function usageReportSecrets(r: Reader): string[] {
  * @example const config = loadConfig((k) => process.env[k]);
  */
 export function loadConfig(lookup: Lookup): Config {
-  const r = new Reader(lookup);
+  const r = new ConfigReader(lookup);
   const accessKey = r.required('KOOGALLERY_ACCESS_KEY');
   const previous = r.optional('KOOGALLERY_PREVIOUS_ACCESS_KEY');
   const ak = r.required('HUAWEICLOUD_AK');
   const sk = r.required('HUAWEICLOUD_SK');
-  const apiEndpoint = (r.optional('KOOGALLERY_API_ENDPOINT') ?? DEFAULT_API_ENDPOINT).replace(
-    /\/+$/,
-    '',
-  );
-  r.url('KOOGALLERY_API_ENDPOINT', apiEndpoint, {});
-  const fallbackSetting = r.optional('KOOGALLERY_API_FALLBACK_ENDPOINT')?.replace(/\/+$/, '');
-  const apiFallbackEndpoint =
-    fallbackSetting === undefined
-      ? apiEndpoint === DEFAULT_API_ENDPOINT
-        ? DEFAULT_API_FALLBACK_ENDPOINT
-        : undefined
-      : fallbackSetting.toLowerCase() === 'none'
-        ? undefined
-        : fallbackSetting;
-  r.url('KOOGALLERY_API_FALLBACK_ENDPOINT', apiFallbackEndpoint, {});
-  const tableName = r.required('TABLE_NAME');
-  if (tableName && !/^[A-Za-z0-9_-]{3,255}$/.test(tableName)) {
-    r.problems.push(
-      `TABLE_NAME must be 3-255 letters, digits, "_" or "-" (GeminiDB refuses "."), got "${tableName}"`,
-    );
-  }
-  const dynamodbEndpoint = r.optional('DYNAMODB_ENDPOINT');
-  if (dynamodbEndpoint) {
-    try {
-      new URL(dynamodbEndpoint);
-    } catch {
-      r.problems.push(`DYNAMODB_ENDPOINT is not a URL: "${dynamodbEndpoint}"`);
-    }
-  }
+  const { apiEndpoint, apiFallbackEndpoint } = readApiEndpoints(r);
+  const tableName = readTableName(r);
+  const dynamodbEndpoint = readDynamodbEndpoint(r);
   const frontEndUrlTemplate = r.required('FRONTEND_URL_TEMPLATE');
   r.url('FRONTEND_URL_TEMPLATE', frontEndUrlTemplate || undefined, { template: true });
   const adminUrlTemplate = r.optional('ADMIN_URL_TEMPLATE');
@@ -392,10 +447,7 @@ export function loadConfig(lookup: Lookup): Config {
       `REQUEST_BODY_DIGEST must be auto, hmac or sha256, got "${requestBodyDigest.slice(0, 32)}"`,
     );
   }
-  const logLevel = (r.optional('LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    r.problems.push(`LOG_LEVEL must be debug, info, warn or error, got "${logLevel}"`);
-  }
+  const logLevel = readLogLevel(r);
   const accessKeys = previous && previous !== accessKey ? [accessKey, previous] : [accessKey];
   const v1AccessKey = r.optional('KOOGALLERY_V1_ACCESS_KEY');
   const licenseAccessKey = r.optional('KOOGALLERY_LICENSE_ACCESS_KEY');
@@ -437,7 +489,7 @@ export function loadConfig(lookup: Lookup): Config {
       r.optional('CREDENTIALS_PREVIOUS_KEY'),
     ),
     maxBodyBytes: r.integer('MAX_BODY_BYTES', 65536, 1024, 1048576),
-    logLevel: logLevel as Config['logLevel'],
+    logLevel,
     usageReportSecrets: usageReportSecrets(r),
     auditRetentionDays: r.integer('AUDIT_RETENTION_DAYS', 400, 1, 3650),
   };

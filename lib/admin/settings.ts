@@ -11,10 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_API_ENDPOINT, type Lookup } from '../config';
+import { DEFAULT_API_ENDPOINT, fallbackEndpointFor, type Lookup } from '../config';
 import type { UsagePushSettings } from '../deps';
 import { readRuntimeFile } from '../local/runtime-file';
-import { pushFallbackEndpoint } from '../metering/push-entry';
 import { resolveSecretLookup } from '../secrets';
 import type { DynamooseStoreOptions } from '../store/dynamoose-store';
 
@@ -119,7 +118,7 @@ export function pushSettings(settings: AdminSettings): PushSettings {
     /\/+$/,
     '',
   );
-  const fallbackEndpoint = pushFallbackEndpoint(
+  const fallbackEndpoint = fallbackEndpointFor(
     endpoint,
     settings.lookup('KOOGALLERY_API_FALLBACK_ENDPOINT'),
   );

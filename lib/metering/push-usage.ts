@@ -61,9 +61,6 @@ export interface PushPorts {
 
 /** Options of one run. */
 export interface PushOptions {
-  leaseMs?: number;
-  /** Records per call, 1 to {@link MAX_USAGE_RECORDS}. */
-  batchSize?: number;
   /** Called after each call, for progress output. */
   onProgress?: (progress: { done: number; total: number }) => void;
 }
@@ -142,11 +139,6 @@ async function readPending(usage: UsageStore): Promise<{ hours: UsageHour[]; mor
  */
 export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Promise<PushReport> {
   const { usage, client, clock, log } = ports;
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const batchSize = Math.min(
-    Math.max(1, options.batchSize ?? MAX_USAGE_RECORDS),
-    MAX_USAGE_RECORDS,
-  );
   const holder = ports.ids.token();
   const report: PushReport = {
     ran: false,
@@ -161,7 +153,7 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
   };
   const lease = () => {
     const now = clock.now();
-    return usage.acquireLease(PUSH_LEASE, holder, now, now + leaseMs);
+    return usage.acquireLease(PUSH_LEASE, holder, now, now + DEFAULT_LEASE_MS);
   };
   if ((await firstLease(lease, () => usage.releaseLease(PUSH_LEASE, holder))) === 'conflict') {
     log.info('usage push skipped: another run holds the lease', { lease: PUSH_LEASE });
@@ -262,8 +254,9 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
         await audit(batch, 'accepted', started);
         return;
       }
-      if (failure.kind !== 'unreachable' && batch.length > 1) {
-        // One bad record must not hold the others back: halve the batch until it is found.
+      if (failure.kind !== 'unreachable' && !failure.requestRefused && batch.length > 1) {
+        // One bad record must not hold the others back: halve the batch until it is found. A
+        // refusal of the request itself (signature, credentials) is not a record's: no halving.
         const half = Math.ceil(batch.length / 2);
         await send(batch.slice(0, half));
         await send(batch.slice(half));
@@ -282,6 +275,16 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
           reason: failure.message,
         });
         stop = true;
+      } else if (failure.requestRefused) {
+        // Every other call would be refused the same way until the settings are fixed.
+        log.error(
+          'usage push refused as a whole (signature, credentials or permission): stopping this run. ' +
+            'Check HUAWEICLOUD_AK/HUAWEICLOUD_SK (an IAM key pair of the seller account), ' +
+            'KOOGALLERY_ACCESS_KEY (bound to the basic interface) and KOOGALLERY_API_ENDPOINT; ' +
+            'the records stay recorded and the next run sends them again',
+          { records: batch.length, code: failure.code, reason: failure.message },
+        );
+        stop = true;
       } else {
         log.error(
           'usage record refused by KooGallery; it stays recorded and is sent again next run',
@@ -296,8 +299,8 @@ export async function pushUsage(ports: PushPorts, options: PushOptions = {}): Pr
       }
     };
 
-    for (let i = 0; i < sendable.length && !stop; i += batchSize) {
-      await send(sendable.slice(i, i + batchSize));
+    for (let i = 0; i < sendable.length && !stop; i += MAX_USAGE_RECORDS) {
+      await send(sendable.slice(i, i + MAX_USAGE_RECORDS));
     }
     if (stop) report.incomplete = true;
     const nearLimit = clock.now() - WINDOW_MS + NEAR_WINDOW_MS;

@@ -9,7 +9,7 @@ import type { Clock } from '../clock';
 import type { InstanceStore } from '../store/instance-store';
 import { NAMESPACE, STATUS } from '../store/instance-store';
 import { USAGE_STATE, type UsageHour, type UsageStore } from '../store/usage-store';
-import { countHour } from './usage-totals';
+import { countHours } from './usage-totals';
 import {
   displayHour,
   formatUnits,
@@ -163,6 +163,6 @@ export async function recordUsage(ports: RecordPorts, report: UsageReport): Prom
     stored = existing;
   }
   // Also on a repeat: a crash between the two writes left the total behind, and a retry repairs it.
-  await countHour(ports.usage, stored, now);
+  await countHours(ports.usage, [stored], now);
   return { outcome, record: stored };
 }

@@ -16,7 +16,7 @@
 import type { App } from '../app';
 import type { Deps } from '../deps';
 import { describeError, StoreUnavailableError } from '../errors';
-import type { HttpRequest, HttpResponse } from '../http';
+import { type HttpRequest, type HttpResponse, SECURITY_HEADERS } from '../http';
 import { SIGNATURE_HEADER, verifyPayload } from '../signed-payload';
 import { recordUsage, UsageRefusedError } from './record-usage';
 import { formatUnits } from './usage-values';
@@ -43,10 +43,11 @@ export interface ReportResult {
   meteringSn?: string;
 }
 
+/** Every answer of the route, like the front ends': JSON, `nosniff` and `no-store` (#9). */
 function answer(statusCode: number, body: unknown): HttpResponse {
   return {
     statusCode,
-    headers: { 'Content-Type': 'application/json;charset=UTF-8' },
+    headers: { 'Content-Type': 'application/json;charset=UTF-8', ...SECURITY_HEADERS },
     body: JSON.stringify(body),
   };
 }

@@ -53,51 +53,35 @@ export function withHour(
 }
 
 /**
- * Counts a recorded hour in its instance's total, with conditional writes retried on a conflict.
- * Resolves false when it could not (after {@link ATTEMPTS} conflicts): the push job repairs it.
- */
-export async function countHour(
-  usage: UsageStore,
-  record: UsageHour,
-  nowMs: number,
-): Promise<boolean> {
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const [total] = await usage.getTotals([record.instanceId]);
-    const next = withHour(total, record, nowMs);
-    if (next === undefined) return true;
-    if ((await usage.putTotal(next)) === 'written') return true;
-  }
-  return false;
-}
-
-/**
- * Counts many recorded hours in their instances' totals: one read and at most one conditional
- * write per instance (retried on a conflict). Resolves how many totals it could not update.
+ * Counts recorded hours in their instances' totals. One `getTotals` read for every instance (the
+ * store batches it), then one conditional write per total that is behind: a total counting every
+ * hour already is not written. A conflicting write is retried, re-reading only those totals, up to
+ * {@link ATTEMPTS} times. Resolves how many totals it could not update (the push job repairs them).
  */
 export async function countHours(
   usage: UsageStore,
   records: readonly UsageHour[],
   nowMs: number,
 ): Promise<number> {
-  const byInstance = new Map<string, UsageHour[]>();
-  for (const r of records)
-    byInstance.set(r.instanceId, [...(byInstance.get(r.instanceId) ?? []), r]);
-  let lagging = 0;
-  for (const [instanceId, hours] of byInstance) {
-    let done = false;
-    for (let attempt = 0; attempt < ATTEMPTS && !done; attempt++) {
-      const [stored] = await usage.getTotals([instanceId]);
+  let pending = new Map<string, UsageHour[]>();
+  for (const r of records) pending.set(r.instanceId, [...(pending.get(r.instanceId) ?? []), r]);
+  for (let attempt = 0; attempt < ATTEMPTS && pending.size > 0; attempt++) {
+    const stored = new Map(
+      (await usage.getTotals([...pending.keys()])).map((t) => [t.instanceId, t]),
+    );
+    const conflicted = new Map<string, UsageHour[]>();
+    for (const [instanceId, hours] of pending) {
+      const total = stored.get(instanceId);
       let next: UsageTotal | undefined;
-      for (const h of hours) next = withHour(next ?? stored, h, nowMs) ?? next;
+      for (const h of hours) next = withHour(next ?? total, h, nowMs) ?? next;
       // Nothing missing: every hour is counted already.
-      if (next === undefined) done = true;
-      else
-        done =
-          (await usage.putTotal({ ...next, version: (stored?.version ?? 0) + 1 })) === 'written';
+      if (next === undefined) continue;
+      const outcome = await usage.putTotal({ ...next, version: (total?.version ?? 0) + 1 });
+      if (outcome !== 'written') conflicted.set(instanceId, hours);
     }
-    if (!done) lagging++;
+    pending = conflicted;
   }
-  return lagging;
+  return pending.size;
 }
 
 /** `queryInstance`'s `usageInfo` entry: the cumulative value and the end of the last hour. */

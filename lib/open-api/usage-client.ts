@@ -66,10 +66,32 @@ export class UsagePushError extends Error {
     readonly kind: UsagePushFailure = 'refused',
     /** KooGallery's result code, when it answered one. */
     readonly code?: string,
+    /**
+     * A `refused` push whose request as a whole was refused (the APIG gateway, HTTP 401/403, or a
+     * signature, credential or permission code): no record was looked at, so splitting the batch
+     * or sending the rest cannot help until the settings are fixed.
+     */
+    readonly requestRefused = false,
   ) {
     super(message);
     this.name = 'UsagePushError';
   }
+}
+
+/**
+ * Result codes (after the `MKT.`/`CBC.` prefix) that refuse the request rather than its records:
+ * the `signature` header, credentials, permission (docs/protocol.md#query-order).
+ */
+const REQUEST_REFUSAL_SUFFIXES = new Set(['0102', '0150', '0151', '0154']);
+
+/** Whether a refusal (not a rate limit or server error) concerns the request, not its records. */
+function refusesRequest(status: number, code: string | undefined): boolean {
+  return (
+    status === 401 ||
+    status === 403 ||
+    code?.startsWith('APIGW.') === true ||
+    REQUEST_REFUSAL_SUFFIXES.has(code?.split('.').pop() ?? '')
+  );
 }
 
 /** Path of the (new) usage push API. */
@@ -270,6 +292,7 @@ export function createUsageClient(options: UsageClientOptions): UsageClient {
             : 'Check HUAWEICLOUD_AK/HUAWEICLOUD_SK, the access key bound to the basic interface, and the records.'),
         unavailable ? 'unreachable' : 'refused',
         named,
+        !unavailable && refusesRequest(answer.status, named),
       );
     },
   };

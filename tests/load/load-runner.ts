@@ -17,6 +17,8 @@ import { pushUsage } from '../../lib/metering/push-usage';
 import { createUsageClient } from '../../lib/open-api/usage-client';
 import { formatKooTime } from '../../lib/protocol/koo-time';
 import { signPayload } from '../../lib/signed-payload';
+import { seededRandom } from '../../lib/sim/random';
+import { createTableClient } from '../../lib/store/dynamoose-store';
 import { createDynamooseUsageStore } from '../../lib/store/dynamoose-usage-store';
 import { createSignedClient, percentile, type SignedClient } from '../helpers/signed-client';
 import { LOCAL_TABLE, type SpawnedService } from '../helpers/spawned-service';
@@ -92,26 +94,6 @@ const MAX_DELIVERY_ATTEMPTS = 40;
 const RETRY_DELAY_MS = 100;
 const YEAR_MS = 365 * 86_400_000;
 
-/** A small seeded PRNG (mulberry32): the run's choices repeat with the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How often the load run starts its two concurrent push runs while the load goes on. */
 const PUSH_EVERY_MS = 5000;
@@ -128,7 +110,7 @@ interface OrderPlan {
 }
 
 /** Metered orders: one in five, bought as `MOCKONDEMAND-…` (the stand-in's ON_DEMAND order). */
-const METERED_SHARE = 1 / 5;
+const METERED_ONE_IN = 5;
 /** Hours reported per metered order (closed hours 2 to 4 hours ago). */
 const USAGE_HOURS = 3;
 
@@ -143,7 +125,9 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
     maxMs: 15 * 60_000,
     ...options,
   } as Required<LoadOptions>;
-  const random = prng(opts.seed);
+  const random = seededRandom(opts.seed);
+  /** True once in `n` draws. */
+  const oneIn = (n: number) => random.int(n) === 0;
   const client: SignedClient = createSignedClient(svc.url, svc.accessKey, opts.concurrency);
   const stopAt = Date.now() + opts.maxMs;
   const latencies: Record<string, number[]> = {};
@@ -160,12 +144,14 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
   const base = Date.UTC(2090, 0, 1);
   const usageNow = Date.now();
   const plans: OrderPlan[] = Array.from({ length: opts.orders }, (_, i) => {
-    const metered = random() < METERED_SHARE;
+    const metered = oneIn(METERED_ONE_IN);
     const orderId = metered ? `MOCKONDEMAND-${run}N${i}` : `${run}N${i}`;
     const lineId = `${orderId}-000001`;
     // Renewal expiries are far ahead of any purchase's, in random order: the later one must win.
-    const expiries = [base + Math.floor(random() * 5) * YEAR_MS, base + 6 * YEAR_MS + i * 1000];
-    shuffle(expiries, random);
+    const expiries = random.shuffle([
+      base + random.int(5) * YEAR_MS,
+      base + 6 * YEAR_MS + i * 1000,
+    ]);
     return {
       orderId,
       lineId,
@@ -173,16 +159,16 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
       renewals: expiries.map((expireTime, k) => ({
         orderId: `${orderId}R${k}`,
         expireTime,
-        scene: k === 0 ? 'RENEWAL' : random() < 0.5 ? 'RENEWAL' : 'TRIAL_TO_FORMAL',
+        scene: k === 0 ? 'RENEWAL' : oneIn(2) ? 'RENEWAL' : 'TRIAL_TO_FORMAL',
       })),
       upgradeOrderId: `${orderId}U`,
-      release: random() < 1 / 3,
+      release: oneIn(3),
       ...(metered
         ? {
             usage: Object.fromEntries(
               Array.from({ length: USAGE_HOURS }, (_, h) => [
                 new Date(usageNow - (h + 2) * 3_600_000).toISOString().slice(0, 13),
-                `${1 + Math.floor(random() * 1000)}.${String(Math.floor(random() * 10_000)).padStart(4, '0')}`,
+                `${1 + random.int(1000)}.${String(random.int(10_000)).padStart(4, '0')}`,
               ]),
             ),
           }
@@ -202,15 +188,22 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
   if (runtime.kind !== 'running')
     throw new Error(`npm start published no runtime file (${runtime.kind})`);
   const local = runtime.runtime.settings;
-  const pushPorts = () => ({
+  // One usage store (one DynamoDB client and pool) and one usage client for every push run of the
+  // load, shared by the two concurrent runs like two runs of one container; destroyed at the end.
+  const pushTable = createTableClient({
+    tableName: LOCAL_TABLE,
+    endpoint: svc.storeEndpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // The push job is not on KooGallery's 5 s clock: under the full load the embedded store
+    // answers slowly, and a run should wait for it rather than give up.
+    requestTimeoutMs: 10_000,
+  });
+  const pushPorts = {
     usage: createDynamooseUsageStore({
       tableName: LOCAL_TABLE,
-      endpoint: svc.storeEndpoint,
       region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      // The push job is not on KooGallery's 5 s clock: under the full load the embedded store
-      // answers slowly, and a run should wait for it rather than give up.
-      requestTimeoutMs: 10_000,
+      client: pushTable,
     }),
     client: createUsageClient({
       endpoint: local.KOOGALLERY_API_ENDPOINT as string,
@@ -222,10 +215,10 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
     clock: { now: () => Date.now() },
     ids: cryptoIds,
     log: silentLogger,
-  });
+  };
   /** Two push runs at once, as overlapping schedules would start them: the lease lets one send. */
   async function pushTwice(): Promise<number> {
-    const settled = await Promise.allSettled([pushUsage(pushPorts()), pushUsage(pushPorts())]);
+    const settled = await Promise.allSettled([pushUsage(pushPorts), pushUsage(pushPorts)]);
     const ran = settled.filter((r) => r.status === 'fulfilled' && r.value.ran).length;
     metering.pushRuns += settled.length;
     metering.pushesThatRan += ran;
@@ -289,7 +282,7 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
     for (let attempt = 0; attempt < MAX_DELIVERY_ATTEMPTS && Date.now() < stopAt; attempt++) {
       if (attempt > 0) {
         retries++;
-        await sleep(RETRY_DELAY_MS + Math.floor(random() * RETRY_DELAY_MS));
+        await sleep(RETRY_DELAY_MS + random.int(RETRY_DELAY_MS));
       }
       const a = await once(activity, body);
       if (a.resultCode === '000000') return;
@@ -298,17 +291,17 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
   }
 
   const filler = (p: OrderPlan): Record<string, unknown> => {
-    const r = random();
-    if (r < 0.55) return { activity: 'queryInstance', instanceId: p.instanceId };
-    if (r < 0.8) {
+    const r = random.int(100);
+    if (r < 55) return { activity: 'queryInstance', instanceId: p.instanceId };
+    if (r < 80) {
       return {
         activity: 'changeInstanceCheck',
         instanceId: p.instanceId,
         productInfo: { productId: 'OFFI000000000000MOCK', skuCode: 'sku-2', productName: 'p' },
       };
     }
-    if (r < 0.9) {
-      const probe = `${p.orderId}P${Math.floor(random() * 3)}`;
+    if (r < 90) {
+      const probe = `${p.orderId}P${random.int(3)}`;
       return {
         activity: 'newInstance',
         orderId: probe,
@@ -340,11 +333,11 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
     };
     const startSent = sent;
     // Reordered: a renewal that arrives before the purchase is answered (000003 or 000004).
-    if (random() < 1 / 6) {
+    if (oneIn(6)) {
       duplicatedOrReordered++;
       sendAlongside('refreshInstance', renewalBody(0));
     }
-    await deliver(`${p.orderId} newInstance`, purchase, random() < 1 / 3);
+    await deliver(`${p.orderId} newInstance`, purchase, oneIn(3));
 
     const steps: [string, Record<string, unknown>][] = [
       ['renewal 0', renewalBody(0)],
@@ -368,13 +361,13 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
     const planned = steps.length * 1.34 + 2.7 + (p.release ? 1.7 : 0);
     const fillers = Math.max(0, Math.round(perOrder - planned));
     for (let k = 0; k < fillers; k++) steps.push([`filler ${k}`, filler(p)]);
-    shuffle(steps, random);
+    const shuffled = random.shuffle(steps);
     // Reordered: a step delivered late, after everything else, once more.
-    const late = steps[Math.floor(random() * steps.length)];
-    for (const [label, body] of steps) {
-      await deliver(`${p.orderId} ${label}`, body, random() < 1 / 3);
+    const late = shuffled[random.int(shuffled.length)];
+    for (const [label, body] of shuffled) {
+      await deliver(`${p.orderId} ${label}`, body, oneIn(3));
     }
-    if (late && random() < 1 / 3 && late[1].activity !== 'updateInstanceStatus') {
+    if (late && oneIn(3) && late[1].activity !== 'updateInstanceStatus') {
       duplicatedOrReordered++;
       await once(late[1].activity as string, late[1]);
     }
@@ -384,7 +377,7 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
       await deliver(
         `${p.orderId} release`,
         { activity: 'releaseInstance', instanceId: p.instanceId },
-        random() < 1 / 3,
+        oneIn(3),
       );
       // Late replays after the release: an applied renewal and the purchase itself.
       duplicatedOrReordered += 2;
@@ -416,21 +409,25 @@ export async function runLoad(svc: SpawnedService, options: LoadOptions): Promis
     }
   })();
   try {
-    await Promise.all(
-      Array.from({ length: opts.concurrency }, async () => {
-        for (let p = queue.shift(); p && Date.now() < stopAt; p = queue.shift()) await drive(p);
-      }),
-    );
+    try {
+      await Promise.all(
+        Array.from({ length: opts.concurrency }, async () => {
+          for (let p = queue.shift(); p && Date.now() < stopAt; p = queue.shift()) await drive(p);
+        }),
+      );
+    } finally {
+      clearInterval(ticker);
+      pushing = false;
+      await pusher;
+    }
+    // Every duplicate is answered (or fails at the client's 30 s timeout) before the run is judged.
+    await Promise.all(alongside);
+    // A last (concurrent) push for the hours reported after the last run during the load, repeated
+    // until one run holds the lease and finishes (a run that failed under the load may still hold it).
+    for (let attempt = 0; attempt < 10 && (await pushTwice()) === 0; attempt++) await sleep(1000);
   } finally {
-    clearInterval(ticker);
-    pushing = false;
-    await pusher;
+    pushTable.destroy();
   }
-  // Every duplicate is answered (or fails at the client's 30 s timeout) before the run is judged.
-  await Promise.all(alongside);
-  // A last (concurrent) push for the hours reported after the last run during the load, repeated
-  // until one run holds the lease and finishes (a run that failed under the load may still hold it).
-  for (let attempt = 0; attempt < 10 && (await pushTwice()) === 0; attempt++) await sleep(1000);
   const durationMs = performance.now() - started;
   client.close();
 

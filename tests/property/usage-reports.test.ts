@@ -10,6 +10,7 @@ import { buildDeps } from '../../lib/deps';
 import type { HttpRequest } from '../../lib/http';
 import { createJsonLogger } from '../../lib/log';
 import { handleUsageReport } from '../../lib/metering/usage-route';
+import { displayHour } from '../../lib/metering/usage-values';
 import { signPayload } from '../../lib/signed-payload';
 import { createMemoryStore } from '../../lib/store/memory-store';
 import { createMemoryUsageStore } from '../../lib/store/memory-usage-store';
@@ -74,20 +75,61 @@ const field = fc.oneof(
   fc.array(fc.string(), { maxLength: 3 }),
   fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'a'), fc.string()),
 );
-const record = fc.record({ instanceId: field, hour: field, value: field }, { requiredKeys: [] });
-const body = fc.oneof(
-  record,
-  fc.record({ records: fc.oneof(fc.array(record, { maxLength: 4 }), field) }),
-  field,
-);
+/** Closed hours inside KooGallery's 21 days at the fixtures' NOW (2026-11-29T12:30Z), both spellings. */
+const VALID_HOURS = [
+  '2026-11-29T11',
+  '2026-11-29T10',
+  '2026-11-28T23',
+  '2026-11-20T05',
+  '2026112909',
+];
+const VALID_VALUES = ['1', '2.5', '0.0001', '12.3456'];
+
+/** Report bodies: hostile records, records of the metered instance with hostile fields, and valid ones. */
+function bodies(known: string) {
+  const valid = fc.record({
+    instanceId: fc.constant(known),
+    hour: fc.constantFrom(...VALID_HOURS),
+    value: fc.constantFrom(...VALID_VALUES),
+  });
+  const record = fc.oneof(
+    { arbitrary: valid, weight: 2 },
+    {
+      arbitrary: fc.record({ instanceId: field, hour: field, value: field }, { requiredKeys: [] }),
+      weight: 1,
+    },
+    {
+      arbitrary: fc.record(
+        { instanceId: fc.constant(known), hour: field, value: field },
+        { requiredKeys: [] },
+      ),
+      weight: 1,
+    },
+  );
+  return fc.oneof(
+    record,
+    fc.record({ records: fc.oneof(fc.array(record, { maxLength: 4 }), field) }),
+    field,
+  );
+}
+
+/** The records a report body carries, as the route reads them (one record or `records`). */
+function recordsIn(value: unknown): unknown[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  const list = 'records' in value ? (value as { records: unknown }).records : [value];
+  return Array.isArray(list) ? list : [];
+}
 
 describe('hostile usage reports (#11)', () => {
   it('answer a documented status, change nothing when unsigned, and never log the secret or body', async () => {
     const { deps, usage, clock, lines } = setup();
     const known = await addInstance(deps.store, 'ON_DEMAND');
+    /** Hour and value of every record of `known` sent in a validly signed report. */
+    const signedReports: { hour: string; value: unknown }[] = [];
+    let answered200 = 0;
     await fc.assert(
       fc.asyncProperty(
-        body,
+        bodies(known),
         fc.boolean(),
         fc.option(fc.string()),
         async (value, signed, header) => {
@@ -98,13 +140,33 @@ describe('hostile usage reports (#11)', () => {
           expect([200, 400, 401, 422]).toContain(answer.statusCode);
           expect(() => JSON.parse(answer.body)).not.toThrow();
           if (!signed) expect(answer.statusCode).toBe(401);
+          if (answer.statusCode === 200) answered200++;
+          if (!signed) return;
+          for (const r of recordsIn(value)) {
+            if (typeof r !== 'object' || r === null) continue;
+            const { instanceId, hour, value: v } = r as Record<string, unknown>;
+            if (instanceId === known && typeof hour === 'string') {
+              signedReports.push({ hour: hour.trim(), value: v });
+            }
+          }
         },
       ),
       { numRuns: RUNS },
     );
-    // Only validly signed records of the one metered instance may have been written.
+    expect(answered200).toBeGreaterThan(0);
+    // Only validly signed, valid records of the one metered instance may have been written.
     const page = await usage.scanRecorded({ limit: 10_000 });
-    expect(page.items.every((h) => h.instanceId === known)).toBe(true);
+    expect(page.items.length).toBeGreaterThan(0);
+    for (const h of page.items) {
+      expect(h.instanceId).toBe(known);
+      const from = signedReports.filter(
+        (r) =>
+          (r.hour === displayHour(h.hour) || r.hour === h.hour) &&
+          (typeof r.value === 'string' || typeof r.value === 'number') &&
+          Number(r.value) === h.units / 10_000,
+      );
+      expect(from.length).toBeGreaterThan(0);
+    }
     const log = lines.join('\n');
     expect(log).not.toContain(SECRET);
     expect(log).not.toContain(CANARY);

@@ -3,11 +3,10 @@
  * knows it (Query Order), reporting every disagreement; `--apply` fixes only the expiry.
  */
 import { createAuditTrail } from '../../audit/audit-trail';
-import { DEFAULT_API_ENDPOINT } from '../../config';
+import { DEFAULT_API_ENDPOINT, fallbackEndpointFor } from '../../config';
 import { OrderUnavailableError } from '../../errors';
 import { cryptoIds } from '../../ids';
 import { createJsonLogger } from '../../log';
-import { pushFallbackEndpoint } from '../../metering/push-entry';
 import type { OrderInfo, OrderLine } from '../../open-api/order-client';
 import { createQueryOrderClient } from '../../open-api/query-order-client';
 import { AUDIT_KIND } from '../../store/audit-store';
@@ -163,7 +162,7 @@ function orderClientOf(settings: AdminSettings) {
   );
   // The function's rule, as the usage push applies it: KOOGALLERY_API_FALLBACK_ENDPOINT (`none`
   // for none), else KooGallery's second host when the endpoint is the default one.
-  const fallbackEndpoint = pushFallbackEndpoint(
+  const fallbackEndpoint = fallbackEndpointFor(
     endpoint,
     settings.lookup('KOOGALLERY_API_FALLBACK_ENDPOINT'),
   );

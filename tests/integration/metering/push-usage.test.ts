@@ -2,7 +2,7 @@ import { StoreUnavailableError } from '../../../lib/errors';
 import type { OpenApiStandIn } from '../../../lib/local/open-api-stand-in';
 import { PUSH_LEASE, pushUsage } from '../../../lib/metering/push-usage';
 import { recordUsage } from '../../../lib/metering/record-usage';
-import type { UsageClient } from '../../../lib/open-api/usage-client';
+import { createUsageClient, type UsageClient } from '../../../lib/open-api/usage-client';
 import { USAGE_STATE, type UsageHour } from '../../../lib/store/usage-store';
 import {
   addInstance,
@@ -239,6 +239,42 @@ describe('pushUsage (#11)', () => {
     expect(
       log.lines.some((l) => l.level === 'error' && /refused by KooGallery/.test(l.message)),
     ).toBe(true);
+  });
+
+  it('stops at the first call refused for a wrong SK: no halving, one error line, records stay recorded', async () => {
+    const instanceId = await addInstance(ports.instances, 'ON_DEMAND');
+    for (let h = 0; h < 64; h++) {
+      const hour = new Date(clock.now() - (h + 2) * 3_600_000).toISOString().slice(0, 13);
+      await record(instanceId, hour, '1');
+    }
+    const calls: string[] = [];
+    const wrongSk = createUsageClient({
+      endpoint: standIn.endpoint,
+      ak: 'TESTAK0123456789ABCD',
+      sk: 'not-the-secret-key',
+      accessKey: 'test-access-key',
+      timeoutMs: 2000,
+      now: () => clock.now(),
+      fetchImpl: (input, init) => {
+        calls.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    const log = captureLog();
+
+    const report = await pushUsage({ usage: ports.usage, client: wrongSk, clock, ids, log });
+
+    expect(calls).toHaveLength(1);
+    expect(report).toMatchObject({ accepted: 0, failed: 64, incomplete: true });
+    expect(report.calls).toEqual([expect.objectContaining({ records: 64, outcome: 'refused' })]);
+    const errors = log.lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toMatch(/HUAWEICLOUD_AK\/HUAWEICLOUD_SK/);
+    expect(JSON.stringify(log.lines)).not.toContain('not-the-secret-key');
+    const { items } = await ports.usage.scanRecorded({ limit: 1000 });
+    expect(items).toHaveLength(64);
+    expect(items.every((h) => h.state === USAGE_STATE.RECORDED)).toBe(true);
+    expect(standIn.usageRecords).toEqual([]);
   });
 
   it('logs and counts records near the 21-day limit and leaves older ones unsent', async () => {

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../../lib/config';
 import { buildDeps } from '../../../lib/deps';
-import type { HttpRequest } from '../../../lib/http';
+import { type HttpRequest, SECURITY_HEADERS } from '../../../lib/http';
 import { silentLogger } from '../../../lib/log';
 import {
   handleUsageReport,
@@ -107,6 +107,11 @@ describe('the usage report route (#11)', () => {
 
     expect(answer.statusCode).toBe(200);
     expect(JSON.parse(answer.body).results[0]).toMatchObject({ outcome: 'recorded', value: '1' });
+    expect(answer.headers).toEqual({
+      'Content-Type': 'application/json;charset=UTF-8',
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    });
   });
 
   it.each<
@@ -147,6 +152,7 @@ describe('the usage report route (#11)', () => {
 
     expect(answer.statusCode).toBe(status);
     expect(JSON.parse(answer.body).error).toMatch(error);
+    expect(answer.headers).toMatchObject(SECURITY_HEADERS);
   });
 
   it('sends every other path to the KooGallery app', async () => {
