@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SECRET_CONFIG_KEYS } from '../../lib/config';
 import { createTableInput, KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../lib/store/table-schema';
 import { readZip } from '../../scripts/zip';
 
@@ -77,22 +78,15 @@ function statementsOf(template: Json, role?: string): Statement[] {
   return out;
 }
 
-/** Every secret setting: read from SSM Parameter Store at cold start, never in the template. */
-const SECRET_SETTINGS = [
-  'KOOGALLERY_ACCESS_KEY',
-  'KOOGALLERY_PREVIOUS_ACCESS_KEY',
-  'HUAWEICLOUD_AK',
-  'HUAWEICLOUD_SK',
-  'CREDENTIALS_KEY',
-  'CREDENTIALS_PREVIOUS_KEY',
-  'KOOGALLERY_V1_ACCESS_KEY',
-  'KOOGALLERY_LICENSE_ACCESS_KEY',
-  'LICENSE_SIGNING_KEY',
-  'PROVISIONER_WEBHOOK_SECRET',
-  'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
-  'USAGE_REPORT_SECRET',
-  'USAGE_REPORT_PREVIOUS_SECRET',
-] as const;
+/**
+ * Every secret setting: read from SSM Parameter Store at cold start, never in the template. The
+ * table's own keys are not among them on AWS: the function's role reaches DynamoDB.
+ */
+const TABLE_KEYS: ReadonlySet<string> = new Set([
+  'DYNAMODB_ACCESS_KEY_ID',
+  'DYNAMODB_SECRET_ACCESS_KEY',
+]);
+const SECRET_SETTINGS = [...SECRET_CONFIG_KEYS].filter((key) => !TABLE_KEYS.has(key));
 
 const SSM_PARAMETER =
   /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\/koogallery-production\/prod\/[A-Z0-9_]+$/;
