@@ -457,3 +457,46 @@ describe('serverless.yml packaged for prod', () => {
     expect(JSON.stringify(prod.Conditions.HasCustomDomain)).toContain('"Fn::Equals":["",""]');
   });
 });
+
+describe('serverless.yml custom domain params (#14)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sls-domain-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const certificate = 'arn:aws:acm:ap-southeast-1:123456789012:certificate/abc';
+
+  it.each([
+    ['customDomain', 'certificateArn', ['customDomain=api.example.com']],
+    ['certificateArn', 'customDomain', [`certificateArn=${certificate}`]],
+  ])(
+    'refuses to package with %s but no %s, instead of leaving execute-api open',
+    async (given, missing, params) => {
+      const failure = await packageStage('dev', dir, params).then(
+        (): { stdout?: string; stderr?: string } => ({ stdout: 'packaged' }),
+        (error: { stdout?: string; stderr?: string }) => error,
+      );
+
+      const output = `${failure.stdout ?? ''}${failure.stderr ?? ''}`;
+      expect(output).toContain(`${given} is set but ${missing} is empty: give both`);
+      expect(readdirSync(dir)).not.toContain('cloudformation-template-update-stack.json');
+    },
+    150_000,
+  );
+
+  it('creates the domain and closes execute-api with both', async () => {
+    const template = await packageStage('dev', dir, [
+      'customDomain=api.example.com',
+      `certificateArn=${certificate}`,
+    ]);
+
+    const condition = JSON.stringify(template.Conditions.HasCustomDomain);
+    expect(condition).toContain('api.example.com');
+    expect(condition).toContain(certificate);
+    expect(condition).not.toContain('"Fn::Equals":["",""]');
+    expect(template.Resources.HttpApi.Properties.DisableExecuteApiEndpoint).toEqual({
+      'Fn::If': ['HasCustomDomain', true, false],
+    });
+  }, 150_000);
+});
