@@ -16,8 +16,8 @@ import { startOpenApiStandIn } from '../local/open-api-stand-in';
 import { call, signFor, type Target } from './client';
 import { apiGatewayV2Event, curlCommand, functionGraphEvent } from './events';
 import { ANSWER_TIMEOUT_MS, redactBody } from './judge';
-import { type LifecycleOptions, runLifecycle } from './lifecycle';
-import { onDemandHooks, runOnDemandLifecycle } from './lifecycle-ondemand';
+import { runLifecycle } from './lifecycle';
+import { onDemandHooks } from './lifecycle-ondemand';
 import { runProbe } from './probe';
 import {
   isProtocol,
@@ -482,17 +482,19 @@ async function lifecycleCommand(values: Values, io: CliIo): Promise<number> {
       ? await onDemandHooks(t.url, io.env, io.cwd, values['usage-secret-file'])
       : undefined;
   if (typeof hooks === 'string') throw new UsageError(hooks);
-  const run = hooks ? (o: LifecycleOptions) => runOnDemandLifecycle(o, hooks) : runLifecycle;
-  const report = await run({
-    target: t,
-    seed,
-    onStart: (subject) => {
-      if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol, seed));
+  const report = await runLifecycle(
+    {
+      target: t,
+      seed,
+      onStart: (subject) => {
+        if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol, seed));
+      },
+      onStep: (step) => {
+        if (!values.json) print(io, renderStep(step, style));
+      },
     },
-    onStep: (step) => {
-      if (!values.json) print(io, renderStep(step, style));
-    },
-  });
+    hooks,
+  );
   if (values.json) print(io, JSON.stringify(report, null, 2));
   else if (report.unreachable !== undefined)
     io.stderr.write(`koogallery-sim: ${report.unreachable}\n`);

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bodySign } from '../../../lib/protocol/body-sign';
+import { type CliIo, EXIT, main } from '../../../lib/sim/cli';
 import { runLifecycle } from '../../../lib/sim/lifecycle';
 import type { Protocol } from '../../../lib/sim/protocols';
+import { refusingEndpoint } from '../../helpers/refusing-endpoint';
 
 const KEY = 'sim-lifecycle-test-key-0123456789';
 
@@ -189,4 +194,40 @@ describe('runLifecycle against an address where nothing listens (#9)', () => {
       new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port}/: .*ECONNREFUSED.*Check --url`),
     );
   });
+});
+
+describe('koogallery-sim lifecycle against an address where nothing listens (#9, #11)', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'sim-unreachable-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it.each(['period', 'ondemand'])(
+    '--suite %s stops with one message, exit 1, no "unexpected error"',
+    async (suite) => {
+      const target = `${await refusingEndpoint()}/`;
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: CliIo = {
+        stdout: { write: (t: string) => out.push(t) },
+        stderr: { write: (t: string) => err.push(t) },
+        env: { USAGE_REPORT_SECRET: 'sim-usage-secret-0123456789abcdef', NO_COLOR: '1' },
+        cwd,
+        untilStopped: () => Promise.resolve(),
+      };
+
+      const code = await main(
+        ['lifecycle', '--suite', suite, '--url', target, '--key', KEY, '--seed', '7'],
+        io,
+      );
+
+      expect(code).toBe(EXIT.FAILED);
+      expect(err.join('')).toMatch(
+        /^koogallery-sim: cannot reach http:\/\/127\.0\.0\.1:\d+\/: .*ECONNREFUSED.*Check --url/,
+      );
+      expect(err.join('')).not.toContain('unexpected error');
+      expect(err.join('')).not.toContain('sim-usage-secret');
+    },
+  );
 });
