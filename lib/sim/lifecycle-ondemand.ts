@@ -22,6 +22,8 @@ import {
   type Problem,
   type Story,
 } from './lifecycle-story';
+import type { SeededRandom } from './random';
+import { utcStamp } from './suites';
 
 /** What the local environment lets the story do beyond HTTP: run a push, read the stand-in. */
 export interface OnDemandHooks {
@@ -114,6 +116,16 @@ function step(
 }
 
 /**
+ * A never-seen on-demand order id, `MOCKONDEMAND-<yyMMddHHmmssSSS><random>`, which the local
+ * stand-in answers as `chargingMode` ON_DEMAND: the time keeps it fresh (the same `--seed` run again
+ * buys a new order, not the one the last run released), `random` (the story's seed) gives the rest.
+ */
+export function freshOnDemandOrderId(nowMs: number, random: SeededRandom): string {
+  const stamp = `${utcStamp(nowMs).slice(2, 14)}${String(nowMs % 1000).padStart(3, '0')}`;
+  return `MOCKONDEMAND-${stamp}${random.hex(5)}`;
+}
+
+/**
  * Runs the on-demand story against `options.target` (SaaS V2.0); `runLifecycle` calls it with
  * the hooks, and stops it at an unreachable target.
  */
@@ -122,7 +134,7 @@ export async function runOnDemandLifecycle(
   hooks: OnDemandHooks,
   story: Story,
 ): Promise<LifecycleReport> {
-  const orderId = `MOCKONDEMAND-${story.random.hex(5)}`;
+  const orderId = freshOnDemandOrderId(story.started, story.random);
   options.onStart?.(orderId);
   const url = options.target.url;
   const purchase = await story.one(

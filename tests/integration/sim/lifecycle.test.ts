@@ -155,6 +155,36 @@ describe('runLifecycle --seed (#10)', () => {
     },
   );
 
+  it('ondemand: the same seed buys a new order each run, with the same cases in the same order (#11)', async () => {
+    const hooks = { secret: 'sim-usage-secret-0123456789abcdef' };
+    const run = async () => {
+      received.length = 0;
+      const report = await runLifecycle(
+        { target: { url, key: KEY }, pollAttempts: 2, seed: 7 },
+        hooks,
+      );
+      const stamp = (text: string) => text.replace(/MOCKONDEMAND-\d{15}/g, 'MOCKONDEMAND-<time>');
+      return {
+        report,
+        titles: report.steps.map((s) => stamp(s.title)),
+        orderIds: received.map((p) => p.orderId).filter((id) => id !== undefined),
+        businessIds: received.map((p) => p.businessId).filter((id) => id !== undefined),
+      };
+    };
+
+    const first = await run();
+    const again = await run();
+
+    expect(first.report.orderId).toMatch(/^MOCKONDEMAND-\d{15}[0-9a-f]{10}$/);
+    expect(again.report.orderId).not.toBe(first.report.orderId);
+    expect(first.orderIds).toContain(first.report.orderId);
+    expect(again.orderIds).not.toContain(first.report.orderId);
+    expect(again.report.orderId.slice(-10)).toBe(first.report.orderId.slice(-10));
+    expect(again.businessIds).toEqual(first.businessIds);
+    expect(again.titles).toEqual(first.titles);
+    expect(first.titles.length).toBeGreaterThan(3);
+  });
+
   it('redelivers after release in an order drawn from the seed', async () => {
     const afterRelease = (titles: string[]) =>
       titles
