@@ -203,15 +203,12 @@ describe('runLifecycle --seed (#10)', () => {
 describe('runLifecycle against an address where nothing listens (#9)', () => {
   it('stops at the first connection failure with one message', async () => {
     // Arrange: a port that was free a moment ago
-    const probe = createServer();
-    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((done) => probe.close(() => done()));
+    const endpoint = await refusingEndpoint();
     const steps: string[] = [];
 
     // Act
     const report = await runLifecycle({
-      target: { url: `http://127.0.0.1:${port}/`, key: KEY },
+      target: { url: `${endpoint}/`, key: KEY },
       onStep: (step) => steps.push(step.title),
       seed: 1,
     });
@@ -221,7 +218,7 @@ describe('runLifecycle against an address where nothing listens (#9)', () => {
     expect(steps).toEqual([]);
     expect(report.steps).toEqual([]);
     expect(report.unreachable).toMatch(
-      new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port}/: .*ECONNREFUSED.*Check --url`),
+      new RegExp(`^cannot reach ${endpoint.replace(/\./g, '\\.')}/: .*ECONNREFUSED.*Check --url`),
     );
   });
 });
