@@ -148,6 +148,29 @@ export const CONFIG_KEYS = {
 } as const;
 
 /**
+ * The settings that are secrets: on AWS each is an SSM SecureString parameter the environment only
+ * names, on FunctionGraph each goes into encrypted user data; never plain text in a template or a
+ * plain user-data field. Every other key of {@link CONFIG_KEYS} is a plain setting.
+ */
+export const SECRET_CONFIG_KEYS: ReadonlySet<keyof typeof CONFIG_KEYS> = new Set([
+  'KOOGALLERY_ACCESS_KEY',
+  'KOOGALLERY_PREVIOUS_ACCESS_KEY',
+  'KOOGALLERY_V1_ACCESS_KEY',
+  'KOOGALLERY_LICENSE_ACCESS_KEY',
+  'LICENSE_SIGNING_KEY',
+  'HUAWEICLOUD_AK',
+  'HUAWEICLOUD_SK',
+  'DYNAMODB_ACCESS_KEY_ID',
+  'DYNAMODB_SECRET_ACCESS_KEY',
+  'PROVISIONER_WEBHOOK_SECRET',
+  'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
+  'CREDENTIALS_KEY',
+  'CREDENTIALS_PREVIOUS_KEY',
+  'USAGE_REPORT_SECRET',
+  'USAGE_REPORT_PREVIOUS_SECRET',
+] as const);
+
+/**
  * Reads settings by name, collecting every problem: `loadConfig` and the usage push function
  * (`readPushSettings`) validate the settings they share with the same rules and messages.
  */
@@ -300,18 +323,26 @@ function parseKey(
   raw: string | undefined,
 ): Buffer | undefined {
   if (raw === undefined) return undefined;
+  const buf = parseAtRestKey(raw);
+  if (buf === undefined) {
+    r.problems.push(
+      `${name} must be 32 bytes, as 64 hex digits or base64 (create one with: openssl rand -base64 32)`,
+    );
+  }
+  return buf;
+}
+
+/**
+ * A 32-byte at-rest key written as 64 hex digits or base64 (standard or URL-safe), or undefined
+ * when `raw` is neither; the deploy script checks `CREDENTIALS_KEY` with it too.
+ */
+export function parseAtRestKey(raw: string): Buffer | undefined {
   const buf = /^[0-9a-fA-F]{64}$/.test(raw)
     ? Buffer.from(raw, 'hex')
     : /^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)
       ? Buffer.from(raw, 'base64')
-      : Buffer.alloc(0);
-  if (buf.length !== 32) {
-    r.problems.push(
-      `${name} must be 32 bytes, as 64 hex digits or base64 (create one with: openssl rand -base64 32)`,
-    );
-    return undefined;
-  }
-  return buf;
+      : undefined;
+  return buf?.length === 32 ? buf : undefined;
 }
 
 /** Shortest webhook secret accepted: a guessable secret makes every signature forgeable. */

@@ -151,9 +151,6 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
   // The first entry is the package's main function: its bundle is the one measured and analysed.
   const [first] = bundles;
   if (!first) throw new Error(`no entry for ${target}`);
-  const result = { metafile: first.metafile };
-  const js = { contents: first.js };
-  const map = { contents: first.map };
 
   const zipPath = join(ROOT, spec.zip);
   const archive = writeZip(
@@ -164,9 +161,9 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
   );
   mkdirSync(dirname(zipPath), { recursive: true });
   writeAtomically(zipPath, archive);
-  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(result.metafile));
+  writeAtomically(zipPath.replace(/\.zip$/, '.meta.json'), JSON.stringify(first.metafile));
 
-  const output = Object.entries(result.metafile?.outputs ?? {}).find(([name]) =>
+  const output = Object.entries(first.metafile?.outputs ?? {}).find(([name]) =>
     name.endsWith('.js'),
   )?.[1];
   const largestInputs = Object.entries(output?.inputs ?? {})
@@ -176,8 +173,8 @@ export async function buildTarget(target: TargetName): Promise<BuildResult> {
   return {
     target,
     zipPath,
-    bundleBytes: js.contents.length,
-    sourceMapBytes: map.contents.length,
+    bundleBytes: first.js.length,
+    sourceMapBytes: first.map.length,
     zipBytes: archive.length,
     largestInputs,
   };

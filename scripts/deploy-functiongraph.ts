@@ -16,7 +16,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionGraphClient } from '@huaweicloud/huaweicloud-sdk-functiongraph';
+import { CONFIG_KEYS, parseAtRestKey, SECRET_CONFIG_KEYS } from '../lib/config';
 import { TARGETS } from './build';
+
+type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** The settings this script reads, with their meaning (for the README and error messages). */
 export const DEPLOY_SETTINGS = {
@@ -42,49 +45,33 @@ export const DEPLOY_SETTINGS = {
   FG_PUSH_TIMEOUT_SECONDS: 'its timeout in seconds (default 300)',
 } as const;
 
-/** The function's own settings copied from the deployer's shell: plain ones into user data. */
-export const PLAIN_FUNCTION_SETTINGS = [
-  'TABLE_NAME',
-  'DYNAMODB_ENDPOINT',
-  'DYNAMODB_REGION',
-  'KOOGALLERY_API_ENDPOINT',
-  'KOOGALLERY_API_FALLBACK_ENDPOINT',
-  'FRONTEND_URL_TEMPLATE',
-  'ADMIN_URL_TEMPLATE',
-  'ADMIN_USERNAME_TEMPLATE',
-  'CREDENTIALS_PLAINTEXT',
-  'ENCRYPT_TYPE',
-  'REQUEST_BODY_DIGEST',
-  'RESPONSE_BUDGET_MS',
-  'PROVISIONER_WEBHOOK_URL',
-  'PROVISIONER_WEBHOOK_TIMEOUT_MS',
-  'LOG_LEVEL',
-  'TABLE_CHECK_ON_START',
-] as const;
+/**
+ * The names in the deployer's shell of the secrets whose setting has another name there: the
+ * GeminiDB instance's DynamoDB-API credentials (`GEMINIDB_AK`/`GEMINIDB_SK`).
+ */
+const SHELL_NAMES: Partial<Record<ConfigKey, string>> = {
+  DYNAMODB_ACCESS_KEY_ID: 'GEMINIDB_AK',
+  DYNAMODB_SECRET_ACCESS_KEY: 'GEMINIDB_SK',
+};
 
 /**
- * Secrets, into encrypted user data. `GEMINIDB_AK`/`GEMINIDB_SK` (the GeminiDB instance's
- * DynamoDB-API credentials) become `DYNAMODB_ACCESS_KEY_ID`/`DYNAMODB_SECRET_ACCESS_KEY`, which the
- * function reads through `getUserData` like every other setting (encrypted user data is not
- * documented to reach `process.env`, where the SDK's default chain would look).
+ * The function's own settings copied from the deployer's shell: every setting of `CONFIG_KEYS`
+ * that is not a secret goes into plain user data.
  */
-export const SECRET_FUNCTION_SETTINGS = {
-  KOOGALLERY_ACCESS_KEY: 'KOOGALLERY_ACCESS_KEY',
-  KOOGALLERY_PREVIOUS_ACCESS_KEY: 'KOOGALLERY_PREVIOUS_ACCESS_KEY',
-  HUAWEICLOUD_AK: 'HUAWEICLOUD_AK',
-  HUAWEICLOUD_SK: 'HUAWEICLOUD_SK',
-  CREDENTIALS_KEY: 'CREDENTIALS_KEY',
-  CREDENTIALS_PREVIOUS_KEY: 'CREDENTIALS_PREVIOUS_KEY',
-  KOOGALLERY_V1_ACCESS_KEY: 'KOOGALLERY_V1_ACCESS_KEY',
-  KOOGALLERY_LICENSE_ACCESS_KEY: 'KOOGALLERY_LICENSE_ACCESS_KEY',
-  LICENSE_SIGNING_KEY: 'LICENSE_SIGNING_KEY',
-  PROVISIONER_WEBHOOK_SECRET: 'PROVISIONER_WEBHOOK_SECRET',
-  PROVISIONER_WEBHOOK_PREVIOUS_SECRET: 'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
-  GEMINIDB_AK: 'DYNAMODB_ACCESS_KEY_ID',
-  GEMINIDB_SK: 'DYNAMODB_SECRET_ACCESS_KEY',
-  USAGE_REPORT_SECRET: 'USAGE_REPORT_SECRET',
-  USAGE_REPORT_PREVIOUS_SECRET: 'USAGE_REPORT_PREVIOUS_SECRET',
-} as const;
+export const PLAIN_FUNCTION_SETTINGS: readonly ConfigKey[] = (
+  Object.keys(CONFIG_KEYS) as ConfigKey[]
+).filter((key) => !SECRET_CONFIG_KEYS.has(key));
+
+/**
+ * Secrets (`SECRET_CONFIG_KEYS`), into encrypted user data, as shell name → setting name.
+ * `GEMINIDB_AK`/`GEMINIDB_SK` (the GeminiDB instance's DynamoDB-API credentials) become
+ * `DYNAMODB_ACCESS_KEY_ID`/`DYNAMODB_SECRET_ACCESS_KEY`, which the function reads through
+ * `getUserData` like every other setting (encrypted user data is not documented to reach
+ * `process.env`, where the SDK's default chain would look).
+ */
+export const SECRET_FUNCTION_SETTINGS: Readonly<Record<string, ConfigKey>> = Object.fromEntries(
+  [...SECRET_CONFIG_KEYS].map((key) => [SHELL_NAMES[key] ?? key, key]),
+);
 
 /**
  * The secrets the usage push function gets (#11): what signs a push and reaches GeminiDB, and
@@ -243,7 +230,7 @@ export function readDeployConfig(
     );
   }
   const credentialsKey = config.secrets.CREDENTIALS_KEY;
-  if (credentialsKey !== undefined && !isAtRestKey(credentialsKey)) {
+  if (credentialsKey !== undefined && parseAtRestKey(credentialsKey) === undefined) {
     problems.push(
       'CREDENTIALS_KEY must be 32 bytes, as 64 hex digits or base64 (or unset: generated on create, kept on update)',
     );
@@ -263,12 +250,6 @@ export function readDeployConfig(
     throw new Error(`cannot deploy (${problems.length} problems):\n  ${problems.join('\n  ')}`);
   }
   return config;
-}
-
-/** True for a 32-byte key written as 64 hex digits or base64 (what the function accepts). */
-function isAtRestKey(value: string): boolean {
-  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
-  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
 }
 
 /** The HTTP methods KooGallery uses: POST (SaaS V2.0, License 2.0) and GET (V1.0, License 1.0). */
@@ -520,7 +501,7 @@ function deployedCredentialsKey(existing: Record<string, unknown>): string | und
   if (typeof raw !== 'string' || raw === '') return undefined;
   try {
     const key = (JSON.parse(raw) as Record<string, unknown>).CREDENTIALS_KEY;
-    return typeof key === 'string' && isAtRestKey(key) ? key : undefined;
+    return typeof key === 'string' && parseAtRestKey(key) !== undefined ? key : undefined;
   } catch {
     return undefined;
   }

@@ -23,6 +23,7 @@ class KooGalleryServerlessPlugin {
     // The shell's variables, before the CLI merges serverless.yml's environment into process.env.
     this.shellEnv = { ...process.env };
     this.hooks = {
+      'before:package:initialize': () => this.checkCustomDomain(),
       'before:package:createDeploymentArtifacts': () => this.bundle(),
       'before:deploy:function:packageFunction': () => this.bundle(),
       'invoke:local:loadEnvVars': () => this.prepareLocalInvoke(),
@@ -34,6 +35,29 @@ class KooGalleryServerlessPlugin {
   requireTs(file) {
     require('./register.js');
     return require(path.join(this.serverless.serviceDir, file));
+  }
+
+  /**
+   * Refuses to package (so to deploy) with only one of the `customDomain` and `certificateArn`
+   * params: the domain needs its certificate, and the template closes the default execute-api
+   * endpoint only when the domain exists (#14). With one missing, nothing would be created and the
+   * execute-api URL would stay open without a word.
+   */
+  checkCustomDomain() {
+    const resources = this.serverless.service.resources?.Resources ?? {};
+    const domain = String(resources.CustomDomain?.Properties?.DomainName ?? '').trim();
+    const certificate = String(
+      resources.CustomDomain?.Properties?.DomainNameConfigurations?.[0]?.CertificateArn ?? '',
+    ).trim();
+    if ((domain === '') === (certificate === '')) return;
+    const [given, missing] = domain
+      ? ['customDomain', 'certificateArn']
+      : ['certificateArn', 'customDomain'];
+    throw new this.serverless.classes.Error(
+      `${given} is set but ${missing} is empty: give both (the domain is created with its ACM ` +
+        `certificate and the default execute-api endpoint is disabled) or neither, e.g. ` +
+        `--param="customDomain=api.example.com" --param="certificateArn=arn:aws:acm:<region>:<account>:certificate/<id>"`,
+    );
   }
 
   /** Builds `dist/aws/production.zip` and prints its size. */

@@ -84,14 +84,6 @@ function toHttpRequest(req: IncomingMessage, body: Buffer): HttpRequest {
   };
 }
 
-/** Turns a node:http request into the app's request (the body read up to `maxBodyBytes + 1`). */
-export async function fromNodeRequest(
-  req: IncomingMessage,
-  maxBodyBytes: number,
-): Promise<HttpRequest> {
-  return toHttpRequest(req, (await readBody(req, maxBodyBytes)).body);
-}
-
 /** Status lines for what node:http itself refuses before a request reaches the app. */
 const CLIENT_ERRORS: Record<string, string> = {
   ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',

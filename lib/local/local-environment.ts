@@ -1,9 +1,21 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Clock, systemClock } from '../clock';
 import type { Lookup } from '../config';
+import {
+  ACCESS_KEY_FILE,
+  CREDENTIALS_KEY_FILE,
+  LICENSE_ACCESS_KEY_FILE,
+  LICENSE_PUBLIC_KEY_FILE,
+  LICENSE_SIGNING_KEY_FILE,
+  makePrivateDir,
+  readOrCreateKey,
+  readPrivate,
+  USAGE_REPORT_SECRET_FILE,
+  WEBHOOK_SECRET_FILE,
+} from './data-files';
 import { DataDirInUseError, startEmbeddedStore } from './embedded-store';
 import { startNonceSweeper } from './nonce-sweeper';
 import { startOpenApiStandIn } from './open-api-stand-in';
@@ -11,21 +23,8 @@ import { startOpenApiStandIn } from './open-api-stand-in';
 /** Default time between two sweeps of expired nonces in the embedded store. */
 const NONCE_SWEEP_INTERVAL_MS = 60_000;
 
-/**
- * Creates the data folder owner-only (0700), and narrows an existing one: it holds the development
- * keys and every stored credential (#14).
- */
-export async function makePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
-}
-
-/** Reads a file kept private (0600), narrowing one an older version left readable to others. */
-async function readPrivate(file: string): Promise<string> {
-  const text = await readFile(file, 'utf8');
-  await chmod(file, 0o600);
-  return text;
-}
+// The data folder's files and helpers, for the callers that imported them from here.
+export { makePrivateDir, readOrCreateKey, WEBHOOK_SECRET_FILE } from './data-files';
 
 /** The local runner's defaults for settings a deployed function must be given. */
 const LOCAL_DEFAULTS: Record<string, string> = {
@@ -33,12 +32,6 @@ const LOCAL_DEFAULTS: Record<string, string> = {
   FRONTEND_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/',
   ADMIN_URL_TEMPLATE: 'https://{shortId}.tenants.example.com/admin',
 };
-
-/**
- * The file under the data directory holding the development webhook secret, shared by
- * `koogallery-sim serve-webhook` and `npm start` when `PROVISIONER_WEBHOOK_SECRET` is unset.
- */
-export const WEBHOOK_SECRET_FILE = 'webhook-secret';
 
 /** What {@link startLocalEnvironment} started, and how to configure the function against it. */
 export interface LocalEnvironment {
@@ -61,39 +54,6 @@ export interface LocalEnvironment {
   close(): Promise<void>;
 }
 
-/** Reads a key kept in `file`, or creates a random one there (mode 0600) on first use. */
-export async function readOrCreateKey(
-  file: string,
-): Promise<{ value: string; generated: boolean }> {
-  try {
-    const value = (await readPrivate(file)).trim();
-    if (value) return { value, generated: false };
-  } catch {
-    // Not created yet.
-  }
-  const value = randomBytes(24).toString('base64url');
-  await makePrivateDir(dirname(file));
-  await writeFile(file, `${value}\n`, { mode: 0o600 });
-  return { value, generated: true };
-}
-
-/**
- * The at-rest key (`CREDENTIALS_KEY`) kept in `file`: 32 random bytes as base64, created once
- * (mode 0600) beside the data it seals, independent of the access key (#14).
- */
-async function readOrCreateCredentialsKey(file: string): Promise<string> {
-  try {
-    const value = (await readFile(file, 'utf8')).trim();
-    if (value) return value;
-  } catch {
-    // Not created yet.
-  }
-  const value = randomBytes(32).toString('base64');
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${value}\n`, { mode: 0o600 });
-  return value;
-}
-
 /**
  * The License 1.0 signing key kept under the data directory: an Ed25519 PKCS#8 PEM, created once
  * with its public key beside it (`license-public-key.pem`, what the seller's software embeds).
@@ -101,8 +61,8 @@ async function readOrCreateCredentialsKey(file: string): Promise<string> {
 async function readOrCreateSigningKey(
   dataDir: string,
 ): Promise<{ pem: string; publicFile: string }> {
-  const file = join(dataDir, 'license-signing-key.pem');
-  const publicFile = join(dataDir, 'license-public-key.pem');
+  const file = join(dataDir, LICENSE_SIGNING_KEY_FILE);
+  const publicFile = join(dataDir, LICENSE_PUBLIC_KEY_FILE);
   try {
     const pem = (await readPrivate(file)).trim();
     if (pem) {
@@ -151,7 +111,7 @@ export async function startLocalEnvironment(options: {
   const closers: (() => Promise<void>)[] = [];
   const notes: string[] = [];
   try {
-    const keyFile = join(dataDir, 'access-key');
+    const keyFile = join(dataDir, ACCESS_KEY_FILE);
     let accessKey = {
       value: outer('KOOGALLERY_ACCESS_KEY') ?? '',
       generated: false,
@@ -162,17 +122,21 @@ export async function startLocalEnvironment(options: {
       set.KOOGALLERY_ACCESS_KEY = accessKey.value;
     }
     if (!outer('CREDENTIALS_KEY')) {
-      const credentialsKeyFile = join(dataDir, 'credentials-key');
-      set.CREDENTIALS_KEY = await readOrCreateCredentialsKey(credentialsKeyFile);
+      // 32 random bytes as base64, created once beside the data it seals, independent of the
+      // access key (#14).
+      const credentialsKeyFile = join(dataDir, CREDENTIALS_KEY_FILE);
+      set.CREDENTIALS_KEY = (
+        await readOrCreateKey(credentialsKeyFile, { bytes: 32, encoding: 'base64' })
+      ).value;
       notes.push(`at-rest key (CREDENTIALS_KEY): kept in ${credentialsKeyFile}`);
     }
     if (!outer('KOOGALLERY_LICENSE_ACCESS_KEY')) {
-      const licenseKeyFile = join(dataDir, 'license-access-key');
+      const licenseKeyFile = join(dataDir, LICENSE_ACCESS_KEY_FILE);
       set.KOOGALLERY_LICENSE_ACCESS_KEY = (await readOrCreateKey(licenseKeyFile)).value;
       notes.push(`License 2.0 development access key: kept in ${licenseKeyFile}`);
     }
     if (!outer('USAGE_REPORT_SECRET')) {
-      const secretFile = join(dataDir, 'usage-report-secret');
+      const secretFile = join(dataDir, USAGE_REPORT_SECRET_FILE);
       set.USAGE_REPORT_SECRET = (await readOrCreateKey(secretFile)).value;
       notes.push(`usage report secret (X-KooGallery-Signature): kept in ${secretFile}`);
     }

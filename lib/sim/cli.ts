@@ -4,14 +4,20 @@
  */
 import { createPublicKey, type KeyObject, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  LICENSE_PUBLIC_KEY_FILE,
+  makePrivateDir,
+  readOrCreateKey,
+  WEBHOOK_SECRET_FILE,
+} from '../local/data-files';
 import { startOpenApiStandIn } from '../local/open-api-stand-in';
 import { call, signFor, type Target } from './client';
 import { apiGatewayV2Event, curlCommand, functionGraphEvent } from './events';
 import { ANSWER_TIMEOUT_MS, redactBody } from './judge';
-import { type LifecycleOptions, runLifecycle } from './lifecycle';
-import { onDemandHooks, runOnDemandLifecycle } from './lifecycle-ondemand';
+import { runLifecycle } from './lifecycle';
+import { onDemandHooks } from './lifecycle-ondemand';
 import { runProbe } from './probe';
 import {
   isProtocol,
@@ -32,12 +38,7 @@ import {
 } from './report';
 import { BODY_DIGEST_READINGS, type BodyDigestReading, isBodyDigestReading } from './signing';
 import { activitiesOf, exampleBody, isSuiteKind, SUITE_KINDS, suiteKindsOf } from './suites';
-import {
-  DEFAULT_BEHAVIOUR,
-  describeDelivery,
-  readOrCreateSecret,
-  startWebhookReceiver,
-} from './webhook-receiver';
+import { DEFAULT_BEHAVIOUR, describeDelivery, startWebhookReceiver } from './webhook-receiver';
 
 /** Where the CLI writes and what it reads from its surroundings; the process's by default. */
 export interface CliIo {
@@ -232,7 +233,7 @@ export function resolveLicensePublicKey(
 ): KeyObject | undefined {
   const given = values['license-public-key'];
   const file =
-    given !== undefined ? resolve(cwd, given) : join(dataDir(env, cwd), 'license-public-key.pem');
+    given !== undefined ? resolve(cwd, given) : join(dataDir(env, cwd), LICENSE_PUBLIC_KEY_FILE);
   if (given === undefined && !existsSync(file)) return undefined;
   try {
     return createPublicKey(readFileSync(file, 'utf8'));
@@ -481,17 +482,19 @@ async function lifecycleCommand(values: Values, io: CliIo): Promise<number> {
       ? await onDemandHooks(t.url, io.env, io.cwd, values['usage-secret-file'])
       : undefined;
   if (typeof hooks === 'string') throw new UsageError(hooks);
-  const run = hooks ? (o: LifecycleOptions) => runOnDemandLifecycle(o, hooks) : runLifecycle;
-  const report = await run({
-    target: t,
-    seed,
-    onStart: (subject) => {
-      if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol, seed));
+  const report = await runLifecycle(
+    {
+      target: t,
+      seed,
+      onStart: (subject) => {
+        if (!values.json) print(io, renderLifecycleHeader(subject, t.url, style, t.protocol, seed));
+      },
+      onStep: (step) => {
+        if (!values.json) print(io, renderStep(step, style));
+      },
     },
-    onStep: (step) => {
-      if (!values.json) print(io, renderStep(step, style));
-    },
-  });
+    hooks,
+  );
   if (values.json) print(io, JSON.stringify(report, null, 2));
   else if (report.unreachable !== undefined)
     io.stderr.write(`koogallery-sim: ${report.unreachable}\n`);
@@ -548,6 +551,16 @@ async function serveOpenApiCommand(values: Values, io: CliIo): Promise<number> {
   return EXIT.OK;
 }
 
+/**
+ * The development webhook secret in the data folder, the file `npm start` also reads when
+ * PROVISIONER_WEBHOOK_SECRET is unset; created on first use. The folder is made owner-only, as
+ * `npm start` makes it (#14).
+ */
+async function dataDirWebhookSecret(file: string): Promise<string> {
+  await makePrivateDir(dirname(file));
+  return (await readOrCreateKey(file)).value;
+}
+
 async function serveWebhookCommand(values: Values, io: CliIo): Promise<number> {
   const port = integer(values.port, 'port', 0, 0, 65535);
   const answer = values.answer ?? 'success';
@@ -567,9 +580,8 @@ async function serveWebhookCommand(values: Values, io: CliIo): Promise<number> {
   const fromEnv = [io.env.PROVISIONER_WEBHOOK_SECRET, io.env.PROVISIONER_WEBHOOK_PREVIOUS_SECRET]
     .map((s) => s?.trim())
     .filter((s): s is string => !!s);
-  // The file `npm start` also reads when PROVISIONER_WEBHOOK_SECRET is unset.
-  const file = join(dataDir(io.env, io.cwd), 'webhook-secret');
-  const secrets = fromEnv.length > 0 ? fromEnv : [await readOrCreateSecret(file)];
+  const file = join(dataDir(io.env, io.cwd), WEBHOOK_SECRET_FILE);
+  const secrets = fromEnv.length > 0 ? fromEnv : [await dataDirWebhookSecret(file)];
   const receiver = await startWebhookReceiver({
     secrets,
     port,

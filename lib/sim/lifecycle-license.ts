@@ -17,7 +17,7 @@ import {
   type LifecycleStep,
   refusedInvariant,
   STALE_V2,
-  Story,
+  type Story,
 } from './lifecycle-story';
 import type { SeededRandom } from './random';
 import { licenseRefreshFields, mockLine, utcStamp } from './suites';
@@ -28,14 +28,12 @@ export function freshLicenseCode(nowMs: number, random: SeededRandom): string {
 }
 
 /**
- * Runs the License 2.0 story of one fresh real license code and returns every step and invariant.
- *
- * @example
- * const report = await runLicenseLifecycle({ target: { url, key: licenseKey, protocol: 'license' } });
+ * Runs the License 2.0 story of one fresh real license code and returns every step and invariant;
+ * `runLifecycle` calls it with the story it stops at an unreachable target.
  */
 export async function runLicenseLifecycle(
   options: LifecycleOptions,
-  story: Story = new Story(options),
+  story: Story,
 ): Promise<LifecycleReport> {
   const { started, random } = story;
   const license = freshLicenseCode(started, random);

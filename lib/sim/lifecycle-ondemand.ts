@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { USAGE_REPORT_SECRET_FILE } from '../local/data-files';
 import {
   firstInfo,
   type Invariant,
@@ -19,8 +20,10 @@ import {
   type LifecycleReport,
   type LifecycleStep,
   type Problem,
-  Story,
+  type Story,
 } from './lifecycle-story';
+import type { SeededRandom } from './random';
+import { utcStamp } from './suites';
 
 /** What the local environment lets the story do beyond HTTP: run a push, read the stand-in. */
 export interface OnDemandHooks {
@@ -113,16 +116,25 @@ function step(
 }
 
 /**
- * Runs the on-demand story against `options.target` (SaaS V2.0).
- *
- * @example const report = await runOnDemandLifecycle({ target: { url, key } }, { secret });
+ * A never-seen on-demand order id, `MOCKONDEMAND-<yyMMddHHmmssSSS><random>`, which the local
+ * stand-in answers as `chargingMode` ON_DEMAND: the time keeps it fresh (the same `--seed` run again
+ * buys a new order, not the one the last run released), `random` (the story's seed) gives the rest.
+ */
+export function freshOnDemandOrderId(nowMs: number, random: SeededRandom): string {
+  const stamp = `${utcStamp(nowMs).slice(2, 14)}${String(nowMs % 1000).padStart(3, '0')}`;
+  return `MOCKONDEMAND-${stamp}${random.hex(5)}`;
+}
+
+/**
+ * Runs the on-demand story against `options.target` (SaaS V2.0); `runLifecycle` calls it with
+ * the hooks, and stops it at an unreachable target.
  */
 export async function runOnDemandLifecycle(
   options: LifecycleOptions,
   hooks: OnDemandHooks,
+  story: Story,
 ): Promise<LifecycleReport> {
-  const story = new Story(options);
-  const orderId = `MOCKONDEMAND-${story.random.hex(5)}`;
+  const orderId = freshOnDemandOrderId(story.started, story.random);
   options.onStart?.(orderId);
   const url = options.target.url;
   const purchase = await story.one(
@@ -408,13 +420,13 @@ export async function onDemandHooks(
   secret ||= env.USAGE_REPORT_SECRET?.trim();
   if (!secret) {
     try {
-      secret = readFileSync(join(dataDir, 'usage-report-secret'), 'utf8').trim();
+      secret = readFileSync(join(dataDir, USAGE_REPORT_SECRET_FILE), 'utf8').trim();
     } catch {
       secret = undefined;
     }
   }
   if (!secret) {
-    return `no usage report secret: pass --usage-secret-file <path> or set USAGE_REPORT_SECRET (the function's setting); a local npm start keeps its own in ${join(dataDir, 'usage-report-secret')}`;
+    return `no usage report secret: pass --usage-secret-file <path> or set USAGE_REPORT_SECRET (the function's setting); a local npm start keeps its own in ${join(dataDir, USAGE_REPORT_SECRET_FILE)}`;
   }
   let runtime: { url?: string; settings?: Record<string, string> } | undefined;
   try {

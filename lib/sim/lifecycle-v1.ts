@@ -22,7 +22,7 @@ import {
   oneInstanceInvariant,
   orderPlan,
   refusedInvariant,
-  Story,
+  type Story,
   sameInstance,
   unknownInstanceInvariant,
 } from './lifecycle-story';
@@ -80,14 +80,12 @@ function deliveryNote(ex: Exchange): string | undefined {
 
 /**
  * Runs the SaaS V1.0 (`target.protocol` "v1") or License 1.0 ("license-v1") story of one fresh
- * real order and returns every step and invariant.
- *
- * @example
- * const report = await runV1Lifecycle({ target: { url, key, protocol: 'v1' } });
+ * real order and returns every step and invariant; `runLifecycle` calls it with the story it
+ * stops at an unreachable target.
  */
 export async function runV1Lifecycle(
   options: LifecycleOptions,
-  story: Story = new Story(options),
+  story: Story,
 ): Promise<LifecycleReport> {
   const protocol = options.target.protocol === 'license-v1' ? 'license-v1' : 'v1';
   const saas = protocol === 'v1';

@@ -7,6 +7,7 @@
  */
 import { codeOf, type Exchange } from './client';
 import { runLicenseLifecycle } from './lifecycle-license';
+import { type OnDemandHooks, runOnDemandLifecycle } from './lifecycle-ondemand';
 import {
   afterReleaseInvariant,
   type ExpiryObservations,
@@ -40,15 +41,21 @@ export type {
 
 /**
  * Runs the whole story of one fresh real order (License 2.0: license code) in the target's
- * protocol and returns every step and invariant.
+ * protocol and returns every step and invariant; with `onDemand`, the pay-per-use story instead
+ * (`--suite ondemand`, SaaS V2.0). Every suite stops at the first call that cannot reach the
+ * service, with one message (`report.unreachable`).
  *
  * @example
  * const report = await runLifecycle({ target: { url, key }, onStep: (s) => console.log(s.title, s.ok) });
  */
-export async function runLifecycle(options: LifecycleOptions): Promise<LifecycleReport> {
+export async function runLifecycle(
+  options: LifecycleOptions,
+  onDemand?: OnDemandHooks,
+): Promise<LifecycleReport> {
   const protocol = options.target.protocol ?? 'v2';
   const story = new Story(options);
   try {
+    if (onDemand !== undefined) return await runOnDemandLifecycle(options, onDemand, story);
     if (protocol === 'v1' || protocol === 'license-v1') return await runV1Lifecycle(options, story);
     if (protocol === 'license') return await runLicenseLifecycle(options, story);
     return await runV2Lifecycle(options, story);

@@ -4,11 +4,9 @@
  * signature, prints it, keeps one tenant per instance and answers as configured: success (with
  * credentials for `instance.provision`), a refusal code, a delay, or failures.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 
 /**
  * The simulator judges the function, so it verifies deliveries with its own implementation of the
@@ -58,20 +56,6 @@ export function verifyDelivery(
     }
   }
   return { ok: false, reason: 'no v1 signature matches (wrong secret or changed body)' };
-}
-
-/** Reads a secret kept in `file`, or creates a random one there (mode 0600) on first use. */
-export async function readOrCreateSecret(file: string): Promise<string> {
-  try {
-    const value = (await readFile(file, 'utf8')).trim();
-    if (value) return value;
-  } catch {
-    // Not created yet.
-  }
-  const value = randomBytes(24).toString('base64url');
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${value}\n`, { mode: 0o600 });
-  return value;
 }
 
 /** How the receiver answers. */

@@ -7,13 +7,16 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CONFIG_KEYS, parseAtRestKey, SECRET_CONFIG_KEYS } from '../../lib/config';
 import {
   type DeployConfig,
   deploy,
   type FunctionGraphPort,
   maskPlan,
+  PLAIN_FUNCTION_SETTINGS,
   planDeployment,
   readDeployConfig,
+  SECRET_FUNCTION_SETTINGS,
   sdkPort,
 } from '../../scripts/deploy-functiongraph';
 
@@ -52,6 +55,59 @@ describe('readDeployConfig', () => {
     }
     expect(error.message).toContain('KOOGALLERY_ACCESS_KEY is missing (secret)');
     expect(error.message).toContain('GEMINIDB_SK is missing (secret)');
+  });
+});
+
+describe('readDeployConfig: every setting the function reads', () => {
+  const keys = Object.keys(CONFIG_KEYS) as Array<keyof typeof CONFIG_KEYS>;
+
+  it('copies each setting of CONFIG_KEYS, plain ones as user data and secrets encrypted only', () => {
+    const secretTargets = Object.values(SECRET_FUNCTION_SETTINGS);
+    expect([...PLAIN_FUNCTION_SETTINGS, ...secretTargets].sort()).toEqual([...keys].sort());
+    expect([...secretTargets].sort()).toEqual([...SECRET_CONFIG_KEYS].sort());
+    expect(PLAIN_FUNCTION_SETTINGS.filter((k) => SECRET_CONFIG_KEYS.has(k))).toEqual([]);
+
+    // Each setting given in the shell (secrets under their shell names) reaches the function.
+    const shell: Record<string, string> = { ...ENV };
+    const sample = (key: string) =>
+      key.startsWith('CREDENTIALS_') && key.endsWith('KEY')
+        ? key === 'CREDENTIALS_KEY'
+          ? 'ab'.repeat(32)
+          : 'cd'.repeat(32)
+        : key === 'PROVISIONER_WEBHOOK_URL'
+          ? 'https://hooks.example.com/'
+          : `v-${key.length}`;
+    for (const key of PLAIN_FUNCTION_SETTINGS) shell[key] = sample(key);
+    for (const [from, to] of Object.entries(SECRET_FUNCTION_SETTINGS)) shell[from] = sample(to);
+    const config = readDeployConfig(shell);
+    for (const key of keys) {
+      const where = SECRET_CONFIG_KEYS.has(key) ? config.secrets : config.userData;
+      const other = SECRET_CONFIG_KEYS.has(key) ? config.userData : config.secrets;
+      expect({ key, value: where[key], leaked: other[key] }).toEqual({
+        key,
+        value: sample(key),
+        leaked: undefined,
+      });
+    }
+  });
+
+  it('reads the at-rest key as the function does (64 hex digits or base64 of 32 bytes)', () => {
+    for (const [raw, ok] of [
+      ['ab'.repeat(32), true],
+      [Buffer.alloc(32, 7).toString('base64'), true],
+      [Buffer.alloc(32, 0xfb).toString('base64url'), true],
+      [Buffer.alloc(31, 7).toString('base64'), false],
+      ['zz'.repeat(32), false],
+      ['not a key!', false],
+    ] as const) {
+      expect({ raw, parsed: parseAtRestKey(raw)?.length }).toEqual({
+        raw,
+        parsed: ok ? 32 : undefined,
+      });
+      const deploy = () => readDeployConfig({ ...ENV, CREDENTIALS_KEY: raw });
+      if (ok) expect(deploy).not.toThrow();
+      else expect(deploy).toThrow(/CREDENTIALS_KEY must be 32 bytes/);
+    }
   });
 });
 

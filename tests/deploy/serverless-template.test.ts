@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SECRET_CONFIG_KEYS } from '../../lib/config';
 import { createTableInput, KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../lib/store/table-schema';
 import { readZip } from '../../scripts/zip';
 
@@ -77,22 +78,15 @@ function statementsOf(template: Json, role?: string): Statement[] {
   return out;
 }
 
-/** Every secret setting: read from SSM Parameter Store at cold start, never in the template. */
-const SECRET_SETTINGS = [
-  'KOOGALLERY_ACCESS_KEY',
-  'KOOGALLERY_PREVIOUS_ACCESS_KEY',
-  'HUAWEICLOUD_AK',
-  'HUAWEICLOUD_SK',
-  'CREDENTIALS_KEY',
-  'CREDENTIALS_PREVIOUS_KEY',
-  'KOOGALLERY_V1_ACCESS_KEY',
-  'KOOGALLERY_LICENSE_ACCESS_KEY',
-  'LICENSE_SIGNING_KEY',
-  'PROVISIONER_WEBHOOK_SECRET',
-  'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
-  'USAGE_REPORT_SECRET',
-  'USAGE_REPORT_PREVIOUS_SECRET',
-] as const;
+/**
+ * Every secret setting: read from SSM Parameter Store at cold start, never in the template. The
+ * table's own keys are not among them on AWS: the function's role reaches DynamoDB.
+ */
+const TABLE_KEYS: ReadonlySet<string> = new Set([
+  'DYNAMODB_ACCESS_KEY_ID',
+  'DYNAMODB_SECRET_ACCESS_KEY',
+]);
+const SECRET_SETTINGS = [...SECRET_CONFIG_KEYS].filter((key) => !TABLE_KEYS.has(key));
 
 const SSM_PARAMETER =
   /^arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\/koogallery-production\/prod\/[A-Z0-9_]+$/;
@@ -462,4 +456,47 @@ describe('serverless.yml packaged for prod', () => {
     expect(prod.Resources.CustomDomainMapping.Condition).toBe('HasCustomDomain');
     expect(JSON.stringify(prod.Conditions.HasCustomDomain)).toContain('"Fn::Equals":["",""]');
   });
+});
+
+describe('serverless.yml custom domain params (#14)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sls-domain-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const certificate = 'arn:aws:acm:ap-southeast-1:123456789012:certificate/abc';
+
+  it.each([
+    ['customDomain', 'certificateArn', ['customDomain=api.example.com']],
+    ['certificateArn', 'customDomain', [`certificateArn=${certificate}`]],
+  ])(
+    'refuses to package with %s but no %s, instead of leaving execute-api open',
+    async (given, missing, params) => {
+      const failure = await packageStage('dev', dir, params).then(
+        (): { stdout?: string; stderr?: string } => ({ stdout: 'packaged' }),
+        (error: { stdout?: string; stderr?: string }) => error,
+      );
+
+      const output = `${failure.stdout ?? ''}${failure.stderr ?? ''}`;
+      expect(output).toContain(`${given} is set but ${missing} is empty: give both`);
+      expect(readdirSync(dir)).not.toContain('cloudformation-template-update-stack.json');
+    },
+    150_000,
+  );
+
+  it('creates the domain and closes execute-api with both', async () => {
+    const template = await packageStage('dev', dir, [
+      'customDomain=api.example.com',
+      `certificateArn=${certificate}`,
+    ]);
+
+    const condition = JSON.stringify(template.Conditions.HasCustomDomain);
+    expect(condition).toContain('api.example.com');
+    expect(condition).toContain(certificate);
+    expect(condition).not.toContain('"Fn::Equals":["",""]');
+    expect(template.Resources.HttpApi.Properties.DisableExecuteApiEndpoint).toEqual({
+      'Fn::If': ['HasCustomDomain', true, false],
+    });
+  }, 150_000);
 });

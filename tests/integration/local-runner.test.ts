@@ -61,6 +61,22 @@ describe('npm start and its data folder', () => {
     }
   }, 60_000);
 
+  it('narrows an at-rest key file left readable to others, keeping its value (#14)', async () => {
+    const dataDir = await makeDataDir();
+    const kept = Buffer.alloc(32, 9).toString('base64');
+    await writeFile(join(dataDir, 'credentials-key'), `${kept}\n`, { mode: 0o644 });
+    await chmod(join(dataDir, 'credentials-key'), 0o644);
+
+    const local = await startLocalEnvironment({ dataDir, lookup: () => undefined });
+    try {
+      expect(local.lookup('CREDENTIALS_KEY')).toBe(kept);
+      expect((await stat(join(dataDir, 'credentials-key'))).mode & 0o777).toBe(0o600);
+    } finally {
+      await local.close();
+      await removeDataDir(dataDir);
+    }
+  }, 60_000);
+
   it('refuses a second npm start on the same folder, saying how to use DATA_DIR (#9)', async () => {
     const first = await spawnService();
     try {

@@ -5,11 +5,10 @@
  * pins one, the service logs the reading once, names an unknown activity, and the CLI's messages
  * put the likely cause first.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { BODY_DIGEST_MESSAGE } from '../../lib/protocol/request-signature';
 import { type CliIo, EXIT, main } from '../../lib/sim/cli';
+import { refusingEndpoint } from '../helpers/refusing-endpoint';
 import { startTestService, type TestService } from '../helpers/service';
 
 function io() {
@@ -37,15 +36,6 @@ function logged(service: TestService, message: string, from = 0): Record<string,
     .slice(from)
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((line) => line.message === message);
-}
-
-/** A loopback port nothing listens on (free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
 }
 
 let service: TestService;
@@ -309,22 +299,16 @@ describe('the service names an unknown activity (#9)', () => {
 
 describe('koogallery-sim messages (#9)', () => {
   it('lifecycle against an address where nothing listens stops at once with one message', async () => {
-    const port = await closedPort();
+    const endpoint = await refusingEndpoint();
 
-    const run = await sim([
-      'lifecycle',
-      '--seed',
-      '3',
-      '--url',
-      `http://127.0.0.1:${port}/`,
-      '--key',
-      'k',
-    ]);
+    const run = await sim(['lifecycle', '--seed', '3', '--url', `${endpoint}/`, '--key', 'k']);
 
     expect(run.code).toBe(EXIT.FAILED);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(
-      new RegExp(`^koogallery-sim: cannot reach http://127\\.0\\.0\\.1:${port}/: .*ECONNREFUSED`),
+      new RegExp(
+        `^koogallery-sim: cannot reach ${endpoint.replace(/\./g, '\\.')}/: .*ECONNREFUSED`,
+      ),
     );
     expect(run.stderr).toContain('Check --url');
     expect(run.stdout).toContain('seed 3');

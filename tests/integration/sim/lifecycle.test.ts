@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bodySign } from '../../../lib/protocol/body-sign';
+import { type CliIo, EXIT, main } from '../../../lib/sim/cli';
 import { runLifecycle } from '../../../lib/sim/lifecycle';
 import type { Protocol } from '../../../lib/sim/protocols';
+import { refusingEndpoint } from '../../helpers/refusing-endpoint';
 
 const KEY = 'sim-lifecycle-test-key-0123456789';
 
@@ -150,6 +155,36 @@ describe('runLifecycle --seed (#10)', () => {
     },
   );
 
+  it('ondemand: the same seed buys a new order each run, with the same cases in the same order (#11)', async () => {
+    const hooks = { secret: 'sim-usage-secret-0123456789abcdef' };
+    const run = async () => {
+      received.length = 0;
+      const report = await runLifecycle(
+        { target: { url, key: KEY }, pollAttempts: 2, seed: 7 },
+        hooks,
+      );
+      const stamp = (text: string) => text.replace(/MOCKONDEMAND-\d{15}/g, 'MOCKONDEMAND-<time>');
+      return {
+        report,
+        titles: report.steps.map((s) => stamp(s.title)),
+        orderIds: received.map((p) => p.orderId).filter((id) => id !== undefined),
+        businessIds: received.map((p) => p.businessId).filter((id) => id !== undefined),
+      };
+    };
+
+    const first = await run();
+    const again = await run();
+
+    expect(first.report.orderId).toMatch(/^MOCKONDEMAND-\d{15}[0-9a-f]{10}$/);
+    expect(again.report.orderId).not.toBe(first.report.orderId);
+    expect(first.orderIds).toContain(first.report.orderId);
+    expect(again.orderIds).not.toContain(first.report.orderId);
+    expect(again.report.orderId.slice(-10)).toBe(first.report.orderId.slice(-10));
+    expect(again.businessIds).toEqual(first.businessIds);
+    expect(again.titles).toEqual(first.titles);
+    expect(first.titles.length).toBeGreaterThan(3);
+  });
+
   it('redelivers after release in an order drawn from the seed', async () => {
     const afterRelease = (titles: string[]) =>
       titles
@@ -168,15 +203,12 @@ describe('runLifecycle --seed (#10)', () => {
 describe('runLifecycle against an address where nothing listens (#9)', () => {
   it('stops at the first connection failure with one message', async () => {
     // Arrange: a port that was free a moment ago
-    const probe = createServer();
-    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((done) => probe.close(() => done()));
+    const endpoint = await refusingEndpoint();
     const steps: string[] = [];
 
     // Act
     const report = await runLifecycle({
-      target: { url: `http://127.0.0.1:${port}/`, key: KEY },
+      target: { url: `${endpoint}/`, key: KEY },
       onStep: (step) => steps.push(step.title),
       seed: 1,
     });
@@ -186,7 +218,43 @@ describe('runLifecycle against an address where nothing listens (#9)', () => {
     expect(steps).toEqual([]);
     expect(report.steps).toEqual([]);
     expect(report.unreachable).toMatch(
-      new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port}/: .*ECONNREFUSED.*Check --url`),
+      new RegExp(`^cannot reach ${endpoint.replace(/\./g, '\\.')}/: .*ECONNREFUSED.*Check --url`),
     );
   });
+});
+
+describe('koogallery-sim lifecycle against an address where nothing listens (#9, #11)', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'sim-unreachable-'));
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it.each(['period', 'ondemand'])(
+    '--suite %s stops with one message, exit 1, no "unexpected error"',
+    async (suite) => {
+      const target = `${await refusingEndpoint()}/`;
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: CliIo = {
+        stdout: { write: (t: string) => out.push(t) },
+        stderr: { write: (t: string) => err.push(t) },
+        env: { USAGE_REPORT_SECRET: 'sim-usage-secret-0123456789abcdef', NO_COLOR: '1' },
+        cwd,
+        untilStopped: () => Promise.resolve(),
+      };
+
+      const code = await main(
+        ['lifecycle', '--suite', suite, '--url', target, '--key', KEY, '--seed', '7'],
+        io,
+      );
+
+      expect(code).toBe(EXIT.FAILED);
+      expect(err.join('')).toMatch(
+        /^koogallery-sim: cannot reach http:\/\/127\.0\.0\.1:\d+\/: .*ECONNREFUSED.*Check --url/,
+      );
+      expect(err.join('')).not.toContain('unexpected error');
+      expect(err.join('')).not.toContain('sim-usage-secret');
+    },
+  );
 });

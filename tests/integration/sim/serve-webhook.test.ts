@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalEnvironment, WEBHOOK_SECRET_FILE } from '../../../lib/local/local-environment';
@@ -89,6 +97,31 @@ describe('koogallery-sim serve-webhook (#12)', () => {
     expect(run.err()).toContain(`PROVISIONER_WEBHOOK_URL=${url} npm start`);
     expect(`${run.out()}${run.err()}`).not.toContain(secret);
     expect(run.out()).not.toContain(second.json.password as string);
+  });
+
+  it('keeps its secret owner-only: DATA_DIR 0700 (narrowed if older), the file 0600 (#14)', async () => {
+    // A fresh data folder, then one an older version left readable to others.
+    for (const older of [false, true]) {
+      const data = join(dir, older ? 'older' : 'fresh');
+      if (older) {
+        mkdirSync(data, { mode: 0o755 });
+        chmodSync(data, 0o755);
+        writeFileSync(join(data, WEBHOOK_SECRET_FILE), 'whsec_kept_0123456789abcdef\n');
+        chmodSync(join(data, WEBHOOK_SECRET_FILE), 0o644);
+      }
+      const run = serve([], dir, { DATA_DIR: data });
+      await run.url;
+      run.stop();
+
+      expect(await run.exit).toBe(EXIT.OK);
+      expect(statSync(data).mode & 0o777).toBe(0o700);
+      expect(statSync(join(data, WEBHOOK_SECRET_FILE)).mode & 0o777).toBe(0o600);
+      if (older) {
+        expect(readFileSync(join(data, WEBHOOK_SECRET_FILE), 'utf8').trim()).toBe(
+          'whsec_kept_0123456789abcdef',
+        );
+      }
+    }
   });
 
   it('refuses with the configured code for the chosen event types only', async () => {
