@@ -345,21 +345,24 @@ export function parseAtRestKey(raw: string): Buffer | undefined {
   return buf?.length === 32 ? buf : undefined;
 }
 
-/** Shortest webhook secret accepted: a guessable secret makes every signature forgeable. */
-const MIN_WEBHOOK_SECRET_LENGTH = 16;
+/** Shortest shared secret accepted (webhook, usage reports): a guessable one makes signatures forgeable. */
+const MIN_SECRET_LENGTH = 16;
 
 function provisionerWebhook(
   r: ConfigReader,
   leaseMs: number,
 ): ProvisionerWebhookConfig | undefined {
   const url = r.optional('PROVISIONER_WEBHOOK_URL');
-  const secret = r.optional('PROVISIONER_WEBHOOK_SECRET');
-  const previous = r.optional('PROVISIONER_WEBHOOK_PREVIOUS_SECRET');
+  const secrets = rotatingSecrets(
+    r,
+    'PROVISIONER_WEBHOOK_SECRET',
+    'PROVISIONER_WEBHOOK_PREVIOUS_SECRET',
+  );
   const timeoutMs = r.integer('PROVISIONER_WEBHOOK_TIMEOUT_MS', 8000, 100, 60000);
   if (url === undefined) {
-    if (secret !== undefined || previous !== undefined) {
+    if (secrets.named.length > 0) {
       r.problems.push(
-        'PROVISIONER_WEBHOOK_SECRET is set but PROVISIONER_WEBHOOK_URL is not: set the URL of your webhook, or remove the secret',
+        `${secrets.named.join(' and ')} ${secrets.named.length > 1 ? 'are' : 'is'} set but PROVISIONER_WEBHOOK_URL is not: set the URL of your webhook, or remove the secret`,
       );
     }
     return undefined;
@@ -379,31 +382,17 @@ function provisionerWebhook(
   } else {
     r.url('PROVISIONER_WEBHOOK_URL', url, {});
   }
-  // Secrets are never quoted in a problem: only their names and what is wrong.
-  if (secret === undefined) {
+  if (!secrets.currentSet) {
     r.problems.push(
       `PROVISIONER_WEBHOOK_SECRET is missing (${CONFIG_KEYS.PROVISIONER_WEBHOOK_SECRET})`,
     );
-  }
-  for (const [key, value] of [
-    ['PROVISIONER_WEBHOOK_SECRET', secret],
-    ['PROVISIONER_WEBHOOK_PREVIOUS_SECRET', previous],
-  ] as const) {
-    if (value !== undefined && value.length < MIN_WEBHOOK_SECRET_LENGTH) {
-      r.problems.push(
-        `${key} must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`,
-      );
-    }
   }
   if (timeoutMs >= leaseMs) {
     r.problems.push(
       `PROVISIONER_WEBHOOK_TIMEOUT_MS (${timeoutMs}) must be shorter than PROVISIONING_LEASE_SECONDS (${leaseMs / 1000} s), or two calls could deliver one step at once`,
     );
   }
-  const secrets = [secret, previous].filter(
-    (s, i, all): s is string => s !== undefined && all.indexOf(s) === i,
-  );
-  return { url, secrets, timeoutMs };
+  return { url, secrets: secrets.values, timeoutMs };
 }
 
 function parseSigningKey(r: ConfigReader, raw: string | undefined): KeyObject | undefined {
@@ -433,20 +422,40 @@ function isBodyDigestSetting(value: string): value is BodyDigestSetting {
 
 /** The usage report secrets, current first; each at least 16 characters (never quoted). */
 function usageReportSecrets(r: ConfigReader): string[] {
-  const secrets: string[] = [];
-  for (const key of ['USAGE_REPORT_SECRET', 'USAGE_REPORT_PREVIOUS_SECRET'] as const) {
-    const v = r.optional(key);
-    if (v === undefined) continue;
-    if (v.length < 16) {
-      r.problems.push(`${key} must be at least 16 characters (e.g. \`openssl rand -hex 32\`)`);
-    } else secrets.push(v);
-  }
-  if (secrets.length === 1 && r.optional('USAGE_REPORT_SECRET') === undefined) {
+  const secrets = rotatingSecrets(r, 'USAGE_REPORT_SECRET', 'USAGE_REPORT_PREVIOUS_SECRET');
+  if (!secrets.currentSet && secrets.named.length > 0) {
     r.problems.push(
       'USAGE_REPORT_PREVIOUS_SECRET is set without USAGE_REPORT_SECRET: set the current secret too',
     );
   }
-  return secrets;
+  return secrets.values;
+}
+
+/**
+ * A shared secret that rotates (the webhook's, the usage reports'): the current and the previous
+ * value, each at least {@link MIN_SECRET_LENGTH} characters, never quoted in a problem.
+ * `values` holds the usable ones, current first, each once; `named` the keys that are set.
+ */
+function rotatingSecrets(
+  r: ConfigReader,
+  currentKey: keyof typeof CONFIG_KEYS,
+  previousKey: keyof typeof CONFIG_KEYS,
+): { values: string[]; named: string[]; currentSet: boolean } {
+  const values: string[] = [];
+  const named: string[] = [];
+  for (const key of [currentKey, previousKey]) {
+    const v = r.optional(key);
+    if (v === undefined) continue;
+    named.push(key);
+    if (v.length < MIN_SECRET_LENGTH) {
+      r.problems.push(
+        `${key} must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+      );
+    } else if (!values.includes(v)) {
+      values.push(v);
+    }
+  }
+  return { values, named, currentSet: named[0] === currentKey };
 }
 
 /**

@@ -27,7 +27,7 @@ const HELP = `koogallery-admin show: what happened to an instance or an order
 usage
   koogallery-admin show <instanceId | orderId> [--json]
 
-Prints the instance (status, order, product, expiry, last provisioning error) and its timeline,
+Prints the instance (status, order, product, expiry, last error of a failed step) and its timeline,
 oldest first: every KooGallery call with its result code and reason (duplicates, replays and
 refused calls included), webhook deliveries, usage pushes and operator actions. An order id shows
 the instance it bought or changed. Entries are kept AUDIT_RETENTION_DAYS days (default 400).
@@ -50,7 +50,7 @@ function renderText(view: InstanceView | null, id: string, rows: TimelineRow[]):
       `  expires ${view.expireTime ?? '-'}, created ${view.createdAt ?? '-'}, updated ${view.updatedAt ?? '-'}`,
       `  orders applied: ${view.appliedOrders.join(', ') || '-'}`,
     );
-    if (view.lastError) lines.push(`  last provisioning error: ${view.lastError}`);
+    if (view.lastError) lines.push(`  last error: ${view.lastError}`);
   } else {
     lines.push(`no instance is known for ${id}; the entries naming it as an order:`);
   }

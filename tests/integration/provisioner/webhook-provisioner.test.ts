@@ -463,6 +463,12 @@ describe('webhook settings (#12)', () => {
       expect.stringMatching(/^PROVISIONER_WEBHOOK_URL must not contain a user name or password/),
     ]);
     expect(withPassword.join(' ')).not.toContain('hunter2secret');
+    // Only the previous secret left behind: the problem names the key that is actually set.
+    expect(problemsOf({ PROVISIONER_WEBHOOK_PREVIOUS_SECRET: SECRET })).toEqual([
+      expect.stringMatching(
+        /^PROVISIONER_WEBHOOK_PREVIOUS_SECRET is set but PROVISIONER_WEBHOOK_URL is not/,
+      ),
+    ]);
     expect(problems.join(' ')).not.toContain(short);
     expect(problems.join(' ')).not.toContain(SECRET);
   });
