@@ -323,8 +323,12 @@ describe('koogallery-admin reconcile (#13)', () => {
     expect(report.code).toBe(0);
   });
 
-  it('measures the expiry against the order that set it, not a late older change applied last (#13, #14)', async () => {
-    const svc = await service();
+  /**
+   * A purchase, a renewal (created last, delivered first) and a RENEWAL_CHANGE created between them
+   * and delivered last: it changes the SKU (newer than the purchase's specification) but not the
+   * expiry (older than the renewal's), and is the last order applied.
+   */
+  async function renewalThenLateChange(svc: TestService) {
     const t0 = Date.UTC(2026, 0, 1);
     const purchase = `AUDP${tag()}`;
     const renewal = `AUDR${tag()}`;
@@ -334,8 +338,6 @@ describe('koogallery-admin reconcile (#13)', () => {
       orderType: 'NEW',
       expireTime: Date.UTC(2090, 0, 1),
     });
-    // Created after the purchase and before the renewal, delivered last: it changes the SKU
-    // (newer than the purchase's specification) but not the expiry (older than the renewal's).
     svc.standIn.defineOrder(change, {
       createTime: t0 + 60_000,
       orderType: 'CHANGE',
@@ -348,8 +350,12 @@ describe('koogallery-admin reconcile (#13)', () => {
       expireTime: Date.UTC(2092, 0, 1),
     });
     const { instanceId } = await buy(svc, purchase);
-    const refresh = (orderId: string, scene: string, expireTime: number) =>
-      svc.send({
+    const codes: string[] = [];
+    for (const [orderId, scene, expireTime] of [
+      [renewal, 'RENEWAL', Date.UTC(2092, 0, 1)],
+      [change, 'RENEWAL_CHANGE', Date.UTC(2091, 0, 1)],
+    ] as const) {
+      const answer = await svc.send({
         activity: 'refreshInstance',
         scene,
         orderId,
@@ -357,15 +363,21 @@ describe('koogallery-admin reconcile (#13)', () => {
         instanceId,
         expireTime: formatKooTime(expireTime),
       });
-    const renewed = await refresh(renewal, 'RENEWAL', Date.UTC(2092, 0, 1));
-    const changed = await refresh(change, 'RENEWAL_CHANGE', Date.UTC(2091, 0, 1));
+      codes.push(answer.json.resultCode as string);
+    }
+    return { instanceId, renewal, change, codes };
+  }
+
+  it('measures the expiry against the order that set it, not a late older change applied last (#13, #14)', async () => {
+    const svc = await service();
+    const { instanceId, change, codes } = await renewalThenLateChange(svc);
     const record = await svc.store.getInstance(NAMESPACE.REAL, instanceId);
 
     const report = await admin(svc, ['reconcile', '--json']);
     const applied = await admin(svc, ['reconcile', '--apply', '--json']);
     const after = await svc.store.getInstance(NAMESPACE.REAL, instanceId);
 
-    expect([renewed.json.resultCode, changed.json.resultCode]).toEqual(['000000', '000000']);
+    expect(codes).toEqual(['000000', '000000']);
     expect(record?.appliedOrders.at(-1)).toBe(`${change}/${change}-000001`);
     expect(record).toMatchObject({
       expireTime: Date.UTC(2092, 0, 1),
@@ -379,42 +391,13 @@ describe('koogallery-admin reconcile (#13)', () => {
 
   it('reports expiry drift against the expiry order and SKU drift against the specification order (#13)', async () => {
     const svc = await service();
-    const t0 = Date.UTC(2026, 0, 1);
-    const purchase = `AUDP${tag()}`;
-    const renewal = `AUDR${tag()}`;
-    const change = `AUDX${tag()}`;
-    svc.standIn.defineOrder(purchase, { createTime: t0, expireTime: Date.UTC(2090, 0, 1) });
-    svc.standIn.defineOrder(change, {
-      createTime: t0 + 60_000,
-      orderType: 'CHANGE',
-      expireTime: Date.UTC(2091, 0, 1),
-      skuCode: 'sku-bigger',
-    });
-    svc.standIn.defineOrder(renewal, {
-      createTime: t0 + 120_000,
-      orderType: 'RENEW',
-      expireTime: Date.UTC(2092, 0, 1),
-    });
-    const { instanceId } = await buy(svc, purchase);
-    for (const [orderId, scene, expireTime] of [
-      [renewal, 'RENEWAL', Date.UTC(2092, 0, 1)],
-      [change, 'RENEWAL_CHANGE', Date.UTC(2091, 0, 1)],
-    ] as const) {
-      const answer = await svc.send({
-        activity: 'refreshInstance',
-        scene,
-        orderId,
-        orderLineId: `${orderId}-000001`,
-        instanceId,
-        expireTime: formatKooTime(expireTime),
-      });
-      expect(answer.json.resultCode).toBe('000000');
-    }
+    const { instanceId, renewal, change, codes } = await renewalThenLateChange(svc);
     svc.standIn.orders.patch(renewal, { expireTime: '20930101000000', skuCode: 'sku-ignored' });
     svc.standIn.orders.patch(change, { expireTime: '20940101000000', skuCode: 'sku-other' });
 
     const report = await admin(svc, ['reconcile', '--json']);
 
+    expect(codes).toEqual(['000000', '000000']);
     expect(report.json().drift).toEqual([
       {
         instanceId,

@@ -90,9 +90,10 @@ describe('the app and the audit trail (#13)', () => {
     ]);
   });
 
-  it('records one entry per call, for the answer sent, with the request id of its call line', async () => {
+  /** Unit deps whose audit trail keeps every input it is given. */
+  function recordingDeps() {
     const inputs: AuditInput[] = [];
-    const { deps, clock, logs } = unitDeps({
+    const made = unitDeps({
       audit: {
         recordAudit: async (input) => {
           inputs.push(input);
@@ -100,6 +101,11 @@ describe('the app and the audit trail (#13)', () => {
         },
       },
     });
+    return { ...made, inputs };
+  }
+
+  it('records one entry per call, for the answer sent, with the request id of its call line', async () => {
+    const { deps, clock, logs, inputs } = recordingDeps();
     const app = createApp(deps);
 
     await app(signedPost(UNIT_ACCESS_KEY, clock.now(), purchase('O-2'), { requestId: 'r-ok' }));
@@ -128,15 +134,7 @@ describe('the app and the audit trail (#13)', () => {
   });
 
   it("names an activity no front end knows `other` on a refused call's line and entry (a metric dimension)", async () => {
-    const inputs: AuditInput[] = [];
-    const { deps, clock, logs } = unitDeps({
-      audit: {
-        recordAudit: async (input) => {
-          inputs.push(input);
-          return 'written';
-        },
-      },
-    });
+    const { deps, clock, logs, inputs } = recordingDeps();
     const app = createApp(deps);
     const made = 'x'.repeat(100);
 
